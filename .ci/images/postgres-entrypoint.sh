@@ -1,0 +1,32 @@
+#!/bin/sh
+# Mirrors the official postgres image's contract: POSTGRES_USER, POSTGRES_PASSWORD and
+# POSTGRES_DB on first start, data in $PGDATA, `postgres` as the default command, and the
+# server running as the unprivileged postgres user (PID 1 after exec, so signals reach it).
+set -e
+PGBIN=/usr/lib/postgresql/15/bin
+export PATH="$PGBIN:$PATH"
+: "${PGDATA:=/var/lib/postgresql/data}"
+export PGDATA
+if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
+  mkdir -p "$PGDATA" /var/run/postgresql
+  chown -R postgres:postgres "$PGDATA" /var/run/postgresql
+  chmod 700 "$PGDATA"
+  exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
+fi
+if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
+  if [ -z "$POSTGRES_PASSWORD" ]; then
+    echo "error: POSTGRES_PASSWORD is not set" >&2; exit 1
+  fi
+  user="${POSTGRES_USER:-postgres}"
+  db="${POSTGRES_DB:-$user}"
+  pwfile=$(mktemp)
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  initdb -D "$PGDATA" --username="$user" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f "$pwfile"
+  printf 'host all all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
+  printf "listen_addresses = '*'\n" >> "$PGDATA/postgresql.conf"
+  if [ "$db" != postgres ]; then
+    printf 'CREATE DATABASE "%s" OWNER "%s";\n' "$db" "$user" | postgres --single -D "$PGDATA" -jE postgres >/dev/null
+  fi
+fi
+exec "$@"

@@ -1,0 +1,62 @@
+package dev.scale.cli;
+
+import dev.scale.providers.Config;
+import dev.scale.providers.Dirs;
+import dev.scale.providers.Instances;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.Map;
+
+/** What every command works with: its writers, the environment, and the services. Passed, never global. */
+public final class Context {
+    private final PrintWriter out;
+    private final PrintWriter err;
+    private final Map<String, String> env;
+    private final Clock clock;
+    private final boolean terminal;
+    private Instances instances;
+    private Config config;
+    private Dirs dirs;
+
+    public Context(PrintWriter out, PrintWriter err, Map<String, String> env, Clock clock, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.env = env;
+        this.clock = clock;
+        this.terminal = terminal;
+    }
+
+    public PrintWriter out() { return out; }
+    public PrintWriter err() { return err; }
+    public Map<String, String> env() { return env; }
+    public Clock clock() { return clock; }
+    /** Whether stderr is an interactive terminal (progress may redraw; colour allowed unless NO_COLOR). */
+    public boolean terminal() { return terminal; }
+
+    public synchronized Dirs dirs() {
+        if (dirs == null) {
+            dirs = Dirs.fromEnv(env);
+        }
+        return dirs;
+    }
+
+    public synchronized Config config() {
+        if (config == null) {
+            config = Config.load(dirs(), env);
+        }
+        return config;
+    }
+
+    public synchronized Instances instances() {
+        if (instances == null) {
+            instances = new Instances(dirs(), config(), env, clock);
+        }
+        return instances;
+    }
+
+    /** A diagnostic line on stderr. */
+    public void info(String message) {
+        err.println("scale: " + message);
+        err.flush();
+    }
+}

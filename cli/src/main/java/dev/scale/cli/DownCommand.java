@@ -1,0 +1,50 @@
+package dev.scale.cli;
+
+import dev.scale.providers.ScaleException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "down", aliases = "rm",
+        description = {"Remove instances and everything made for them.",
+                "A name that is already gone is reported, not an error."},
+        footer = {"", "Examples:", "  scale down redis", "  scale down --all"})
+final class DownCommand implements Callable<Integer> {
+    @ParentCommand
+    ScaleCommand parent;
+
+    @Parameters(arity = "0..*", paramLabel = "NAME", description = "Instance names.")
+    List<String> names;
+
+    @Option(names = "--all", description = "Remove every instance scale started.")
+    boolean all;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json. Default: ${DEFAULT-VALUE}")
+    String output;
+
+    @Override
+    public Integer call() {
+        Context ctx = parent.context();
+        Render.Format format = Render.Format.parse(output, List.of(Render.Format.TABLE, Render.Format.JSON));
+        if (all == (names != null && !names.isEmpty())) {
+            throw ScaleException.usage("name the instances to remove, or use --all (not both)", "see 'scale down --help'");
+        }
+        Map<String, Boolean> result = all ? ctx.instances().downAll() : ctx.instances().down(names);
+        if (format == Render.Format.JSON) {
+            Map<String, String> json = new LinkedHashMap<>();
+            result.forEach((n, removed) -> json.put(n, removed ? "removed" : "not found"));
+            ctx.out().println(Render.json(json));
+        } else if (result.isEmpty()) {
+            ctx.info("nothing to remove");
+        } else {
+            result.forEach((n, removed) -> ctx.out().println(removed ? "removed " + n : "no instance named " + n + " (already gone)"));
+        }
+        ctx.out().flush();
+        return 0;
+    }
+}

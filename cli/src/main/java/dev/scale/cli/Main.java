@@ -1,0 +1,80 @@
+package dev.scale.cli;
+
+import dev.scale.providers.ExitCode;
+import dev.scale.providers.ScaleException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.Map;
+import picocli.CommandLine;
+
+/** Entry point. {@link #run} is the seam tests use: arguments, writers and environment in, exit code out. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "off");
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        int code = run(args, out, err, System.getenv(), System.console() != null);
+        out.flush();
+        err.flush();
+        System.exit(code);
+    }
+
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
+        Context context = new Context(out, err, env, Clock.systemUTC(), terminal);
+        CommandLine cli = commandLine(context);
+        return cli.execute(args);
+    }
+
+    static CommandLine commandLine(Context context) {
+        CommandLine cli = new CommandLine(new ScaleCommand(context));
+        cli.setOut(context.out());
+        cli.setErr(context.err());
+        cli.setColorScheme(CommandLine.Help.defaultColorScheme(
+                context.terminal() && !context.env().containsKey("NO_COLOR") ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(context, ex, verbose(parseResult)));
+        cli.setParameterExceptionHandler((ex, args) -> {
+            String command = ex.getCommandLine().getCommandName();
+            String help = "scale".equals(command) ? "scale --help" : "scale " + command + " --help";
+            context.err().println("scale: " + ex.getMessage() + " (see '" + help + "')");
+            context.err().flush();
+            return ExitCode.USAGE.code();
+        });
+        return cli;
+    }
+
+    private static boolean verbose(CommandLine.ParseResult parseResult) {
+        CommandLine.ParseResult top = parseResult;
+        while (top != null) {
+            if (top.hasMatchedOption("--verbose")) {
+                return true;
+            }
+            top = top.subcommand();
+        }
+        return false;
+    }
+
+    static int report(Context context, Exception ex, boolean verbose) {
+        PrintWriter err = context.err();
+        if (ex instanceof ScaleException se) {
+            err.println("scale: " + se.oneLine());
+            if (verbose && se.getCause() != null) {
+                se.getCause().printStackTrace(err);
+            }
+            err.flush();
+            return se.exitCode().code();
+        }
+        err.println("scale: internal error: " + ex + " (run again with --verbose for details)");
+        if (verbose) {
+            ex.printStackTrace(err);
+        }
+        err.flush();
+        return ExitCode.INTERNAL.code();
+    }
+}

@@ -1,0 +1,17 @@
+package dev.scale.cli;
+
+/** Progress lines on stderr, each with the time since the command started. */
+final class Progress implements dev.scale.providers.Progress {
+    private final Context ctx;
+    private final long start = System.nanoTime();
+
+    Progress(Context ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public synchronized void step(String instanceName, String message) {
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ctx.info(String.format("[%5.1fs] %s: %s", seconds, instanceName, message));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.scale.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
+
+@Command(name = "scale",
+        mixinStandardHelpOptions = true,
+        versionProvider = ScaleCommand.Version.class,
+        sortOptions = false,
+        description = {"Real datastores in seconds, measured for your use, gone without a trace.", ""},
+        subcommands = {UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class, GcCommand.class, CacheCommand.class},
+        footer = {"", "Examples:",
+                "  scale up redis postgres        start both, print their connection details",
+                "  eval \"$(scale env redis)\"      export REDIS_URL and friends into this shell",
+                "  scale ls                       what is running, and for how long still",
+                "  scale down --all               remove everything scale started",
+                "", "Exit codes: 0 ok, 1 failure, 2 bad input, 3 environment unavailable, 4 internal error."})
+public final class ScaleCommand implements Runnable {
+    private final Context context;
+
+    @Option(names = {"-v", "--verbose"}, scope = picocli.CommandLine.ScopeType.INHERIT,
+            description = "Show stack traces and library logs on errors.")
+    boolean verbose;
+
+    public ScaleCommand(Context context) {
+        this.context = context;
+    }
+
+    Context context() {
+        return context;
+    }
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(context.out());
+    }
+
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = ScaleCommand.class.getResourceAsStream("/scale-version.properties")) {
+                if (in != null) {
+                    p.load(in);
+                }
+            }
+            return new String[] {"scale " + p.getProperty("version", "dev")};
+        }
+    }
+}

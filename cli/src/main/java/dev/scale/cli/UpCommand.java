@@ -1,0 +1,84 @@
+package dev.scale.cli;
+
+import dev.scale.providers.Instance;
+import dev.scale.providers.Instances;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Names;
+import dev.scale.providers.Provider;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "up", sortOptions = false,
+        description = {"Start datastores and print how to connect to them.",
+                "Each one answers a real client request before this returns, and is removed by itself when its time to live passes."},
+        footer = {"", "Examples:",
+                "  scale up redis                          Redis, default version, for the default ttl (1h)",
+                "  scale up postgres:16 --ttl 30m --name db",
+                "  scale up redis postgres --output json   both at once, connection details as JSON",
+                "  eval \"$(scale up redis --output env)\"   start and export REDIS_URL in one go"})
+final class UpCommand implements Callable<Integer> {
+    @ParentCommand
+    ScaleCommand parent;
+
+    @Parameters(arity = "1..*", paramLabel = "KIND[:VERSION]", description = "redis, postgres; e.g. redis:7.2")
+    List<String> kinds;
+
+    @Option(names = "--name", paramLabel = "NAME", description = "Instance name (one instance only). Default: the kind, then kind-2, …")
+    String name;
+
+    @Option(names = "--ttl", paramLabel = "DURATION", description = "Time to live, e.g. 90s, 30m, 2h (max 7d). Default: 1h, or SCALE_TTL.")
+    String ttl;
+
+    @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto",
+            description = "auto (docker if an engine answers, else embedded), docker or embedded. Default: ${DEFAULT-VALUE}")
+    String provider;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
+    String image;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+            description = "table, json, env, dotenv or github. Default: ${DEFAULT-VALUE}")
+    String output;
+
+    @Option(names = "--reveal", description = "Show passwords in table output.")
+    boolean reveal;
+
+    @Override
+    public Integer call() {
+        Context ctx = parent.context();
+        Render.Format format = Render.Format.parse(output,
+                List.of(Render.Format.TABLE, Render.Format.JSON, Render.Format.SHELL, Render.Format.DOTENV, Render.Format.GITHUB));
+        List<Kinds.Requested> requested = kinds.stream().map(Kinds::parse).toList();
+        Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
+        if (name != null) {
+            Names.checkName(name);
+        }
+        Instances instances = ctx.instances();
+        Provider chosen = instances.choose(provider, ctx::info);
+        Progress progress = new Progress(ctx);
+        // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
+        Thread cleanup = new Thread(instances::cancelStarts, "scale-up-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        List<Instance> started;
+        try {
+            started = instances.up(requested, name, life, image, chosen, progress);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it cleans up
+            }
+        }
+        Render.instances(ctx, started, format, reveal);
+        if (format == Render.Format.TABLE) {
+            ctx.info("connection variables: scale env " + started.get(0).name()
+                    + (reveal ? "" : "; passwords hidden, add --reveal to show them"));
+        }
+        return 0;
+    }
+}

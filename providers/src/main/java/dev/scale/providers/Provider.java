@@ -1,0 +1,36 @@
+package dev.scale.providers;
+
+import java.util.List;
+import java.util.Optional;
+
+/** Where instances run: a Docker engine, embedded processes, a managed service. */
+public interface Provider {
+
+    /** The name users type after {@code --provider}. */
+    String name();
+
+    /**
+     * Whether this provider can start instances here, answered quickly.
+     * @return empty when it can, else the reason it cannot (one line, with a way out)
+     */
+    Optional<String> unavailableReason();
+
+    /**
+     * Starts an instance and returns once a real client request succeeds against it.
+     * On failure or interruption nothing of the instance is left behind.
+     */
+    Instance start(Spec spec, Progress progress);
+
+    /** Every instance of this provider, from any scale process. */
+    List<Instance> list();
+
+    /**
+     * Removes the instance and everything made for it; returns once it is gone.
+     * @return false when no such instance existed (removal is idempotent)
+     */
+    boolean remove(String name);
+
+    /** Removes whatever starts in progress in this process have made so far (Ctrl-C, a failed sibling). */
+    default void cancelStarts() {
+    }
+}

