@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "cache",
+@Command(name = "cache", mixinStandardHelpOptions = true,
         description = {"Show or clear scale's cache: the embedded server binaries, unpacked on first use to start fast."},
         footer = {"", "Examples:", "  scale cache          where it is and its size", "  scale cache clear    remove it (it is rebuilt when needed)"})
 final class CacheCommand implements Callable<Integer> {

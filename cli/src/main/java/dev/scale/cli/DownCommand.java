@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "down", aliases = "rm",
+@Command(name = "down", mixinStandardHelpOptions = true, aliases = "rm",
         description = {"Remove instances and everything made for them.",
                 "A name that is already gone is reported, not an error."},
         footer = {"", "Examples:", "  scale down redis", "  scale down --all"})

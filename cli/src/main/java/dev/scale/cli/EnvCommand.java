@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "env",
+@Command(name = "env", mixinStandardHelpOptions = true,
         description = {"Print the connection environment variables of instances.",
                 "One instance of a kind gets plain names (REDIS_URL); several of one kind get their name as prefix (CACHE_REDIS_URL)."},
         footer = {"", "Examples:",

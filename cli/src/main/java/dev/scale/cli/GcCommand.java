@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "gc",
+@Command(name = "gc", mixinStandardHelpOptions = true,
         description = {"Remove instances whose time to live has passed or whose server has died.",
                 "Instances remove themselves when their time is up; this catches what a sleeping laptop or a killed process left."})
 final class GcCommand implements Callable<Integer> {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "ls", aliases = "list",
+@Command(name = "ls", mixinStandardHelpOptions = true, aliases = "list",
         description = "List every instance scale started here, from any scale process.",
         footer = {"", "Examples:", "  scale ls", "  scale ls --output json | jq -r '.[].url'"})
 final class LsCommand implements Callable<Integer> {

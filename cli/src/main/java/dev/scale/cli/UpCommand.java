@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "up", sortOptions = false,
+@Command(name = "up", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Start datastores and print how to connect to them.",
                 "Each one answers a real client request before this returns, and is removed by itself when its time to live passes."},
         footer = {"", "Examples:",
@@ -55,9 +55,7 @@ final class UpCommand implements Callable<Integer> {
                 List.of(Render.Format.TABLE, Render.Format.JSON, Render.Format.SHELL, Render.Format.DOTENV, Render.Format.GITHUB));
         List<Kinds.Requested> requested = kinds.stream().map(Kinds::parse).toList();
         Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
-        if (name != null) {
-            Names.checkName(name);
-        }
+        Instances.checkRequest(requested, name, image);
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
         Progress progress = new Progress(ctx);

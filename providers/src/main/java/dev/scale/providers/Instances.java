@@ -67,12 +67,8 @@ public final class Instances {
         }
     }
 
-    /**
-     * Starts every requested instance in parallel and returns once all answer. All or nothing: when one
-     * fails, the others are removed too, and the first failure is thrown.
-     */
-    public List<Instance> up(List<Kinds.Requested> requested, String name, Duration ttl, String image,
-                             Provider provider, Progress progress) {
+    /** Rejects a request that cannot be right whatever the provider, before anything is asked of one. */
+    public static void checkRequest(List<Kinds.Requested> requested, String name, String image) {
         if (name != null && requested.size() > 1) {
             throw ScaleException.usage("--name names one instance, but " + requested.size() + " were asked for",
                     "start them one at a time, or let scale name them");
@@ -81,6 +77,18 @@ public final class Instances {
             throw ScaleException.usage("--image applies to one instance, but " + requested.size() + " were asked for",
                     "set SCALE_IMAGE_<KIND> for each kind instead");
         }
+        if (name != null) {
+            Names.checkName(name);
+        }
+    }
+
+    /**
+     * Starts every requested instance in parallel and returns once all answer. All or nothing: when one
+     * fails, the others are removed too, and the first failure is thrown.
+     */
+    public List<Instance> up(List<Kinds.Requested> requested, String name, Duration ttl, String image,
+                             Provider provider, Progress progress) {
+        checkRequest(requested, name, image);
         Set<String> taken = new HashSet<>();
         list().forEach(i -> taken.add(i.name()));
         List<Spec> specs = new ArrayList<>();

@@ -11,7 +11,6 @@ import org.testcontainers.shaded.com.github.dockerjava.core.DockerClientImpl;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import org.testcontainers.dockerclient.DockerClientProviderStrategy;
 import org.testcontainers.dockerclient.DockerDesktopClientProviderStrategy;
 import org.testcontainers.dockerclient.EnvironmentAndSystemPropertyClientProviderStrategy;
 import org.testcontainers.dockerclient.RootlessDockerClientProviderStrategy;
@@ -76,26 +75,47 @@ public final class DockerEngine {
 
     @SuppressWarnings("deprecation")
     private void connect() {
-        List<Supplier<DockerClientProviderStrategy>> strategies = new ArrayList<>();
-        if (env.containsKey("DOCKER_HOST") || System.getProperty("docker.host") != null) {
-            // An engine the user named is the only one to use, as with the docker CLI.
-            strategies.add(EnvironmentAndSystemPropertyClientProviderStrategy::new);
+        List<Supplier<TransportConfig>> strategies = new ArrayList<>();
+        String dockerHost = env.get("DOCKER_HOST");
+        if (dockerHost != null && !dockerHost.isBlank()) {
+            // An engine the user named is the only one to use, as with the docker CLI. Read from scale's
+            // environment rather than the process's, so that what scale was given is what it uses.
+            strategies.add(() -> {
+                DefaultDockerClientConfig.Builder named = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost);
+                if (env.get("DOCKER_TLS_VERIFY") != null) {
+                    named.withDockerTlsVerify(env.get("DOCKER_TLS_VERIFY"));
+                }
+                if (env.get("DOCKER_CERT_PATH") != null) {
+                    named.withDockerCertPath(env.get("DOCKER_CERT_PATH"));
+                }
+                DefaultDockerClientConfig config = named.build();
+                return TransportConfig.builder().dockerHost(config.getDockerHost()).sslConfig(config.getSSLConfig()).build();
+            });
         } else {
-            strategies.add(RootlessDockerClientProviderStrategy::new);
-            strategies.add(UnixSocketClientProviderStrategy::new);
-            strategies.add(DockerDesktopClientProviderStrategy::new);
+            EnvironmentAndSystemPropertyClientProviderStrategy configured = new EnvironmentAndSystemPropertyClientProviderStrategy();
+            if (configured.isApplicable()) {  // docker.host in Testcontainers' own settings
+                strategies.add(configured::getTransportConfig);
+            }
+            strategies.add(() -> new RootlessDockerClientProviderStrategy().getTransportConfig());
+            strategies.add(() -> new UnixSocketClientProviderStrategy().getTransportConfig());
+            strategies.add(() -> new DockerDesktopClientProviderStrategy().getTransportConfig());
         }
         List<String> failures = new ArrayList<>();
-        for (Supplier<DockerClientProviderStrategy> make : strategies) {
+        for (Supplier<TransportConfig> strategy : strategies) {
+            String where = "";
             try {
-                DockerClientProviderStrategy strategy = make.get();
-                TransportConfig transport = strategy.getTransportConfig();
+                TransportConfig transport = strategy.get();
+                where = transport.getDockerHost() + ": ";
                 DockerClient candidate = clientFor(transport);
                 candidate.pingCmd().exec();
                 client = candidate;
                 return;
             } catch (Exception | LinkageError e) {
-                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                Throwable root = e;
+                while (root.getCause() != null && root.getCause() != root) {
+                    root = root.getCause();
+                }
+                String why = where + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
                 if (!failures.contains(why)) {
                     failures.add(why);
                 }

@@ -140,10 +140,10 @@ public final class DockerProvider implements Provider {
         inFlight.add(id);
         try {
             docker.startContainerCmd(id).exec();
-            InspectContainerResponse info = docker.inspectContainerCmd(id).exec();
+            InspectContainerResponse info = inspectRunning(docker, id, spec, image);
             Endpoint endpoint = new Endpoint("127.0.0.1", hostPort(info, kind), kind.defaultUsername(), password, kind.defaultDatabase());
             progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + endpoint.port());
-            String serverVersion = awaitReady(docker, id, spec, endpoint);
+            String serverVersion = awaitReady(docker, id, spec, image, endpoint);
             Instance instance = new Instance(spec.name(), kind, version, name(), endpoint, created, expires, Instance.State.RUNNING);
             progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
             inFlight.remove(id);
@@ -180,20 +180,30 @@ public final class DockerProvider implements Provider {
         }
     }
 
-    private String awaitReady(DockerClient docker, String id, Spec spec, Endpoint endpoint) {
+    /**
+     * The container's state, or a failure saying it stopped during start-up. AutoRemove may already have
+     * taken it (and its logs), so the error says how to see them.
+     */
+    private static InspectContainerResponse inspectRunning(DockerClient docker, String id, Spec spec, String image) {
+        String what = spec.kind().name() + " container for '" + spec.name() + "'";
+        String seeLogs = "run the image by hand to see why: docker run --rm " + image;
+        try {
+            InspectContainerResponse info = docker.inspectContainerCmd(id).exec();
+            if (!Boolean.TRUE.equals(info.getState().getRunning())) {
+                throw ScaleException.failure(what + " stopped during start-up (exit code " + info.getState().getExitCodeLong() + ")"
+                        + logTail(docker, id), seeLogs, null);
+            }
+            return info;
+        } catch (NotFoundException e) {
+            throw ScaleException.failure(what + " exited during start-up", seeLogs, e);
+        }
+    }
+
+    private String awaitReady(DockerClient docker, String id, Spec spec, String image, Endpoint endpoint) {
         long deadline = System.nanoTime() + spec.kind().startTimeout().toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
-            InspectContainerResponse.ContainerState state;
-            try {
-                state = docker.inspectContainerCmd(id).exec().getState();
-            } catch (NotFoundException e) {
-                throw ScaleException.failure(spec.kind().name() + " container for '" + spec.name() + "' exited during start-up", e);
-            }
-            if (!Boolean.TRUE.equals(state.getRunning())) {
-                throw ScaleException.failure(spec.kind().name() + " container for '" + spec.name() + "' stopped during start-up (exit code "
-                        + state.getExitCodeLong() + ")" + logTail(docker, id), null);
-            }
+            inspectRunning(docker, id, spec, image);
             try {
                 return spec.kind().probe(endpoint);
             } catch (Exception e) {

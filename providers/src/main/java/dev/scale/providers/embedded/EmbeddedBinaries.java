@@ -104,7 +104,16 @@ public final class EmbeddedBinaries {
         void into(Path tmp) throws IOException;
     }
 
+    /** File locks exclude other processes only; this excludes other threads of this one. */
+    private static final Object IN_PROCESS = new Object();
+
     private void unpack(Path dir, Unpacker unpacker) {
+        synchronized (IN_PROCESS) {
+            unpackLocked(dir, unpacker);
+        }
+    }
+
+    private void unpackLocked(Path dir, Unpacker unpacker) {
         Dirs.privateDir(root);
         try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockFile.lock()) {

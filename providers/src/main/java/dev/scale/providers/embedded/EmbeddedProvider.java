@@ -46,6 +46,8 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedProvider implements Provider {
     private static final int PORT_ATTEMPTS = 3;
+    /** File locks exclude other processes only; this excludes other threads of this one. */
+    private static final Object IN_PROCESS = new Object();
 
     private final Path root;
     private final EmbeddedBinaries binaries;
@@ -123,6 +125,12 @@ public final class EmbeddedProvider implements Provider {
 
     /** Creates the instance's directory and record under a lock, choosing a port no other record holds. */
     private Path reserve(Spec spec, Kind kind, String version) {
+        synchronized (IN_PROCESS) {
+            return reserveLocked(spec, kind, version);
+        }
+    }
+
+    private Path reserveLocked(Spec spec, Kind kind, String version) {
         Dirs.privateDir(root);
         try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockFile.lock()) {

@@ -1,0 +1,33 @@
+package dev.scale.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/** One scale invocation through {@link Main#run}, with its output captured. */
+record Run(int code, String out, String err) {
+
+    /** An environment with scale's state in {@code home} and the machine's Docker and image settings. */
+    static Map<String, String> env(Path home) {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", home.toString());
+        env.put("SCALE_STATE_DIR", home.resolve("state").toString());
+        env.put("SCALE_CONFIG_DIR", home.resolve("config").toString());
+        env.put("SCALE_CACHE_DIR", Path.of("target/scale-test-cache").toAbsolutePath().toString());
+        for (String k : new String[] {"SCALE_IMAGE_REDIS", "SCALE_IMAGE_POSTGRES", "DOCKER_HOST", "PATH", "CI"}) {
+            if (System.getenv(k) != null) {
+                env.put(k, System.getenv(k));
+            }
+        }
+        return env;
+    }
+
+    static Run of(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, false);
+        return new Run(code, out.toString(), err.toString());
+    }
+}

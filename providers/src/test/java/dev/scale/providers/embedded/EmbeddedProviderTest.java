@@ -1,0 +1,199 @@
+package dev.scale.providers.embedded;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scale.providers.Dirs;
+import dev.scale.providers.ExitCode;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Progress;
+import dev.scale.providers.ScaleException;
+import dev.scale.providers.Spec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+
+/** The embedded provider with the real redis-server and PostgreSQL binaries it carries. */
+class EmbeddedProviderTest {
+    /** Shared across tests so the binaries unpack once, as they would for a user. */
+    private static final Path CACHE = Path.of("target/scale-test-cache").toAbsolutePath();
+
+    @TempDir
+    Path state;
+    EmbeddedProvider provider;
+    Dirs dirs;
+
+    @BeforeEach
+    void setUp() {
+        dirs = new Dirs(state, state.resolve("config"), CACHE);
+        provider = new EmbeddedProvider(dirs, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void tearDown() {
+        provider.list().forEach(i -> provider.remove(i.name()));
+    }
+
+    private Instance start(String name, String kind, Duration ttl) {
+        return provider.start(new Spec(name, Kinds.byName(kind), null, null, ttl), Progress.NONE);
+    }
+
+    private Set<Long> serverPids() throws Exception {
+        Set<Long> pids = new HashSet<>();
+        try (var dirsStream = Files.list(state.resolve("embedded"))) {
+            for (Path d : dirsStream.filter(Files::isDirectory).toList()) {
+                for (String f : List.of("server.pid", "supervisor.pid")) {
+                    if (Files.exists(d.resolve(f))) {
+                        pids.add(Long.parseLong(Files.readString(d.resolve(f)).trim()));
+                    }
+                }
+            }
+        }
+        return pids;
+    }
+
+    private static boolean alive(long pid) {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    @Test
+    void redisAndPostgresAnswerRealClientsWithPasswordsAndDownRemovesProcessesAndData() throws Exception {
+        Instance redis = start("cache", "redis", Duration.ofMinutes(5));
+        Instance pg = start("db", "postgres", Duration.ofMinutes(5));
+        Set<Long> pids = serverPids();
+        assertThat(pids).hasSize(4).allMatch(EmbeddedProviderTest::alive);
+
+        try (Jedis jedis = new Jedis(java.net.URI.create(redis.url()))) {
+            assertThat(jedis.set("k", "v")).isEqualTo("OK");
+            assertThat(jedis.get("k")).isEqualTo("v");
+            assertThat(jedis.configGet("save").get("save")).isEmpty();
+        }
+        try (Jedis anonymous = new Jedis(redis.endpoint().host(), redis.endpoint().port())) {
+            assertThatThrownBy(anonymous::ping).hasMessageContaining("NOAUTH");
+        }
+        Properties login = new Properties();
+        login.setProperty("user", "scale");
+        login.setProperty("password", pg.endpoint().password().reveal());
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.endpoint().port() + "/scale", login);
+             ResultSet rs = c.createStatement().executeQuery("show listen_addresses")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("127.0.0.1");
+        }
+        Properties wrong = new Properties();
+        wrong.setProperty("user", "scale");
+        wrong.setProperty("password", "not-the-password");
+        assertThatThrownBy(() -> DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.endpoint().port() + "/scale", wrong))
+                .hasMessageContaining("password authentication failed");
+
+        Path record = state.resolve("embedded/db/instance.json");
+        assertThat(Files.getPosixFilePermissions(record)).containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        assertThat(Files.getPosixFilePermissions(state.resolve("embedded/db")))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
+
+        // Another scale process lists both from the records alone.
+        EmbeddedProvider other = new EmbeddedProvider(dirs, Clock.systemUTC());
+        assertThat(other.list()).extracting(Instance::name).containsExactly("cache", "db");
+        assertThat(other.list()).allMatch(i -> i.state() == Instance.State.RUNNING);
+
+        assertThat(other.remove("cache")).isTrue();
+        assertThat(other.remove("db")).isTrue();
+        assertThat(other.remove("db")).isFalse();
+        assertThat(pids).noneMatch(EmbeddedProviderTest::alive);
+        assertThat(state.resolve("embedded/cache")).doesNotExist();
+        assertThat(state.resolve("embedded/db")).doesNotExist();
+        assertThat(state.resolve("embedded/cache/dump.rdb")).doesNotExist();
+    }
+
+    @Test
+    void theSupervisorEndsTheInstanceWhenItsTimeToLivePasses() throws Exception {
+        start("short", "redis", Duration.ofSeconds(2));
+        Set<Long> pids = serverPids();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (Files.exists(state.resolve("embedded/short")) && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(state.resolve("embedded/short")).as("directory removed by the supervisor, no scale call").doesNotExist();
+        assertThat(pids).noneMatch(EmbeddedProviderTest::alive);
+    }
+
+    @Test
+    void aKilledServerShowsAsDeadAndDownCleansIt() throws Exception {
+        start("victim", "redis", Duration.ofMinutes(5));
+        long server = Long.parseLong(Files.readString(state.resolve("embedded/victim/server.pid")).trim());
+        ProcessHandle.of(server).orElseThrow().destroyForcibly();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (provider.list().get(0).state() != Instance.State.DEAD && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(provider.list()).singleElement().extracting(Instance::state).isEqualTo(Instance.State.DEAD);
+        assertThat(provider.remove("victim")).isTrue();
+        assertThat(state.resolve("embedded/victim")).doesNotExist();
+        assertThat(provider.list()).isEmpty();
+    }
+
+    @Test
+    void instancesStartedAtTheSameMomentByTwoProcessesNeverCollide() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Instance>> futures = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                // Two providers stand for two scale processes sharing one state directory.
+                EmbeddedProvider p = i % 2 == 0 ? provider : new EmbeddedProvider(dirs, Clock.systemUTC());
+                String name = "par-" + i;
+                Callable<Instance> task = () -> p.start(new Spec(name, Kinds.byName("redis"), null, null, Duration.ofMinutes(2)), Progress.NONE);
+                futures.add(pool.submit(task));
+            }
+            Set<Integer> ports = new HashSet<>();
+            for (Future<Instance> f : futures) {
+                Instance i = f.get();
+                ports.add(i.endpoint().port());
+                try (Jedis jedis = new Jedis(java.net.URI.create(i.url()))) {
+                    assertThat(jedis.ping()).isEqualTo("PONG");
+                }
+            }
+            assertThat(ports).hasSize(4);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void theSameNameTwiceIsRefusedAndLeavesTheFirstAlone() {
+        start("same", "redis", Duration.ofMinutes(2));
+        assertThatThrownBy(() -> start("same", "redis", Duration.ofMinutes(2)))
+                .isInstanceOfSatisfying(ScaleException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE));
+        assertThat(provider.list()).singleElement().extracting(Instance::state).isEqualTo(Instance.State.RUNNING);
+    }
+
+    @Test
+    void aVersionItDoesNotCarryIsRefusedWithAWayOut() {
+        assertThatThrownBy(() -> provider.start(new Spec("v", Kinds.byName("redis"), "7", null, Duration.ofMinutes(1)), Progress.NONE))
+                .isInstanceOfSatisfying(ScaleException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
+                    assertThat(e.oneLine()).contains("--provider docker");
+                });
+        assertThat(state.resolve("embedded/v")).doesNotExist();
+        assertThat(Optional.ofNullable(provider.list())).get().asList().isEmpty();
+    }
+}
