@@ -23,6 +23,8 @@ public final class Instances {
     private final EmbeddedProvider embedded;
     private final DockerEngine engine;
     private final Clock clock;
+    /** Instances an {@code up} in progress has started but not yet returned, removed too on Ctrl-C. */
+    private final Map<String, Provider> notHandedOver = new java.util.concurrent.ConcurrentHashMap<>();
 
     public Instances(Dirs dirs, Config config, Map<String, String> env, Clock clock) {
         this.engine = new DockerEngine(env);
@@ -109,7 +111,11 @@ public final class Instances {
         try {
             List<Future<Instance>> futures = new ArrayList<>();
             for (Spec spec : specs) {
-                futures.add(pool.submit(() -> provider.start(spec, progress)));
+                futures.add(pool.submit(() -> {
+                    Instance started = provider.start(spec, progress);
+                    notHandedOver.put(started.name(), provider);
+                    return started;
+                }));
             }
             List<Instance> started = new ArrayList<>();
             RuntimeException failure = null;
@@ -128,22 +134,32 @@ public final class Instances {
                 }
             }
             if (failure != null) {
-                provider.cancelStarts();
-                for (Instance i : started) {
-                    provider.remove(i.name());
-                }
+                cancelStarts();
                 throw failure;
             }
+            started.forEach(i -> notHandedOver.remove(i.name()));
             return started;
         } finally {
             pool.shutdownNow();
         }
     }
 
-    /** Removes whatever starts in progress have made so far (Ctrl-C during {@code up}). */
+    /** Removes whatever an {@code up} in progress has made so far, started or half-started (Ctrl-C, a failed sibling). */
     public void cancelStarts() {
-        embedded.cancelStarts();
-        docker.cancelStarts();
+        List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts));
+        notHandedOver.forEach((name, provider) -> steps.add(() -> provider.remove(name)));
+        RuntimeException first = null;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;  // keep cleaning; report the first failure at the end
+            }
+        }
+        notHandedOver.clear();
+        if (first != null) {
+            throw first;
+        }
     }
 
     /** Every instance scale started, from every provider that can be asked (docker only when an engine answers). */

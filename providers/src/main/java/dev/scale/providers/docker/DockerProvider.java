@@ -209,7 +209,7 @@ public final class DockerProvider implements Provider {
             } catch (Exception e) {
                 last = e;
             }
-            sleep(Duration.ofMillis(200));
+            sleep(Duration.ofMillis(50));
         }
         throw ScaleException.failure(spec.kind().name() + " '" + spec.name() + "' did not answer within "
                 + spec.kind().startTimeout().toSeconds() + "s (" + (last == null ? "no answer" : firstLine(String.valueOf(last.getMessage()))) + ")"

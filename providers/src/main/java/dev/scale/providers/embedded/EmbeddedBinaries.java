@@ -15,10 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
 import java.util.Locale;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
@@ -172,20 +170,54 @@ public final class EmbeddedBinaries {
         }
     }
 
+    /**
+     * Removes a directory tree. Tolerates files vanishing under it (a dying initdb or server may still be
+     * removing its own), and tries again a few times before giving up.
+     */
     static void deleteTree(Path dir) {
-        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
+        IOException last = null;
+        for (int attempt = 0; attempt < 5; attempt++) {
+            if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            try {
+                Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path file, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+                        Files.deleteIfExists(file);
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+                        if (e instanceof java.nio.file.NoSuchFileException) {
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                        throw e;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+                        Files.deleteIfExists(d);
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+                return;
+            } catch (java.nio.file.NoSuchFileException | java.nio.file.DirectoryNotEmptyException e) {
+                last = e; // something changed under us: walk again
+            } catch (IOException e) {
+                last = e;
+                break;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            throw ScaleException.failure("cannot remove " + dir + ": " + e.getMessage(), e);
+        if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw ScaleException.failure("cannot remove " + dir + ": " + (last == null ? "unknown error" : last.getMessage()), last);
         }
     }
 

@@ -396,9 +396,17 @@ public final class EmbeddedProvider implements Provider {
 
     @Override
     public void cancelStarts() {
+        RuntimeException first = null;
         for (Path dir : List.copyOf(inFlight)) {
-            destroy(dir);
+            try {
+                destroy(dir);
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
             inFlight.remove(dir);
+        }
+        if (first != null) {
+            throw first;
         }
     }
 
