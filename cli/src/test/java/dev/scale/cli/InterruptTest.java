@@ -1,0 +1,86 @@
+package dev.scale.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.scale.providers.RequireDocker;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Ctrl-C during `scale up`, sent to a real scale process: whatever it started or half-started is removed. */
+class InterruptTest {
+    @TempDir
+    Path home;
+
+    /** Starts scale in its own JVM and returns once a stderr line contains {@code marker}. */
+    private Process startAndWaitFor(Map<String, String> env, String marker, List<String> stderr, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "dev.scale.cli.Main"));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        Process p = pb.start();
+        BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        String line;
+        while (System.nanoTime() < deadline && (line = err.readLine()) != null) {
+            stderr.add(line);
+            if (line.contains(marker)) {
+                Thread drain = new Thread(() -> err.lines().forEach(stderr::add));
+                drain.setDaemon(true);
+                drain.start();
+                return p;
+            }
+        }
+        p.destroyForcibly();
+        throw new AssertionError("never saw '" + marker + "' in: " + stderr);
+    }
+
+    private static void interrupt(Process p) throws Exception {
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("scale exits after Ctrl-C").isTrue();
+    }
+
+    @Test
+    void embeddedRemovesTheReadyRedisAndTheHalfStartedPostgres() throws Exception {
+        Map<String, String> env = Run.env(home);
+        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        List<String> stderr = new ArrayList<>();
+        Process scale = startAndWaitFor(env, "redis: ready", stderr, "up", "postgres", "redis", "--provider", "embedded");
+        long redisServer = Long.parseLong(Files.readString(home.resolve("state/embedded/redis/server.pid")).trim());
+        assertThat(ProcessHandle.of(redisServer)).isPresent();
+        interrupt(scale);
+
+        try (var left = Files.list(home.resolve("state/embedded"))) {
+            assertThat(left.filter(Files::isDirectory)).as("no instance directory after Ctrl-C; stderr: " + stderr).isEmpty();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.of(redisServer).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(ProcessHandle.of(redisServer).map(ProcessHandle::isAlive).orElse(false)).as("redis-server stopped").isFalse();
+    }
+
+    @Test
+    void dockerRemovesTheContainersOfAnInterruptedUp() throws Exception {
+        DockerClient docker = RequireDocker.engine().client();
+        String name = "int-" + Long.toHexString(System.nanoTime() & 0xffff);
+        List<String> stderr = new ArrayList<>();
+        Process scale = startAndWaitFor(Run.env(home), "waiting for postgres", stderr,
+                "up", "postgres", "--name", name, "--provider", "docker");
+        interrupt(scale);
+        assertThat(docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of("dev.scale.name", name)).exec())
+                .as("no container after Ctrl-C; stderr: " + stderr).isEmpty();
+    }
+}
