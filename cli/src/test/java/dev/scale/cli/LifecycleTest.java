@@ -100,4 +100,26 @@ class LifecycleTest {
             assertThat(left.filter(java.nio.file.Files::isDirectory)).as("no instance directory left").isEmpty();
         }
     }
+
+    @Test
+    void gcRemovesAnInstanceWhoseServerDiedAndLeavesHealthyOnes() throws Exception {
+        Map<String, String> env = Run.env(home);
+        env.put("DOCKER_HOST", "unix://" + home.resolve("no-such-docker.sock"));
+        assertThat(Run.of(env, "up", "redis", "--name", "crashed").code()).isZero();
+        assertThat(Run.of(env, "up", "redis", "--name", "healthy").code()).isZero();
+        try {
+            long pid = Long.parseLong(Files.readString(home.resolve("state/embedded/crashed/server.pid")).trim());
+            ProcessHandle server = ProcessHandle.of(pid).orElseThrow();
+            server.destroyForcibly();
+            server.onExit().get();
+            assertThat(Run.of(env, "ls").out()).containsPattern("crashed\\s+redis\\s+\\S+\\s+embedded\\s+dead");
+            Run gc = Run.of(env, "gc");
+            assertThat(gc.code()).isZero();
+            assertThat(gc.out()).contains("removed crashed (dead)").doesNotContain("healthy");
+            assertThat(home.resolve("state/embedded/crashed")).doesNotExist();
+            assertThat(Run.of(env, "ls").out()).contains("healthy").doesNotContain("crashed");
+        } finally {
+            Run.of(env, "down", "crashed", "healthy");
+        }
+    }
 }
