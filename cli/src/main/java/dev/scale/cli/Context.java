@@ -14,11 +14,17 @@ public final class Context {
     private final Map<String, String> env;
     private final Clock clock;
     private final boolean terminal;
+    private final java.io.InputStream in;
     private Instances instances;
     private Config config;
     private Dirs dirs;
 
     public Context(PrintWriter out, PrintWriter err, Map<String, String> env, Clock clock, boolean terminal) {
+        this(System.in, out, err, env, clock, terminal);
+    }
+
+    public Context(java.io.InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, Clock clock, boolean terminal) {
+        this.in = in;
         this.out = out;
         this.err = err;
         this.env = env;
@@ -26,6 +32,16 @@ public final class Context {
         this.terminal = terminal;
     }
 
+    /** The same environment and services, writing elsewhere (the shell's terminal). */
+    public Context withWriters(PrintWriter newOut, PrintWriter newErr) {
+        Context c = new Context(in, newOut, newErr, env, clock, terminal);
+        c.instances = instances();
+        c.config = config;
+        c.dirs = dirs;
+        return c;
+    }
+
+    public java.io.InputStream in() { return in; }
     public PrintWriter out() { return out; }
     public PrintWriter err() { return err; }
     public Map<String, String> env() { return env; }

@@ -27,12 +27,24 @@ public final class Main {
     }
 
     public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
-        Context context = new Context(out, err, env, Clock.systemUTC(), terminal);
+        return run(args, System.in, out, err, env, terminal);
+    }
+
+    public static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
+        Context context = new Context(in, out, err, env, Clock.systemUTC(), terminal);
+        if (args.length > 0 && args[0].equals(CompleteCommand.NAME)) {
+            try {
+                return new CompleteCommand(context, Arrays.asList(args).subList(1, args.length)).call();
+            } catch (RuntimeException e) {
+                return ExitCode.FAILURE.code(); // a completion that fails offers nothing, silently
+            }
+        }
         CommandLine cli = commandLine(context);
         return cli.execute(args);
     }
 
-    static CommandLine commandLine(Context context) {
+    /** scale's command tree for a context; the shell's meta commands run through it too. */
+    public static CommandLine commandLine(Context context) {
         CommandLine cli = new CommandLine(new ScaleCommand(context));
         cli.setOut(context.out());
         cli.setErr(context.err());

@@ -12,8 +12,10 @@ import picocli.CommandLine.Option;
         versionProvider = ScaleCommand.Version.class,
         sortOptions = false,
         description = {"Real datastores in seconds, measured for your use, gone without a trace.", ""},
-        subcommands = {UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class, GcCommand.class, CacheCommand.class},
+        subcommands = {TryCommand.class, ShellCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
+                GcCommand.class, CacheCommand.class, CompletionCommand.class},
         footer = {"", "Examples:",
+                "  scale try redis                a disposable Redis and a shell on it, gone when the shell ends",
                 "  scale up redis postgres        start both, print their connection details",
                 "  eval \"$(scale env redis)\"      export REDIS_URL and friends into this shell",
                 "  scale ls                       what is running, and for how long still",
@@ -37,8 +39,17 @@ public final class ScaleCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    /** With no command: the shell on a terminal, the usage otherwise. */
     @Override
     public void run() {
+        if (context.terminal()) {
+            try {
+                new dev.scale.cli.shell.Shell(context, Main::commandLine).run();
+            } catch (java.io.IOException e) {
+                throw dev.scale.providers.ScaleException.failure("shell: " + e.getMessage(), e);
+            }
+            return;
+        }
         spec.commandLine().usage(context.out());
     }
 

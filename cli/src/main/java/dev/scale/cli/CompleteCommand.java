@@ -1,0 +1,108 @@
+package dev.scale.cli;
+
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.ScaleException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The completion scripts' back end, {@code scale __complete WORD...}: given the words typed after
+ * {@code scale} (the last one being completed, possibly empty), prints the candidates, one a line.
+ * It reads picocli's model, so new commands and options complete without touching the scripts. Main
+ * hands it the raw words, before picocli, so that a half-typed {@code --prov} is a word, not an option.
+ */
+final class CompleteCommand implements Callable<Integer> {
+    static final String NAME = "__complete";
+    private final Context ctx;
+    private final List<String> words;
+
+    CompleteCommand(Context ctx, List<String> words) {
+        this.ctx = ctx;
+        this.words = words;
+    }
+
+    @Override
+    public Integer call() {
+        List<String> typed = words.isEmpty() ? List.of("") : words;
+        String current = typed.get(typed.size() - 1);
+        CommandLine command = Main.commandLine(ctx);
+        int positionals = 0;
+        String previous = null;
+        for (String w : typed.subList(0, typed.size() - 1)) {
+            CommandLine sub = command.getSubcommands().get(w);
+            if (sub != null && positionals == 0) {
+                command = sub;
+                previous = null;
+                continue;
+            }
+            OptionSpec o = previous == null ? null : command.getCommandSpec().findOption(previous);
+            if (!w.startsWith("-") && (o == null || o.arity().max() == 0)) {
+                positionals++;
+            }
+            previous = w;
+        }
+        Set<String> out = new LinkedHashSet<>();
+        CommandSpec spec = command.getCommandSpec();
+        OptionSpec pending = previous == null ? null : spec.findOption(previous);
+        if (pending != null && pending.arity().max() > 0) {
+            out.addAll(optionValues(pending));
+        } else if (current.startsWith("-")) {
+            for (OptionSpec o : spec.options()) {
+                if (!o.hidden()) {
+                    out.addAll(List.of(o.names()));
+                }
+            }
+        } else if (!spec.subcommands().isEmpty() && positionals == 0 && spec.name().equals("scale")) {
+            spec.subcommands().forEach((name, sub) -> {
+                if (!sub.getCommandSpec().usageMessage().hidden() && name.equals(sub.getCommandSpec().name())) {
+                    out.add(name);
+                }
+            });
+        } else {
+            out.addAll(positionalValues(ctx, spec.name()));
+            out.removeAll(typed.subList(0, typed.size() - 1)); // a name already given is not offered again
+        }
+        out.stream().filter(c -> c.startsWith(current)).sorted().forEach(ctx.out()::println);
+        ctx.out().flush();
+        return 0;
+    }
+
+    private static List<String> optionValues(OptionSpec option) {
+        return switch (option.longestName()) {
+            case "--provider" -> List.of("auto", "docker", "embedded");
+            case "--output", "--format" -> List.of("table", "json", "env", "shell", "dotenv", "github");
+            case "--ttl" -> List.of("10m", "30m", "1h", "2h", "8h", "1d");
+            default -> List.of();
+        };
+    }
+
+    private static List<String> positionalValues(Context ctx, String command) {
+        switch (command) {
+            case "up", "try" -> {
+                return Kinds.all().stream().map(k -> k.name()).toList();
+            }
+            case "down", "rm", "env", "shell" -> {
+                try {
+                    return ctx.instances().list().stream().map(Instance::name).toList();
+                } catch (ScaleException e) {
+                    return List.of();
+                }
+            }
+            case "completion" -> {
+                return List.of("bash", "zsh", "fish");
+            }
+            case "cache" -> {
+                return List.of("clear");
+            }
+            default -> {
+                return List.of();
+            }
+        }
+    }
+}

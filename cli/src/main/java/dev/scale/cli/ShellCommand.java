@@ -1,0 +1,28 @@
+package dev.scale.cli;
+
+import dev.scale.cli.shell.Shell;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "shell", mixinStandardHelpOptions = true,
+        description = {"Open the shell without starting anything: on the named instance, on the only one running, or unconnected.",
+                "`scale` with no command on a terminal does the same."},
+        footer = {"", "Examples:", "  scale shell", "  scale shell db", "  echo 'select 1;' | scale shell db"})
+final class ShellCommand implements Callable<Integer> {
+    @ParentCommand
+    ScaleCommand parent;
+
+    @Parameters(arity = "0..1", paramLabel = "NAME", description = "An instance to connect to.")
+    String name;
+
+    @Override
+    public Integer call() throws IOException {
+        Context ctx = parent.context();
+        Shell shell = new Shell(ctx, Main::commandLine);
+        shell.connect(name);
+        return shell.run();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.scale.cli.shell;
+
+import dev.scale.providers.Instance;
+import java.io.PrintWriter;
+import java.util.List;
+
+/** The shell's connection to one instance: native input in, results out, in that datastore's own style. */
+interface Session extends AutoCloseable {
+
+    Instance instance();
+
+    /** Whether the input typed so far is a whole statement (SQL waits for its ';'). */
+    boolean complete(String input);
+
+    /** Runs the input; results to {@code out}, server errors as the native client shows them. */
+    void execute(String input, PrintWriter out, PrintWriter err);
+
+    /** Stops what {@link #execute} is running (Ctrl-C), leaving the session usable. Called from another thread. */
+    void cancel();
+
+    /** Words to complete native input with: command names, keywords, table and column names. */
+    List<String> words();
+
+    /** Whether completion candidates are matched case-insensitively and offered in upper case. */
+    default boolean upperCaseWords() {
+        return true;
+    }
+
+    @Override
+    void close();
+}

@@ -1,0 +1,148 @@
+package dev.scale.cli.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scale.cli.Context;
+import dev.scale.cli.Main;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.jline.reader.Candidate;
+import org.jline.reader.impl.DefaultParser;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The shell on real embedded servers: through a pipe, and through JLine on a test terminal. */
+class ShellTest {
+    @TempDir
+    Path home;
+
+    private Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("HOME", home.toString());
+        env.put("SCALE_STATE_DIR", home.resolve("state").toString());
+        env.put("SCALE_CACHE_DIR", Path.of("target/scale-test-cache").toAbsolutePath().toString());
+        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        env.put("PATH", System.getenv("PATH"));
+        return env;
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    private Result scale(String stdin, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintWriter(out, true), new PrintWriter(err, true), env(), false);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    private void assertNoInstanceLeft() throws Exception {
+        try (var left = Files.list(home.resolve("state/embedded"))) {
+            assertThat(left.filter(Files::isDirectory)).as("instance removed when the shell ended").isEmpty();
+        }
+    }
+
+    @Test
+    void pipedRedisPrintsOnlyResultsAsRedisCliDoes() throws Exception {
+        Result r = scale("SET a 1\nGET a\n", "try", "redis");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("OK\n\"1\"\n");
+        assertNoInstanceLeft();
+    }
+
+    @Test
+    void pipedPostgresPrintsTablesAndErrorsAndGoesOn() throws Exception {
+        Result r = scale("""
+                create table people (id int, name text);
+                insert into people values (1, 'ann'),
+                  (2, 'bo');
+                select nope from people;
+                select id, name
+                  from people order by id;
+                """, "try", "postgres");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("""
+                CREATE TABLE
+                INSERT 0 2
+                 id | name\s
+                ----+------
+                  1 | ann
+                  2 | bo
+                (2 rows)
+
+                """);
+        assertThat(r.err()).isEqualTo("ERROR:  column \"nope\" does not exist\n");
+        assertNoInstanceLeft();
+    }
+
+    @Test
+    void jlineShellOnATestTerminalRunsCommandsMetaCommandsAndHidesThePassword() throws Exception {
+        Map<String, String> env = env();
+        StringWriter sink = new StringWriter();
+        Context ctx = new Context(new PrintWriter(sink, true), new PrintWriter(sink, true), env, Clock.systemUTC(), false);
+        assertThat(Main.run(new String[] {"up", "redis", "--name", "term"}, new PrintWriter(sink, true), new PrintWriter(sink, true), env, false)).isZero();
+        try {
+            String input = "\\timing on\nSET k hello\nGET k\n\\info\n\\use nope\n\\frob\nPING\n\\q\nGET never\n";
+            ByteArrayOutputStream screen = new ByteArrayOutputStream();
+            try (Terminal terminal = TerminalBuilder.builder().system(false).type(Terminal.TYPE_DUMB)
+                    .streams(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), screen).build()) {
+                Shell shell = new Shell(ctx, Main::commandLine);
+                shell.connect("term");
+                assertThat(shell.interactive(terminal)).isZero();
+            }
+            String all = screen.toString(StandardCharsets.UTF_8);
+            String shown = all.substring(all.indexOf("scale shell —")); // the dumb test terminal echoes its input first
+            String password = ctx.instances().find("term").endpoint().password().reveal();
+            assertThat(shown).contains("term [redis]> ", "Timing is on.", "OK", "\"hello\"", "Time: ", "PONG")
+                    .contains("password  ****", "no instance named 'nope'", "unknown meta command \\frob")
+                    .doesNotContain(password)
+                    .doesNotContain("GET never");
+            assertThat(home.resolve("state/history")).exists();
+        } finally {
+            Main.run(new String[] {"down", "term"}, new PrintWriter(sink, true), new PrintWriter(sink, true), env, false);
+        }
+    }
+
+    @Test
+    void completionOffersRedisCommandsMetaCommandsOptionsAndLiveNames() throws Exception {
+        Map<String, String> env = env();
+        StringWriter sink = new StringWriter();
+        Context ctx = new Context(new PrintWriter(sink, true), new PrintWriter(sink, true), env, Clock.systemUTC(), false);
+        Main.run(new String[] {"up", "redis", "--name", "compl"}, new PrintWriter(sink, true), new PrintWriter(sink, true), env, false);
+        try {
+            Shell shell = new Shell(ctx, Main::commandLine);
+            shell.connect("compl");
+            ShellCompleter completer = new ShellCompleter(shell, ctx, Main::commandLine);
+            assertThat(candidates(completer, "SE")).contains("SET", "SETEX", "SELECT");
+            assertThat(candidates(completer, "\\u")).contains("\\up", "\\use");
+            assertThat(candidates(completer, "\\up ")).contains("redis", "postgres");
+            assertThat(candidates(completer, "\\up redis --")).contains("--ttl", "--provider", "--name");
+            assertThat(candidates(completer, "\\up redis --provider ")).containsExactly("auto", "docker", "embedded");
+            assertThat(candidates(completer, "\\use ")).contains("compl");
+            shell.close();
+        } finally {
+            Main.run(new String[] {"down", "compl"}, new PrintWriter(sink, true), new PrintWriter(sink, true), env, false);
+        }
+    }
+
+    private static List<String> candidates(ShellCompleter completer, String line) {
+        DefaultParser parser = new DefaultParser();
+        parser.setEscapeChars(null);
+        List<Candidate> out = new ArrayList<>();
+        completer.complete(null, parser.parse(line, line.length(), org.jline.reader.Parser.ParseContext.COMPLETE), out);
+        return out.stream().map(Candidate::value).toList();
+    }
+}
