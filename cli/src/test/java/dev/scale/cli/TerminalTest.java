@@ -147,6 +147,39 @@ class TerminalTest {
         assertNoInstanceLeft();
     }
 
+    private void awaitNoInstanceLeft() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            try {
+                assertNoInstanceLeft();
+                return;
+            } catch (AssertionError notYet) {
+                Thread.sleep(100);
+            }
+        }
+        assertNoInstanceLeft();
+    }
+
+    @Test
+    void sigtermToATryRemovesTheInstance() throws Exception {
+        start("scale try redis");
+        waitFor("redis [redis]>");
+        long pane = Long.parseLong(run("tmux", "list-panes", "-t", session, "-F", "#{pane_pid}").strip());
+        ProcessHandle java = ProcessHandle.of(pane).orElseThrow().descendants()
+                .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst().orElseThrow();
+        java.destroy(); // SIGTERM
+        java.onExit().get(30, TimeUnit.SECONDS);
+        awaitNoInstanceLeft();
+    }
+
+    @Test
+    void closingTheTerminalRemovesTheInstance() throws Exception {
+        start("scale try redis");
+        waitFor("redis [redis]>");
+        run("tmux", "kill-session", "-t", session); // the terminal goes away: SIGHUP
+        awaitNoInstanceLeft();
+    }
+
     @Test
     void bashCompletionScriptCompletesCommandsOptionValuesAndLiveInstanceNames() throws Exception {
         require("bash");
