@@ -46,6 +46,8 @@ public final class Main {
     /** scale's command tree for a context; the shell's meta commands run through it too. */
     public static CommandLine commandLine(Context context) {
         CommandLine cli = new CommandLine(new ScaleCommand(context));
+        // `scale run … -- mvn -q test` and `scale run … mvn -q test` alike: the command's options are its own.
+        cli.getSubcommands().get("run").setStopAtPositional(true);
         cli.setOut(context.out());
         cli.setErr(context.err());
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(
