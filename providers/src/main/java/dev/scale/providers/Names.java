@@ -35,6 +35,26 @@ public final class Names {
         }
     }
 
+    /** A duration such as {@code 500ms}, {@code 30s}, {@code 2m}; zero only where {@code zeroAllowed}. */
+    public static Duration parseDuration(String option, String text, boolean zeroAllowed) {
+        String t = text.trim();
+        if (t.matches("\\d{1,9}ms")) {
+            Duration d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            if (d.isZero() && !zeroAllowed) {
+                throw ScaleException.usage(option + " must be longer than zero");
+            }
+            return d;
+        }
+        if (zeroAllowed && t.matches("0+[smhd]?")) {
+            return Duration.ZERO;
+        }
+        try {
+            return parseTtl(t);
+        } catch (ScaleException e) {
+            throw ScaleException.usage("bad " + option + " '" + text + "'", "use a duration such as 500ms, 30s or 2m");
+        }
+    }
+
     /** Parses {@code 90s}, {@code 30m}, {@code 2h}, {@code 1h30m}, {@code 1d}; at most seven days. */
     public static Duration parseTtl(String text) {
         Matcher m = TTL.matcher(text.trim());

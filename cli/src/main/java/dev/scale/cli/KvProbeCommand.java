@@ -1,0 +1,228 @@
+package dev.scale.cli;
+
+import dev.scale.probes.Driver;
+import dev.scale.probes.KvProbe;
+import dev.scale.probes.Mix;
+import dev.scale.probes.Result;
+import dev.scale.probes.Workload;
+import dev.scale.probes.postgres.PostgresDriver;
+import dev.scale.probes.redis.RedisDriver;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Names;
+import dev.scale.providers.PostgresKind;
+import dev.scale.providers.ScaleException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "kv", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Key/value throughput and latency, with YCSB's core workloads (A 50/50 read/update, B 95/5,",
+                "C read-only, F read-modify-write). A load phase writes every key first. Latency per operation type,",
+                "in HdrHistogram; with --rate, an open loop measures from each operation's intended start, so stalls",
+                "cannot hide (coordinated omission), and reports service time too."},
+        footer = {"", "Examples:",
+                "  scale probe kv --on redis                        a disposable Redis, workload A, 30 s",
+                "  scale probe kv --on db --mix c --clients 8       a running instance named db",
+                "  scale probe kv --on redis://default:pw@staging:6379/0 --rate 5000 --output json",
+                "", "Writes keys scale:kv:* (Redis) or table scale_kv_probe (PostgreSQL), and removes them afterwards."})
+final class KvProbeCommand implements Callable<Integer> {
+    @ParentCommand
+    ProbeCommand parent;
+
+    @Option(names = "--on", required = true, paramLabel = "TARGET", description = "An instance name, a kind (disposable), or a URL.")
+    String on;
+
+    @Option(names = "--mix", defaultValue = "a", paramLabel = "MIX", description = "a, b, c, f, or read=95,update=5. Default: ${DEFAULT-VALUE}")
+    String mix;
+
+    @Option(names = "--keys", defaultValue = "100000", paramLabel = "N", description = "Keyspace size. Default: ${DEFAULT-VALUE}")
+    long keys;
+
+    @Option(names = "--value-size", defaultValue = "1024", paramLabel = "BYTES", description = "Default: ${DEFAULT-VALUE}")
+    int valueSize;
+
+    @Option(names = "--distribution", defaultValue = "zipfian", paramLabel = "D", description = "zipfian, uniform or latest. Default: ${DEFAULT-VALUE}")
+    String distribution;
+
+    @Option(names = "--clients", defaultValue = "50", paramLabel = "N", description = "Connections. Default: ${DEFAULT-VALUE}")
+    int clients;
+
+    @Option(names = "--pipeline", defaultValue = "1", paramLabel = "N", description = "Commands in flight per connection (Redis). Default: ${DEFAULT-VALUE}")
+    int pipeline;
+
+    @Option(names = "--rate", defaultValue = "0", paramLabel = "OPS", description = "Open loop at this many operations per second; 0: closed loop, full speed.")
+    long rate;
+
+    @Option(names = "--duration", defaultValue = "30s", paramLabel = "D", description = "Measured time. Default: ${DEFAULT-VALUE}")
+    String duration;
+
+    @Option(names = "--warmup", defaultValue = "5s", paramLabel = "D", description = "Unmeasured time first. Default: ${DEFAULT-VALUE}")
+    String warmup;
+
+    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker or embedded.")
+    String provider;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
+    String output;
+
+    @Override
+    public Integer call() {
+        Context ctx = parent.context();
+        if (!output.equals("table") && !output.equals("json")) {
+            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
+        }
+        Workload w = new Workload(Mix.parse(mix), keys, valueSize, distribution.toLowerCase(Locale.ROOT), clients, pipeline, rate,
+                Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true));
+        Progress progress = new Progress(ctx);
+        Target target = Target.resolve(ctx, on, provider, progress);
+        Instance instance = target.instance();
+        Driver driver = instance.kind() instanceof PostgresKind ? new PostgresDriver(instance.endpoint()) : new RedisDriver(instance.endpoint());
+        if (instance.kind() instanceof PostgresKind && w.pipeline() > 1) {
+            cleanUpTarget(ctx, target);
+            throw ScaleException.usage("--pipeline applies to Redis only", "JDBC cannot pipeline reads; use --clients for concurrency");
+        }
+        Thread hook = new Thread(() -> {
+            try {
+                driver.cleanUp(w);
+            } catch (Exception ignored) {
+                // best effort on the way out
+            }
+            cleanUpTarget(ctx, target);
+        }, "scale-probe-cleanup");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Result result;
+        try {
+            result = KvProbe.run(driver, w, new LiveProgress(ctx));
+        } finally {
+            try {
+                driver.cleanUp(w);
+            } catch (Exception e) {
+                ctx.info("could not remove the probe's keys: " + e.getMessage());
+            }
+            cleanUpTarget(ctx, target);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running
+            }
+        }
+        if (output.equals("json")) {
+            ctx.out().println(Render.json(json(instance, w, result)));
+        } else {
+            table(ctx, instance, w, result);
+        }
+        ctx.out().flush();
+        return result.valid() ? 0 : 1;
+    }
+
+    private static void cleanUpTarget(Context ctx, Target target) {
+        if (target.disposable()) {
+            ctx.instances().down(List.of(target.instance().name()));
+        }
+    }
+
+    static Map<String, Object> json(Instance instance, Workload w, Result r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("probe", "kv");
+        Map<String, Object> target = new LinkedHashMap<>();
+        target.put("kind", instance.kind().name());
+        target.put("name", instance.name());
+        target.put("provider", instance.provider());
+        target.put("version", instance.version());
+        target.put("host", instance.endpoint().host());
+        target.put("port", instance.endpoint().port());
+        m.put("target", target);
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("mix", w.mix().name());
+        p.put("keys", w.keys());
+        p.put("valueSize", w.valueSize());
+        p.put("distribution", w.distribution());
+        p.put("clients", w.clients());
+        p.put("pipeline", w.pipeline());
+        p.put("rate", w.rate());
+        p.put("loop", w.openLoop() ? "open" : "closed");
+        p.put("durationSeconds", w.duration().toMillis() / 1000.0);
+        p.put("warmupSeconds", w.warmup().toMillis() / 1000.0);
+        m.put("parameters", p);
+        m.put("opsPerSecond", Math.round(r.opsPerSecond() * 10) / 10.0);
+        m.put("operations", r.operations());
+        m.put("operationsByType", r.operationsByType());
+        m.put("latency", r.latency());
+        m.put("serviceTime", r.serviceTime());
+        m.put("errors", r.errors());
+        m.put("generatorCpu", Math.round(r.generatorCpu() * 100) / 100.0);
+        m.put("valid", r.valid());
+        if (!r.valid()) {
+            m.put("invalidReason", r.invalidReason());
+        }
+        return m;
+    }
+
+    private static void table(Context ctx, Instance instance, Workload w, Result r) {
+        var out = ctx.out();
+        out.printf(Locale.ROOT, "kv probe on %s (%s %s, %s): mix %s (%s), %,d keys x %d B, %s, %d clients, pipeline %d, %s%n",
+                instance.name(), instance.kind().name(), instance.version(), instance.provider(), w.mix().name(), w.mix().describe(),
+                w.keys(), w.valueSize(), w.distribution(), w.clients(), w.pipeline(),
+                w.openLoop() ? String.format(Locale.ROOT, "open loop at %,d ops/s", w.rate()) : "closed loop");
+        out.printf(Locale.ROOT, "measured %.0f s after %.0f s warm-up%n%n", r.seconds(), w.warmup().toMillis() / 1000.0);
+        out.printf(Locale.ROOT, "%-8s %12s %9s %9s %9s %9s %9s%n", "op", "ops/s", "p50", "p90", "p99", "p99.9", "max");
+        r.latency().forEach((op, l) -> {
+            long count = op.equals("all") ? r.operations() : r.operationsByType().get(op);
+            out.printf(Locale.ROOT, "%-8s %,12.0f %9s %9s %9s %9s %9s%n", op, count / r.seconds(),
+                    ms(l.p50()), ms(l.p90()), ms(l.p99()), ms(l.p999()), ms(l.max()));
+        });
+        if (w.openLoop()) {
+            Result.Latency s = r.serviceTime().get("all");
+            if (s != null) {
+                out.printf(Locale.ROOT, "%-8s %12s %9s %9s %9s %9s %9s   (service time: from actual start)%n", "service", "",
+                        ms(s.p50()), ms(s.p90()), ms(s.p99()), ms(s.p999()), ms(s.max()));
+            }
+        }
+        out.printf(Locale.ROOT, "%nerrors %d · generator CPU %.2f cores%s%n", r.errors(), r.generatorCpu(),
+                r.valid() ? "" : " · INVALID: " + r.invalidReason());
+    }
+
+    private static String ms(double micros) {
+        return micros >= 1000 ? String.format(Locale.ROOT, "%.2fms", micros / 1000) : String.format(Locale.ROOT, "%.0fus", micros);
+    }
+
+    /** Progress on stderr: a line redrawn each second on a terminal, a plain line every 5 s otherwise. */
+    private static final class LiveProgress implements KvProbe.Listener {
+        private final Context ctx;
+        private int ticks;
+
+        LiveProgress(Context ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public void loaded(long keys, long total) {
+            if (ctx.terminal()) {
+                ctx.err().printf(Locale.ROOT, "\rscale: loading %,d/%,d keys", keys, total);
+                if (keys == total) {
+                    ctx.err().println();
+                }
+                ctx.err().flush();
+            } else if (keys == total) {
+                ctx.info(String.format(Locale.ROOT, "loaded %,d keys", total));
+            }
+        }
+
+        @Override
+        public void tick(double elapsed, boolean warmingUp, double opsPerSecond, double p99Micros) {
+            String line = String.format(Locale.ROOT, "%5.0fs %s %,10.0f ops/s  p99 %s", elapsed, warmingUp ? "warm-up " : "measuring",
+                    opsPerSecond, ms(p99Micros));
+            if (ctx.terminal()) {
+                ctx.err().print("\rscale: " + line + "   ");
+                ctx.err().flush();
+            } else if (++ticks % 5 == 0) {
+                ctx.info(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.scale.cli;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = {"Measure how a datastore behaves under a workload."},
+        subcommands = {KvProbeCommand.class})
+final class ProbeCommand implements Runnable {
+    @ParentCommand
+    ScaleCommand parent;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    Context context() {
+        return parent.context();
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(parent.context().out());
+    }
+}

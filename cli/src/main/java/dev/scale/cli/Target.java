@@ -1,0 +1,80 @@
+package dev.scale.cli;
+
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Instances;
+import dev.scale.providers.Kind;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.ScaleException;
+import dev.scale.providers.Secret;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a probe runs against, from {@code --on}: a URL (any reachable server, e.g. a staging one), the
+ * name of a running instance, or a kind (a disposable instance, removed afterwards).
+ */
+record Target(Instance instance, boolean disposable) {
+
+    static Target resolve(Context ctx, String on, String provider, Progress progress) {
+        if (on.contains("://")) {
+            return new Target(fromUrl(on, ctx.clock().instant()), false);
+        }
+        Instances instances = ctx.instances();
+        for (Instance i : instances.list()) {
+            if (i.name().equals(on)) {
+                if (i.state() != Instance.State.RUNNING) {
+                    throw ScaleException.failure("instance '" + on + "' is not running", "see scale ls, or remove it with scale down " + on, null);
+                }
+                return new Target(i, false);
+            }
+        }
+        Kinds.Requested kind;
+        try {
+            kind = Kinds.parse(on);
+        } catch (ScaleException notAKind) {
+            throw ScaleException.usage("--on '" + on + "' is no running instance, kind or URL",
+                    "give an instance name (scale ls), a kind (" + Kinds.names() + ") or a URL such as redis://default:pw@host:6379/0");
+        }
+        var chosen = instances.choose(provider, ctx::info);
+        Instance started = instances.up(List.of(kind), null, Duration.ofHours(1), null, chosen, progress).get(0);
+        return new Target(started, true);
+    }
+
+    static Instance fromUrl(String url, Instant now) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw ScaleException.usage("bad URL in --on: " + e.getMessage().replace(url, "<url>"));
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        Kind kind = switch (scheme) {
+            case "redis" -> Kinds.byName("redis");
+            case "postgres", "postgresql" -> Kinds.byName("postgres");
+            default -> throw ScaleException.usage("unsupported URL scheme '" + scheme + "' in --on", "use redis:// or postgresql://");
+        };
+        if (uri.getHost() == null) {
+            throw ScaleException.usage("the URL in --on has no host");
+        }
+        String user = null;
+        String password = "";
+        if (uri.getRawUserInfo() != null) {
+            String[] parts = uri.getRawUserInfo().split(":", 2);
+            user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
+            password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "";
+        }
+        boolean redis = scheme.equals("redis");
+        int port = uri.getPort() > 0 ? uri.getPort() : redis ? 6379 : 5432;
+        String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+        String database = redis ? null : (path.isEmpty() ? "postgres" : path);
+        Endpoint endpoint = new Endpoint(uri.getHost(), port, user == null || user.isEmpty() ? (redis ? "default" : "postgres") : user,
+                Secret.of(password), database);
+        return new Instance(uri.getHost() + ":" + port, kind, "?", "url", endpoint, now, now.plus(Duration.ofDays(1)), Instance.State.RUNNING);
+    }
+}
