@@ -52,8 +52,12 @@ final class KvProbeCommand implements Callable<Integer> {
     @Option(names = "--clients", defaultValue = "50", paramLabel = "N", description = "Connections. Default: ${DEFAULT-VALUE}")
     int clients;
 
-    @Option(names = "--pipeline", defaultValue = "1", paramLabel = "N", description = "Commands in flight per connection (Redis). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--pipeline", defaultValue = "1", paramLabel = "N", description = "Operations in flight per connection. Default: ${DEFAULT-VALUE}")
     int pipeline;
+
+    @Option(names = "--threads", defaultValue = "0", paramLabel = "N",
+            description = "Load-generator event loops (like pgbench -j). Default: 1 for Redis, one per core for PostgreSQL.")
+    int threads;
 
     @Option(names = "--rate", defaultValue = "0", paramLabel = "OPS", description = "Open loop at this many operations per second; 0: closed loop, full speed.")
     long rate;
@@ -77,15 +81,11 @@ final class KvProbeCommand implements Callable<Integer> {
             throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
         }
         Workload w = new Workload(Mix.parse(mix), keys, valueSize, distribution.toLowerCase(Locale.ROOT), clients, pipeline, rate,
-                Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true));
+                Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true), threads);
         Progress progress = new Progress(ctx);
         Target target = Target.resolve(ctx, on, provider, progress);
         Instance instance = target.instance();
         Driver driver = instance.kind() instanceof PostgresKind ? new PostgresDriver(instance.endpoint()) : new RedisDriver(instance.endpoint());
-        if (instance.kind() instanceof PostgresKind && w.pipeline() > 1) {
-            cleanUpTarget(ctx, target);
-            throw ScaleException.usage("--pipeline applies to Redis only", "JDBC cannot pipeline reads; use --clients for concurrency");
-        }
         Thread hook = new Thread(() -> {
             try {
                 driver.cleanUp(w);
@@ -145,6 +145,7 @@ final class KvProbeCommand implements Callable<Integer> {
         p.put("clients", w.clients());
         p.put("pipeline", w.pipeline());
         p.put("rate", w.rate());
+        p.put("threads", w.threads());
         p.put("loop", w.openLoop() ? "open" : "closed");
         p.put("durationSeconds", w.duration().toMillis() / 1000.0);
         p.put("warmupSeconds", w.warmup().toMillis() / 1000.0);

@@ -9,7 +9,13 @@ import java.time.Duration;
  * @param rate total operations per second for an open loop; 0 for a closed loop at full speed
  */
 public record Workload(Mix mix, long keys, int valueSize, String distribution, int clients, int pipeline,
-                       long rate, Duration duration, Duration warmup) {
+                       long rate, Duration duration, Duration warmup, int threads) {
+
+    /** A workload whose load generator picks its own thread count (0). */
+    public Workload(Mix mix, long keys, int valueSize, String distribution, int clients, int pipeline,
+                    long rate, Duration duration, Duration warmup) {
+        this(mix, keys, valueSize, distribution, clients, pipeline, rate, duration, warmup, 0);
+    }
 
     public Workload {
         if (keys < 1 || keys > 1_000_000_000L) {
@@ -30,10 +36,18 @@ public record Workload(Mix mix, long keys, int valueSize, String distribution, i
         if (duration.isZero() || duration.isNegative()) {
             throw ScaleException.usage("--duration must be longer than zero");
         }
+        if (threads < 0 || threads > 256) {
+            throw ScaleException.usage("--threads must be between 1 and 256");
+        }
         if (warmup.isNegative()) {
             throw ScaleException.usage("--warmup cannot be negative");
         }
         KeyChooser.of(distribution, 2); // checks the name
+    }
+
+    /** Event-loop threads: as asked, else {@code auto}. */
+    public int threadsOr(int auto) {
+        return threads > 0 ? threads : auto;
     }
 
     public boolean openLoop() {

@@ -141,6 +141,22 @@ class DriversTest {
     }
 
     @Test
+    void aWrongPostgresPasswordIsRefusedOverTheWireProtocol() throws Exception {
+        Endpoint e = postgres.endpoint();
+        Endpoint wrong = new Endpoint(e.host(), e.port(), e.username(), Secret.of("wrong"), e.database());
+        PostgresDriver driver = new PostgresDriver(postgres.endpoint());
+        Workload w = workload("c", 1, 1, 0, Duration.ofSeconds(1));
+        driver.load(w, k -> { });
+        try {
+            Run run = new Run(w.keys());
+            assertThatThrownBy(() -> EventLoop.run(w, run, new PostgresDriver(wrong).protocol(new byte[8]), 1))
+                    .isInstanceOfSatisfying(ScaleException.class, ex -> assertThat(ex.oneLine()).contains("password authentication failed"));
+        } finally {
+            driver.cleanUp(w);
+        }
+    }
+
+    @Test
     void postgresReadsAndUpsertsAndDropsItsTable() throws Exception {
         Workload w = workload("a", 4, 1, 0, Duration.ofSeconds(2));
         PostgresDriver driver = new PostgresDriver(postgres.endpoint());
@@ -155,7 +171,10 @@ class DriversTest {
             rs.next();
             assertThat(rs.getInt(1)).isZero();
         }
-        assertThatThrownBy(() -> KvProbe.run(driver, workload("c", 2, 4, 0, Duration.ofSeconds(1)), QUIET))
-                .hasMessageContaining("--pipeline applies to Redis only");
+        // the wire protocol pipelines too: each operation ends with its own Sync
+        Result piped = KvProbe.run(driver, workload("c", 2, 4, 0, Duration.ofSeconds(1)), QUIET);
+        assertThat(piped.errors()).isZero();
+        assertThat(piped.operations()).isGreaterThan(500);
+        driver.cleanUp(w);
     }
 }

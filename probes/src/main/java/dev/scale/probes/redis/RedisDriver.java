@@ -1,8 +1,7 @@
 package dev.scale.probes.redis;
 
 import dev.scale.probes.Driver;
-import dev.scale.probes.KeyChooser;
-import dev.scale.probes.Op;
+import dev.scale.probes.EventLoop;
 import dev.scale.probes.Run;
 import dev.scale.probes.Workload;
 import dev.scale.providers.Endpoint;
@@ -11,20 +10,11 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
-/**
- * Redis traffic the way redis-benchmark makes it: one event-loop thread drives every client's
- * connection, each sending a batch of {@code pipeline} commands and waiting for its replies. On a
- * small machine this leaves the other cores to the server, where a thread per client would spend
- * them switching between threads.
- */
+/** Redis traffic on the {@link EventLoop}, as redis-benchmark makes it: GET and SET of 1 KB-ish values. */
 public final class RedisDriver implements Driver {
     private final Endpoint endpoint;
     private long highestKey = -1;
@@ -105,172 +95,49 @@ public final class RedisDriver implements Driver {
         return v;
     }
 
-    /** One client: its connection and the batch it has in flight. */
-    private static final class Client {
-        final SocketChannel ch;
-        final ByteBuffer out;
-        final ByteBuffer in = ByteBuffer.allocateDirect(256 * 1024);
-        final Wire.Scanner scanner = new Wire.Scanner();
-        final Op[] ops;
-        final long[] keys;
-        final SplittableRandom random;
-        int expected;
-        int received;
-        int rmw;
-        boolean secondRound;
-        boolean busy;
-        long intended;
-        long started;
-        long nextIntended;
-
-        Client(SocketChannel ch, int pipeline, int valueSize, long seed) {
-            this.ch = ch;
-            this.out = ByteBuffer.allocateDirect(pipeline * (valueSize + 80) + 64);
-            this.ops = new Op[pipeline];
-            this.keys = new long[pipeline];
-            this.random = new SplittableRandom(seed);
-        }
-    }
-
     @Override
-    public void run(Workload w, Run run) throws IOException {
+    public void run(Workload w, Run run) throws Exception {
         byte[] value = value(w.valueSize());
         byte[] header = Wire.bulkHeader(value.length);
-        KeyChooser chooser = KeyChooser.of(w.distribution(), w.keys());
-        List<Client> clients = new ArrayList<>();
-        try (Selector selector = Selector.open()) {
-            for (int i = 0; i < w.clients(); i++) {
-                SocketChannel ch = connect();
-                ch.configureBlocking(false);
-                Client c = new Client(ch, w.pipeline(), w.valueSize(), 1000L + i);
-                ch.register(selector, SelectionKey.OP_READ, c);
-                clients.add(c);
+        // One loop by default, as redis-benchmark: Redis serves from one thread, the other core is the generator's.
+        EventLoop.run(w, run, new EventLoop.Protocol() {
+            @Override
+            public SocketChannel connect() throws IOException {
+                return RedisDriver.this.connect();
             }
-            boolean open = w.openLoop();
-            long interval = open ? w.batchIntervalNanos() : 0;
-            long t0 = System.nanoTime();
-            for (int i = 0; i < clients.size(); i++) {
-                clients.get(i).nextIntended = t0 + interval * i / clients.size();
-            }
-            Client[] all = clients.toArray(Client[]::new);
-            while (!run.stopped()) {
-                long now = System.nanoTime();
-                long nextDue = Long.MAX_VALUE;
-                for (Client c : all) {
-                    if (c.busy) {
-                        continue;
-                    }
-                    if (!open) {
-                        send(c, w, run, chooser, header, value, now, now);
-                    } else if (now >= c.nextIntended) {
-                        run.backlog(now - c.nextIntended);
-                        send(c, w, run, chooser, header, value, c.nextIntended, now);
-                        c.nextIntended += interval;
-                    } else {
-                        nextDue = Math.min(nextDue, c.nextIntended);
-                    }
-                }
-                if (!open) {
-                    selector.select(100);
-                } else {
-                    long waitNanos = nextDue == Long.MAX_VALUE ? 100_000_000L : nextDue - System.nanoTime();
-                    if (waitNanos > 1_000_000) {
-                        selector.select(waitNanos / 1_000_000);
-                    } else {
-                        selector.selectNow();
-                    }
-                }
-                var selected = selector.selectedKeys();
-                if (selected.isEmpty()) {
-                    continue;
-                }
-                long readAt = System.nanoTime();
-                for (SelectionKey key : selected) {
-                    receive((Client) key.attachment(), run, header, value, readAt);
-                }
-                selected.clear();
-            }
-            highestKey = Math.max(highestKey, run.newestKey());
-        } finally {
-            for (Client c : clients) {
-                c.ch.close();
-            }
-        }
-    }
 
-    private static void send(Client c, Workload w, Run run, KeyChooser chooser, byte[] header, byte[] value,
-                             long intended, long now) throws IOException {
-        ByteBuffer out = c.out;
-        out.clear();
-        c.rmw = 0;
-        for (int i = 0; i < w.pipeline(); i++) {
-            Op op = w.mix().choose(c.random);
-            long key = op == Op.INSERT ? run.insertKey() : chooser.next(c.random, run.newestKey());
-            c.ops[i] = op;
-            c.keys[i] = key;
-            if (op == Op.READ || op == Op.READ_MODIFY_WRITE) {
+            @Override
+            public void read(ByteBuffer out, long key) {
                 Wire.get(out, key);
-                if (op == Op.READ_MODIFY_WRITE) {
-                    c.rmw++;
-                }
-            } else {
+            }
+
+            @Override
+            public void write(ByteBuffer out, long key) {
                 Wire.set(out, key, header, value);
             }
-        }
-        out.flip();
-        Wire.writeFully(c.ch, out);
-        c.expected = w.pipeline();
-        c.received = 0;
-        c.secondRound = false;
-        c.intended = intended;
-        c.started = now;
-        c.busy = true;
-    }
 
-    private static void receive(Client c, Run run, byte[] header, byte[] value, long now) throws IOException {
-        ByteBuffer in = c.in;
-        in.clear();
-        if (c.ch.read(in) < 0) {
-            run.fail("Redis closed a connection");
-            return;
-        }
-        in.flip();
-        int replies = c.scanner.scan(in);
-        for (int e = c.scanner.takeErrors(); e > 0; e--) {
-            run.error();
-        }
-        if (!c.secondRound) {
-            for (int i = c.received; i < c.received + replies; i++) {
-                if (c.ops[i] != Op.READ_MODIFY_WRITE) {
-                    run.record(c.ops[i], c.intended, c.started, now);
-                }
+            @Override
+            public int maxOperationBytes() {
+                return value.length + 80;
             }
-        } else {
-            for (int i = 0; i < replies; i++) {
-                run.record(Op.READ_MODIFY_WRITE, c.intended, c.started, now);
+
+            @Override
+            public EventLoop.Counter counter() {
+                Wire.Scanner scanner = new Wire.Scanner();
+                return new EventLoop.Counter() {
+                    @Override
+                    public int scan(ByteBuffer in) {
+                        return scanner.scan(in);
+                    }
+
+                    @Override
+                    public int takeErrors() {
+                        return scanner.takeErrors();
+                    }
+                };
             }
-        }
-        c.received += replies;
-        if (c.received < c.expected) {
-            return;
-        }
-        if (!c.secondRound && c.rmw > 0) {
-            // read-modify-write: the writes go once their reads have answered
-            ByteBuffer out = c.out;
-            out.clear();
-            for (int i = 0; i < c.expected; i++) {
-                if (c.ops[i] == Op.READ_MODIFY_WRITE) {
-                    Wire.set(out, c.keys[i], header, value);
-                }
-            }
-            out.flip();
-            Wire.writeFully(c.ch, out);
-            c.expected = c.rmw;
-            c.received = 0;
-            c.secondRound = true;
-            return;
-        }
-        c.busy = false;
+        }, w.threadsOr(1));
+        highestKey = Math.max(highestKey, run.newestKey());
     }
 
     @Override

@@ -57,13 +57,8 @@ final class Wire {
         }
     }
 
-    /** Writes the whole buffer, spinning if the socket's send buffer is full (rare with these sizes). */
     static void writeFully(SocketChannel ch, ByteBuffer out) throws IOException {
-        while (out.hasRemaining()) {
-            if (ch.write(out) == 0) {
-                Thread.onSpinWait();
-            }
-        }
+        dev.scale.probes.EventLoop.writeFully(ch, out);
     }
 
     /**

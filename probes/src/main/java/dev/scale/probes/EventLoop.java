@@ -1,0 +1,247 @@
+package dev.scale.probes;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Load the way redis-benchmark and pgbench make it: one thread drives every client's connection, each
+ * sending a batch of {@code pipeline} operations and waiting for its replies. On a small machine this
+ * leaves the other cores to the server, where a thread per client would spend them switching threads.
+ * Protocols plug in how an operation is encoded and how replies are counted; nothing is allocated per operation.
+ */
+public final class EventLoop {
+
+    /** A wire protocol: a logged-in connection, operation encodings, and a reply counter. */
+    public interface Protocol {
+        /** A connected, authenticated, blocking channel (the loop makes it non-blocking). */
+        SocketChannel connect() throws IOException;
+
+        void read(ByteBuffer out, long key);
+
+        void write(ByteBuffer out, long key);
+
+        /** Bytes one operation may take in the send buffer. */
+        int maxOperationBytes();
+
+        Counter counter();
+    }
+
+    /** Counts complete replies in the bytes given, carrying partial ones over. */
+    public interface Counter {
+        int scan(ByteBuffer in);
+
+        /** Error replies since the last call. */
+        int takeErrors();
+    }
+
+    private EventLoop() {
+    }
+
+    private static final class Client {
+        final SocketChannel ch;
+        final ByteBuffer out;
+        final ByteBuffer in = ByteBuffer.allocateDirect(256 * 1024);
+        final Counter counter;
+        final Op[] ops;
+        final long[] keys;
+        final SplittableRandom random;
+        int expected;
+        int received;
+        int rmw;
+        boolean secondRound;
+        boolean busy;
+        long intended;
+        long started;
+        long nextIntended;
+
+        Client(SocketChannel ch, Protocol p, int pipeline, long seed) {
+            this.ch = ch;
+            this.out = ByteBuffer.allocateDirect(pipeline * p.maxOperationBytes() + 64);
+            this.counter = p.counter();
+            this.ops = new Op[pipeline];
+            this.keys = new long[pipeline];
+            this.random = new SplittableRandom(seed);
+        }
+    }
+
+    /**
+     * Runs the workload's clients on {@code threads} loops (like pgbench -j), each driving its share of
+     * the connections; returns when the run stops.
+     */
+    public static void run(Workload w, Run run, Protocol protocol, int threads) throws Exception {
+        int loops = Math.max(1, Math.min(threads, w.clients()));
+        if (loops == 1) {
+            loop(w, run, protocol, 0, w.clients());
+            return;
+        }
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < loops; t++) {
+            int from = w.clients() * t / loops;
+            int to = w.clients() * (t + 1) / loops;
+            Thread worker = new Thread(() -> {
+                try {
+                    loop(w, run, protocol, from, to);
+                } catch (Exception e) {
+                    run.fail(e.getMessage() == null ? e.toString() : e.getMessage());
+                }
+            }, "scale-probe-loop-" + t);
+            worker.setDaemon(true);
+            workers.add(worker);
+            worker.start();
+        }
+        for (Thread worker : workers) {
+            worker.join();
+        }
+    }
+
+    private static void loop(Workload w, Run run, Protocol protocol, int from, int to) throws IOException {
+        KeyChooser chooser = KeyChooser.of(w.distribution(), w.keys());
+        List<Client> clients = new ArrayList<>();
+        try (Selector selector = Selector.open()) {
+            for (int i = from; i < to; i++) {
+                SocketChannel ch = protocol.connect();
+                ch.configureBlocking(false);
+                Client c = new Client(ch, protocol, w.pipeline(), 1000L + i);
+                ch.register(selector, SelectionKey.OP_READ, c);
+                clients.add(c);
+            }
+            boolean open = w.openLoop();
+            long interval = open ? w.batchIntervalNanos() : 0;
+            long t0 = System.nanoTime();
+            for (int i = 0; i < clients.size(); i++) {
+                clients.get(i).nextIntended = t0 + interval * (from + i) / w.clients();
+            }
+            Client[] all = clients.toArray(Client[]::new);
+            while (!run.stopped()) {
+                long now = System.nanoTime();
+                long nextDue = Long.MAX_VALUE;
+                for (Client c : all) {
+                    if (c.busy) {
+                        continue;
+                    }
+                    if (!open) {
+                        send(c, w, run, chooser, protocol, now, now);
+                    } else if (now >= c.nextIntended) {
+                        run.backlog(now - c.nextIntended);
+                        send(c, w, run, chooser, protocol, c.nextIntended, now);
+                        c.nextIntended += interval;
+                    } else {
+                        nextDue = Math.min(nextDue, c.nextIntended);
+                    }
+                }
+                if (!open) {
+                    selector.select(100);
+                } else {
+                    long waitNanos = nextDue == Long.MAX_VALUE ? 100_000_000L : nextDue - System.nanoTime();
+                    if (waitNanos > 1_000_000) {
+                        selector.select(waitNanos / 1_000_000);
+                    } else {
+                        selector.selectNow();
+                    }
+                }
+                var selected = selector.selectedKeys();
+                if (selected.isEmpty()) {
+                    continue;
+                }
+                long readAt = System.nanoTime();
+                for (SelectionKey key : selected) {
+                    receive((Client) key.attachment(), run, protocol, readAt);
+                }
+                selected.clear();
+            }
+        } finally {
+            for (Client c : clients) {
+                c.ch.close();
+            }
+        }
+    }
+
+    private static void send(Client c, Workload w, Run run, KeyChooser chooser, Protocol p, long intended, long now) throws IOException {
+        ByteBuffer out = c.out;
+        out.clear();
+        c.rmw = 0;
+        for (int i = 0; i < w.pipeline(); i++) {
+            Op op = w.mix().choose(c.random);
+            long key = op == Op.INSERT ? run.insertKey() : chooser.next(c.random, run.newestKey());
+            c.ops[i] = op;
+            c.keys[i] = key;
+            if (op == Op.READ || op == Op.READ_MODIFY_WRITE) {
+                p.read(out, key);
+                if (op == Op.READ_MODIFY_WRITE) {
+                    c.rmw++;
+                }
+            } else {
+                p.write(out, key);
+            }
+        }
+        out.flip();
+        writeFully(c.ch, out);
+        c.expected = w.pipeline();
+        c.received = 0;
+        c.secondRound = false;
+        c.intended = intended;
+        c.started = now;
+        c.busy = true;
+    }
+
+    private static void receive(Client c, Run run, Protocol p, long now) throws IOException {
+        ByteBuffer in = c.in;
+        in.clear();
+        if (c.ch.read(in) < 0) {
+            run.fail("the server closed a connection");
+            return;
+        }
+        in.flip();
+        int replies = c.counter.scan(in);
+        for (int e = c.counter.takeErrors(); e > 0; e--) {
+            run.error();
+        }
+        if (!c.secondRound) {
+            for (int i = c.received; i < c.received + replies; i++) {
+                if (c.ops[i] != Op.READ_MODIFY_WRITE) {
+                    run.record(c.ops[i], c.intended, c.started, now);
+                }
+            }
+        } else {
+            for (int i = 0; i < replies; i++) {
+                run.record(Op.READ_MODIFY_WRITE, c.intended, c.started, now);
+            }
+        }
+        c.received += replies;
+        if (c.received < c.expected) {
+            return;
+        }
+        if (!c.secondRound && c.rmw > 0) {
+            // read-modify-write: the writes go once their reads have answered
+            ByteBuffer out = c.out;
+            out.clear();
+            for (int i = 0; i < c.expected; i++) {
+                if (c.ops[i] == Op.READ_MODIFY_WRITE) {
+                    p.write(out, c.keys[i]);
+                }
+            }
+            out.flip();
+            writeFully(c.ch, out);
+            c.expected = c.rmw;
+            c.received = 0;
+            c.secondRound = true;
+            return;
+        }
+        c.busy = false;
+    }
+
+    /** Writes the whole buffer, spinning if the socket's send buffer is full (rare with these sizes). */
+    public static void writeFully(SocketChannel ch, ByteBuffer out) throws IOException {
+        while (out.hasRemaining()) {
+            if (ch.write(out) == 0) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+}
