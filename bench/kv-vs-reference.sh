@@ -4,7 +4,8 @@
 #               pipeline 1 and 16, read-only and 50/50 read/update. redis-benchmark runs GET and SET
 #               separately; its 50/50 figure is their time-weighted mix, 2 / (1/get + 1/set).
 #   PostgreSQL: pgbench -S -M prepared (primary-key read) vs `scale probe kv --mix c`, 8 clients,
-#               100k rows; pgbench gets 2 threads (-j 2) so its generator is not the limit.
+#               100k rows, 100-byte values; pgbench as written (-j 1) and with 2 threads (-j 2),
+#               scale with its default loop per core.
 # Rounds are interleaved; medians and ratios (scale / reference, target >= 0.9) are printed.
 # usage: bench/kv-vs-reference.sh [ROUNDS] [SECONDS]   (default 2 rounds of 8 s per measurement)
 set -euo pipefail
@@ -51,6 +52,7 @@ for r in $(seq 1 "$rounds"); do
     add "scale-a-$p" "$(probe "$rurl" a 50 $p 1024)"
   done
   add pgbench "$(pgbench -S -M prepared -c 8 -j 2 -T "$secs" 2>/dev/null | awk '/^tps/ {print $3}')"
+  add pgbench-j1 "$(pgbench -S -M prepared -c 8 -T "$secs" 2>/dev/null | awk '/^tps/ {print $3}')"
   add scale-pg "$(probe "$pgurl" c 8 1 100)"
   echo "round $r/$rounds done" >&2
 done
@@ -60,11 +62,12 @@ import statistics as st
 s = {$(for k in "${!s[@]}"; do echo "'$k': [float(x) for x in '${s[$k]}'.split()],"; done)}
 m = lambda k: st.median(s[k])
 print("kv probe vs reference tools, same instances ($provider provider), median of $rounds rounds of ${secs}s, ops/s")
-print(f"{'workload':<44}{'reference':>12}{'scale':>12}{'ratio':>8}")
+print(f"{'workload':<52}{'reference':>12}{'scale':>12}{'ratio':>8}")
 for p in (1, 16):
     get, set_ = m(f"rb-get-{p}"), m(f"rb-set-{p}")
     mixed = 2 / (1 / get + 1 / set_)
-    print(f"{f'redis read-only, -c 50 -P {p}':<44}{get:>12,.0f}{m(f'scale-c-{p}'):>12,.0f}{m(f'scale-c-{p}')/get:>8.2f}")
-    print(f"{f'redis 50/50 read/update, -c 50 -P {p}':<44}{mixed:>12,.0f}{m(f'scale-a-{p}'):>12,.0f}{m(f'scale-a-{p}')/mixed:>8.2f}")
-print(f"{'postgres pk read (pgbench -S -M prepared), -c 8':<44}{m('pgbench'):>12,.0f}{m('scale-pg'):>12,.0f}{m('scale-pg')/m('pgbench'):>8.2f}")
+    print(f"{f'redis read-only, -c 50 -P {p}':<52}{get:>12,.0f}{m(f'scale-c-{p}'):>12,.0f}{m(f'scale-c-{p}')/get:>8.2f}")
+    print(f"{f'redis 50/50 read/update, -c 50 -P {p}':<52}{mixed:>12,.0f}{m(f'scale-a-{p}'):>12,.0f}{m(f'scale-a-{p}')/mixed:>8.2f}")
+print(f"{'postgres pk read, pgbench -S -M prepared -c 8 -j 2':<52}{m('pgbench'):>12,.0f}{m('scale-pg'):>12,.0f}{m('scale-pg')/m('pgbench'):>8.2f}")
+print(f"{'postgres pk read, pgbench -S -M prepared -c 8 (-j 1)':<52}{m('pgbench-j1'):>12,.0f}{m('scale-pg'):>12,.0f}{m('scale-pg')/m('pgbench-j1'):>8.2f}")
 PY
