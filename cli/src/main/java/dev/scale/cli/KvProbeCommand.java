@@ -74,6 +74,9 @@ final class KvProbeCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
     String output;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() {
         Context ctx = parent.context();
@@ -83,7 +86,8 @@ final class KvProbeCommand implements Callable<Integer> {
         Workload w = new Workload(Mix.parse(mix), keys, valueSize, distribution.toLowerCase(Locale.ROOT), clients, pipeline, rate,
                 Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true), threads);
         Progress progress = new Progress(ctx);
-        Target target = Target.resolve(ctx, on, provider, progress);
+        boolean providerGiven = spec.commandLine().getParseResult().hasMatchedOption("--provider");
+        Target target = Target.resolve(ctx, on, provider, progress, providerGiven);
         Instance instance = target.instance();
         Driver driver = instance.kind() instanceof PostgresKind ? new PostgresDriver(instance.endpoint()) : new RedisDriver(instance.endpoint());
         Thread hook = new Thread(() -> {

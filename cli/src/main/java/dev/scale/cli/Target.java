@@ -21,13 +21,21 @@ import java.util.Locale;
  */
 record Target(Instance instance, boolean disposable) {
 
-    static Target resolve(Context ctx, String on, String provider, Progress progress) {
+    /** @param providerGiven whether --provider was given: it only applies to a disposable instance */
+    static Target resolve(Context ctx, String on, String provider, Progress progress, boolean providerGiven) {
+        String notHere = "--provider chooses where a disposable instance starts; --on '%s' names %s";
         if (on.contains("://")) {
+            if (providerGiven) {
+                throw ScaleException.usage(String.format(notHere, "<url>", "a server that runs already"), "drop --provider");
+            }
             return new Target(fromUrl(on, ctx.clock().instant()), false);
         }
         Instances instances = ctx.instances();
         for (Instance i : instances.list()) {
             if (i.name().equals(on)) {
+                if (providerGiven) {
+                    throw ScaleException.usage(String.format(notHere, on, "a running instance"), "drop --provider");
+                }
                 if (i.state() != Instance.State.RUNNING) {
                     throw ScaleException.failure("instance '" + on + "' is not running", "see scale ls, or remove it with scale down " + on, null);
                 }

@@ -33,6 +33,8 @@ class ProbeCommandTest {
         oneLine(Run.of(env(), "probe", "kv", "--on", "redis", "--clients", "0"), 2, "--clients must be between");
         oneLine(Run.of(env(), "probe", "kv", "--on", "mysql://h/db"), 2, "unsupported URL scheme");
         oneLine(Run.of(env(), "probe", "kv", "--on", "redis://default:pw@127.0.0.1:1/0", "--duration", "1s"), 3, "cannot reach Redis");
+        oneLine(Run.of(env(), "probe", "kv", "--on", "redis://default:pw@127.0.0.1:1/0", "--provider", "docker"), 2,
+                "--provider chooses where a disposable instance starts");
     }
 
     @Test
