@@ -1,5 +1,7 @@
 package dev.scale.cli.shell;
 
+import dev.scale.probes.redis.Resp;
+
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.PostgresKind;

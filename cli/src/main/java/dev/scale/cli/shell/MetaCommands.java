@@ -1,9 +1,7 @@
 package dev.scale.cli.shell;
 
 import dev.scale.cli.Context;
-import dev.scale.providers.ConnectionEnv;
 import dev.scale.providers.Instance;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,7 +63,6 @@ final class MetaCommands {
             out.println("password  " + (reveal ? secret : "**** (\\info --reveal shows it)"));
             out.println("url       " + (reveal ? i.url() : i.url().replace(secret, "****")));
             out.println("expires   " + i.expiresAt());
-            ConnectionEnv.of(List.of(i)).keySet().forEach(k -> { });
             out.flush();
             return 0;
         }

@@ -1,5 +1,7 @@
 package dev.scale.cli.shell;
 
+import dev.scale.probes.redis.Resp;
+
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;

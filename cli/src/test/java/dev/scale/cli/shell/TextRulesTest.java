@@ -1,5 +1,7 @@
 package dev.scale.cli.shell;
 
+import dev.scale.probes.redis.Resp;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

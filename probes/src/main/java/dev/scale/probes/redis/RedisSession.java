@@ -2,16 +2,9 @@ package dev.scale.probes.redis;
 
 import dev.scale.probes.KvSession;
 import dev.scale.providers.Endpoint;
-import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,121 +13,48 @@ import java.util.function.UnaryOperator;
 
 /** {@link KvSession} for Redis: native TTL (PX), INCRBY, CAS and transactions through WATCH/MULTI/EXEC. */
 public final class RedisSession implements KvSession {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private final Resp resp;
 
     public RedisSession(Endpoint e) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress(e.host(), e.port()), 3000);
-        socket.setTcpNoDelay(true);
-        in = new java.io.BufferedInputStream(socket.getInputStream());
-        out = new java.io.BufferedOutputStream(socket.getOutputStream());
-        String password = e.password() == null ? "" : e.password().reveal();
-        if (!password.isEmpty()) {
-            Object r = call(b("AUTH"), b(e.username() == null ? "default" : e.username()), b(password));
-            if (r instanceof RedisError err) {
-                close();
-                throw new IOException("Redis refused the login: " + err.message());
-            }
-        }
-    }
-
-    record RedisError(String message) {
+        resp = Resp.connect(e.host(), e.port(), e.username() == null ? "default" : e.username(),
+                e.password() == null ? "" : e.password().reveal());
     }
 
     private static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** One command; the reply as Long, byte[], String (status), List, RedisError, or null. */
-    Object call(byte[]... args) throws IOException {
-        out.write(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (byte[] a : args) {
-            out.write(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.write(a);
-            out.write('\r');
-            out.write('\n');
-        }
-        out.flush();
-        return read();
-    }
-
-    private Object read() throws IOException {
-        int type = in.read();
-        String line = line();
-        switch (type) {
-            case '+':
-                return line;
-            case '-':
-                return new RedisError(line);
-            case ':':
-                return Long.parseLong(line);
-            case '$': {
-                int n = Integer.parseInt(line);
-                if (n < 0) {
-                    return null;
-                }
-                byte[] data = in.readNBytes(n);
-                in.readNBytes(2);
-                return data;
-            }
-            case '*': {
-                int n = Integer.parseInt(line);
-                if (n < 0) {
-                    return null;
-                }
-                List<Object> items = new ArrayList<>(n);
-                for (int i = 0; i < n; i++) {
-                    items.add(read());
-                }
-                return items;
-            }
-            case -1:
-                throw new EOFException("Redis closed the connection");
-            default:
-                throw new IOException("unexpected reply type " + (char) type);
-        }
-    }
-
-    private String line() throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != '\r') {
-            if (c < 0) {
-                throw new EOFException("Redis closed the connection");
-            }
-            b.write(c);
-        }
-        in.read();
-        return b.toString(StandardCharsets.UTF_8);
-    }
-
-    private static Object check(Object reply) throws IOException {
-        if (reply instanceof RedisError e) {
-            throw new IOException(e.message());
+    /** One command; an error reply becomes an exception. */
+    private Resp.Reply call(byte[]... args) throws IOException {
+        Resp.Reply reply = resp.callRaw(List.of(args));
+        if (reply instanceof Resp.Error e) {
+            throw new IOException(e.text());
         }
         return reply;
     }
 
+    private long integer(byte[]... args) throws IOException {
+        return ((Resp.Int) call(args)).value();
+    }
+
     @Override
     public Optional<byte[]> get(String key) throws IOException {
-        return Optional.ofNullable((byte[]) check(call(b("GET"), b(key))));
+        return Optional.ofNullable(((Resp.Bulk) call(b("GET"), b(key))).value());
     }
 
     @Override
     public void put(String key, byte[] value) throws IOException {
-        check(call(b("SET"), b(key), value));
+        call(b("SET"), b(key), value);
     }
 
     @Override
     public boolean delete(String key) throws IOException {
-        return (Long) check(call(b("DEL"), b(key))) > 0;
+        return integer(b("DEL"), b(key)) > 0;
     }
 
     @Override
     public void putWithTtl(String key, byte[] value, Duration ttl) throws IOException {
-        check(call(b("SET"), b(key), value, b("PX"), b(Long.toString(Math.max(1, ttl.toMillis())))));
+        call(b("SET"), b(key), value, b("PX"), b(Long.toString(Math.max(1, ttl.toMillis()))));
     }
 
     @Override
@@ -144,23 +64,28 @@ public final class RedisSession implements KvSession {
 
     @Override
     public long increment(String key, long delta) throws IOException {
-        return (Long) check(call(b("INCRBY"), b(key), b(Long.toString(delta))));
+        return integer(b("INCRBY"), b(key), b(Long.toString(delta)));
     }
 
-    /** WATCH, compare, then MULTI/SET/EXEC: EXEC answers nil when the key changed since WATCH. */
+    /** EXEC answers a nil array when a WATCHed key changed since WATCH. */
+    private boolean exec() throws IOException {
+        return ((Resp.Multi) call(b("EXEC"))).items() != null;
+    }
+
+    /** WATCH, compare, then MULTI/SET/EXEC. */
     @Override
     public boolean compareAndSet(String key, Optional<byte[]> expected, byte[] next) throws IOException {
-        check(call(b("WATCH"), b(key)));
+        call(b("WATCH"), b(key));
         Optional<byte[]> current = get(key);
         boolean same = current.isPresent() == expected.isPresent()
                 && (current.isEmpty() || java.util.Arrays.equals(current.get(), expected.get()));
         if (!same) {
-            check(call(b("UNWATCH")));
+            call(b("UNWATCH"));
             return false;
         }
-        check(call(b("MULTI")));
-        check(call(b("SET"), b(key), next));
-        return check(call(b("EXEC"))) != null;
+        call(b("MULTI"));
+        call(b("SET"), b(key), next);
+        return exec();
     }
 
     @Override
@@ -171,21 +96,21 @@ public final class RedisSession implements KvSession {
             for (int i = 0; i < keys.size(); i++) {
                 watch[i + 1] = b(keys.get(i));
             }
-            check(call(watch));
+            call(watch);
             Map<String, Optional<byte[]>> current = new LinkedHashMap<>();
             for (String k : keys) {
                 current.put(k, get(k));
             }
             Map<String, Optional<byte[]>> next = change.apply(current);
-            check(call(b("MULTI")));
+            call(b("MULTI"));
             for (var e : next.entrySet()) {
                 if (e.getValue().isPresent()) {
-                    check(call(b("SET"), b(e.getKey()), e.getValue().get()));
+                    call(b("SET"), b(e.getKey()), e.getValue().get());
                 } else {
-                    check(call(b("DEL"), b(e.getKey())));
+                    call(b("DEL"), b(e.getKey()));
                 }
             }
-            if (check(call(b("EXEC"))) != null) {
+            if (exec()) {
                 return;
             }
             // a watched key changed: try again
@@ -200,7 +125,7 @@ public final class RedisSession implements KvSession {
     @Override
     public void close() {
         try {
-            socket.close();
+            resp.close();
         } catch (IOException ignored) {
             // closing anyway
         }

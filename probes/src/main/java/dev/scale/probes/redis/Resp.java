@@ -1,4 +1,4 @@
-package dev.scale.cli.shell;
+package dev.scale.probes.redis;
 
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,30 +14,32 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A minimal RESP2 connection for the shell. Jedis returns a status reply and a bulk string alike,
- * but redis-cli prints {@code OK} and {@code "OK"} differently, so the shell reads the protocol itself.
+ * A minimal blocking RESP2 connection with typed replies, for the shell and the {@link RedisSession}
+ * adapter. Jedis returns a status reply and a bulk string alike, but redis-cli prints {@code OK} and
+ * {@code "OK"} differently, so scale reads the protocol itself. (The kv probe's hot path counts replies
+ * with {@link Wire.Scanner} instead, without allocating.)
  */
-final class Resp implements Closeable {
+public final class Resp implements Closeable {
 
     /** A Redis reply, as the protocol types it. */
-    sealed interface Reply permits Status, Error, Int, Bulk, Multi {
+    public sealed interface Reply permits Status, Error, Int, Bulk, Multi {
     }
 
-    record Status(String text) implements Reply {
+    public record Status(String text) implements Reply {
     }
 
-    record Error(String text) implements Reply {
+    public record Error(String text) implements Reply {
     }
 
-    record Int(long value) implements Reply {
+    public record Int(long value) implements Reply {
     }
 
     /** @param value null for the nil bulk string */
-    record Bulk(byte[] value) implements Reply {
+    public record Bulk(byte[] value) implements Reply {
     }
 
     /** @param items null for the nil array */
-    record Multi(List<Reply> items) implements Reply {
+    public record Multi(List<Reply> items) implements Reply {
     }
 
     private final Socket socket;
@@ -50,7 +52,7 @@ final class Resp implements Closeable {
         this.out = socket.getOutputStream();
     }
 
-    static Resp connect(String host, int port, String user, String password) throws IOException {
+    public static Resp connect(String host, int port, String user, String password) throws IOException {
         Socket socket = new Socket();
         socket.connect(new InetSocketAddress(host, port), 3000);
         socket.setTcpNoDelay(true);
@@ -59,13 +61,13 @@ final class Resp implements Closeable {
             Reply auth = resp.call(List.of("AUTH", user, password));
             if (auth instanceof Error e) {
                 resp.close();
-                throw new IOException(e.text());
+                throw new IOException("Redis refused the login: " + e.text());
             }
         }
         return resp;
     }
 
-    Reply call(List<String> args) throws IOException {
+    public Reply call(List<String> args) throws IOException {
         List<byte[]> raw = new ArrayList<>();
         for (String a : args) {
             raw.add(a.getBytes(StandardCharsets.UTF_8));
@@ -73,7 +75,7 @@ final class Resp implements Closeable {
         return callRaw(raw);
     }
 
-    Reply callRaw(List<byte[]> args) throws IOException {
+    public Reply callRaw(List<byte[]> args) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         buf.writeBytes(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
         for (byte[] a : args) {
