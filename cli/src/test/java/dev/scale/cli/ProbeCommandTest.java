@@ -73,4 +73,18 @@ class ProbeCommandTest {
         assertThat(r.out()).contains("kv probe on redis", "read", "update", "p99.9", "generator CPU");
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
+
+    @Test
+    void atomicRmwReportsLostUpdatesAsJsonAndRemovesItsDisposableInstance() throws Exception {
+        Map<String, String> env = env();
+        Run r = Run.of(env, "probe", "atomic-rmw", "--on", "redis", "--clients", "4", "--increments", "100", "--output", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        assertThat(json.get("probe").asText()).isEqualTo("atomic-rmw");
+        assertThat(json.get("results").findValuesAsText("method")).containsExactly("naive", "incr", "watch-multi");
+        assertThat(json.at("/results/1/lostUpdates").asLong()).isZero();
+        assertThat(json.at("/results/1/finalCount").asLong()).isEqualTo(400);
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+        oneLine(Run.of(env, "probe", "atomic-rmw", "--on", "redis", "--clients", "1"), 2, "--clients must be between 2 and 256");
+    }
 }

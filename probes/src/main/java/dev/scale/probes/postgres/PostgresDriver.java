@@ -28,7 +28,8 @@ public final class PostgresDriver implements Driver {
         this.endpoint = endpoint;
     }
 
-    Connection connect() {
+    /** A JDBC connection, or an environment error (exit 3) saying why not. */
+    public Connection connect() {
         Properties p = new Properties();
         p.setProperty("user", endpoint.username());
         p.setProperty("password", endpoint.password() == null ? "" : endpoint.password().reveal());

@@ -1,0 +1,82 @@
+package dev.scale.probes.atomic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scale.providers.Dirs;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Progress;
+import dev.scale.providers.Spec;
+import dev.scale.providers.embedded.EmbeddedProvider;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Lost updates are measured, not assumed: the naive method must lose some, the atomic ones none. */
+class AtomicRmwProbeTest {
+    @TempDir
+    static Path state;
+    static EmbeddedProvider provider;
+    static Instance redis;
+    static Instance postgres;
+
+    @BeforeAll
+    static void start() {
+        provider = new EmbeddedProvider(new Dirs(state, state.resolve("c"), Path.of("target/scale-test-cache").toAbsolutePath()), Clock.systemUTC());
+        redis = provider.start(new Spec("rmw-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+        postgres = provider.start(new Spec("rmw-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+    }
+
+    @AfterAll
+    static void stop() {
+        provider.remove("rmw-redis");
+        provider.remove("rmw-pg");
+    }
+
+    private static Map<String, AtomicRmwProbe.Row> byName(List<AtomicRmwProbe.Row> rows) {
+        return rows.stream().collect(Collectors.toMap(AtomicRmwProbe.Row::method, Function.identity()));
+    }
+
+    private static void assertAtomicOnesLoseNothing(Map<String, AtomicRmwProbe.Row> rows) {
+        rows.values().stream().filter(AtomicRmwProbe.Row::atomic).forEach(r -> {
+            assertThat(r.finalCount()).as(r.method()).isEqualTo(r.expected());
+            assertThat(r.lostUpdates()).as(r.method()).isZero();
+            assertThat(r.opsPerSecond()).as(r.method()).isPositive();
+        });
+        AtomicRmwProbe.Row naive = rows.get("naive");
+        assertThat(naive.atomic()).isFalse();
+        assertThat(naive.lostUpdates()).as("8 clients reading then writing one counter lose updates").isPositive();
+        assertThat(naive.finalCount() + naive.lostUpdates()).isEqualTo(naive.expected());
+    }
+
+    @Test
+    void redisIncrAndWatchMultiLoseNothingAndWatchMultiPaysInAborts() {
+        var rows = byName(AtomicRmwProbe.run(name -> RedisMethods.open(name, redis.endpoint()), RedisMethods.names(), 8, 300));
+        assertAtomicOnesLoseNothing(rows);
+        assertThat(rows.get("incr").aborts()).isZero();
+        assertThat(rows.get("watch-multi").aborts()).as("contention makes EXEC fail and retry").isPositive();
+    }
+
+    @Test
+    void postgresPrimitivesLoseNothingAndOptimisticIsolationLevelsRetry() throws Exception {
+        PostgresMethods.createTable(postgres.endpoint());
+        try {
+            var rows = byName(AtomicRmwProbe.run(name -> PostgresMethods.open(name, postgres.endpoint()), PostgresMethods.names(), 8, 150));
+            assertAtomicOnesLoseNothing(rows);
+            assertThat(rows.get("update-add").aborts()).isZero();
+            assertThat(rows.get("select-for-update").aborts()).as("it waits for the lock instead").isZero();
+            assertThat(rows.get("serializable").aborts()).isPositive();
+            assertThat(rows.get("repeatable-read").aborts()).isPositive();
+        } finally {
+            PostgresMethods.dropTable(postgres.endpoint());
+        }
+    }
+}
