@@ -5,7 +5,7 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "probe", mixinStandardHelpOptions = true,
         description = {"Measure how a datastore behaves under a workload."},
-        subcommands = {KvProbeCommand.class, AtomicRmwProbeCommand.class})
+        subcommands = {KvProbeCommand.class, TtlProbeCommand.class, AtomicRmwProbeCommand.class})
 final class ProbeCommand implements Runnable {
     @ParentCommand
     ScaleCommand parent;

@@ -1,0 +1,63 @@
+package dev.scale.probes.ttl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scale.providers.Dirs;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Progress;
+import dev.scale.providers.Spec;
+import dev.scale.providers.embedded.EmbeddedProvider;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** TTL measured on real servers: native on Redis, emulated (and so reported) on PostgreSQL. */
+class TtlProbeTest {
+    @TempDir
+    static Path state;
+    static EmbeddedProvider provider;
+    static Instance redis;
+    static Instance postgres;
+
+    @BeforeAll
+    static void start() {
+        provider = new EmbeddedProvider(new Dirs(state, state.resolve("c"), Path.of("target/scale-test-cache").toAbsolutePath()), Clock.systemUTC());
+        redis = provider.start(new Spec("ttl-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+        postgres = provider.start(new Spec("ttl-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+    }
+
+    @AfterAll
+    static void stop() {
+        provider.remove("ttl-redis");
+        provider.remove("ttl-pg");
+    }
+
+    @Test
+    void redisExpiresNativelyOnTimeAndReclaimsUntouchedKeysByItself() throws Exception {
+        TtlProbe.Result r = TtlProbe.run(TtlStores.redis(redis.endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofSeconds(1));
+        assertThat(r.nativeTtl()).isTrue();
+        assertThat(r.polled()).isEqualTo(60);
+        assertThat(r.earlyExpiries()).isZero();
+        assertThat(r.latenessP99Millis()).isLessThan(250);
+        assertThat(r.allReclaimed()).as("Redis's active expiry removes keys nobody reads").isTrue();
+        assertThat(r.emulation()).isNull();
+        assertThat(TtlStores.redis(redis.endpoint()).present("scale:ttl:")).isZero();
+    }
+
+    @Test
+    void postgresHasNoNativeTtlAndItsEmulationIsMeasured() throws Exception {
+        TtlProbe.Result r = TtlProbe.run(TtlStores.postgres(postgres.endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofMillis(200));
+        assertThat(r.nativeTtl()).isFalse();
+        assertThat(r.emulation()).contains("expires_at").contains("200 ms");
+        assertThat(r.earlyExpiries()).isZero();
+        assertThat(r.latenessP99Millis()).isLessThan(250);
+        assertThat(r.allReclaimed()).as("the periodic delete reclaims untouched rows").isTrue();
+        assertThat(r.reclaimedAfterMillis()).isLessThan(2000);
+        assertThat(r.sweepMillisAverage()).isPositive();
+    }
+}
