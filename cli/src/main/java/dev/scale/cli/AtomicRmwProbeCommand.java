@@ -6,7 +6,6 @@ import dev.scale.probes.atomic.RedisMethods;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.PostgresKind;
-import dev.scale.providers.ScaleException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -27,8 +26,8 @@ final class AtomicRmwProbeCommand implements Callable<Integer> {
     @ParentCommand
     ProbeCommand parent;
 
-    @Option(names = "--on", required = true, paramLabel = "TARGET", description = "An instance name, a kind (disposable), or a URL.")
-    String on;
+    @picocli.CommandLine.Mixin
+    ProbeTarget where;
 
     @Option(names = "--clients", defaultValue = "8", paramLabel = "N", description = "Concurrent clients. Default: ${DEFAULT-VALUE}")
     int clients;
@@ -36,26 +35,12 @@ final class AtomicRmwProbeCommand implements Callable<Integer> {
     @Option(names = "--increments", defaultValue = "500", paramLabel = "N", description = "Increments per client. Default: ${DEFAULT-VALUE}")
     int increments;
 
-    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker or embedded.")
-    String provider;
-
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         Context ctx = parent.context();
-        if (!output.equals("table") && !output.equals("json")) {
-            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
-        }
-        if (clients < 2 || clients > 256 || increments < 1 || increments > 1_000_000) {
-            AtomicRmwProbe.run(null, List.of(), clients, increments); // says which bound, before anything starts
-        }
-        boolean providerGiven = spec.commandLine().getParseResult().hasMatchedOption("--provider");
-        Target target = Target.resolve(ctx, on, provider, new Progress(ctx), providerGiven);
+        boolean json = where.json();
+        AtomicRmwProbe.checkBounds(clients, increments);
+        Target target = where.resolve(ctx);
         Instance instance = target.instance();
         Endpoint e = instance.endpoint();
         boolean pg = instance.kind() instanceof PostgresKind;
@@ -72,25 +57,14 @@ final class AtomicRmwProbeCommand implements Callable<Integer> {
                 if (pg) {
                     PostgresMethods.dropTable(e);
                 } else {
-                    try (var m = RedisMethods.open("naive", e)) {
-                        for (String name : RedisMethods.names()) {
-                            m.reset("scale:rmw:" + name);
-                        }
-                    }
-                    try (var r = dev.scale.probes.redis.Resp.connect(e.host(), e.port(), e.username(), e.password().reveal())) {
-                        List<String> del = new java.util.ArrayList<>(List.of("DEL"));
-                        RedisMethods.names().forEach(n -> del.add("scale:rmw:" + n));
-                        r.call(del);
-                    }
+                    RedisMethods.cleanUp(e);
                 }
             } catch (Exception cleanup) {
                 ctx.info("could not remove the probe's data: " + cleanup.getMessage());
             }
-            if (target.disposable()) {
-                ctx.instances().down(List.of(instance.name()));
-            }
+            ProbeTarget.release(ctx, target);
         }
-        if (output.equals("json")) {
+        if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("probe", "atomic-rmw");
             m.put("target", Map.of("kind", instance.kind().name(), "name", instance.name(), "version", instance.version()));

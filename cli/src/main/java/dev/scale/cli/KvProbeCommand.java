@@ -10,9 +10,7 @@ import dev.scale.probes.redis.RedisDriver;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Names;
 import dev.scale.providers.PostgresKind;
-import dev.scale.providers.ScaleException;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -34,8 +32,8 @@ final class KvProbeCommand implements Callable<Integer> {
     @ParentCommand
     ProbeCommand parent;
 
-    @Option(names = "--on", required = true, paramLabel = "TARGET", description = "An instance name, a kind (disposable), or a URL.")
-    String on;
+    @picocli.CommandLine.Mixin
+    ProbeTarget where;
 
     @Option(names = "--mix", defaultValue = "a", paramLabel = "MIX", description = "a, b, c, f, or read=95,update=5. Default: ${DEFAULT-VALUE}")
     String mix;
@@ -68,26 +66,13 @@ final class KvProbeCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "5s", paramLabel = "D", description = "Unmeasured time first. Default: ${DEFAULT-VALUE}")
     String warmup;
 
-    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker or embedded.")
-    String provider;
-
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        if (!output.equals("table") && !output.equals("json")) {
-            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
-        }
+        boolean json = where.json();
         Workload w = new Workload(Mix.parse(mix), keys, valueSize, distribution.toLowerCase(Locale.ROOT), clients, pipeline, rate,
                 Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true), threads);
-        Progress progress = new Progress(ctx);
-        boolean providerGiven = spec.commandLine().getParseResult().hasMatchedOption("--provider");
-        Target target = Target.resolve(ctx, on, provider, progress, providerGiven);
+        Target target = where.resolve(ctx);
         Instance instance = target.instance();
         Driver driver = instance.kind() instanceof PostgresKind ? new PostgresDriver(instance.endpoint()) : new RedisDriver(instance.endpoint());
         Thread hook = new Thread(() -> {
@@ -96,7 +81,7 @@ final class KvProbeCommand implements Callable<Integer> {
             } catch (Exception ignored) {
                 // best effort on the way out
             }
-            cleanUpTarget(ctx, target);
+            ProbeTarget.release(ctx, target);
         }, "scale-probe-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         Result result;
@@ -108,15 +93,15 @@ final class KvProbeCommand implements Callable<Integer> {
             } catch (Exception e) {
                 ctx.info("could not remove the probe's keys: " + e.getMessage());
             }
-            cleanUpTarget(ctx, target);
+            ProbeTarget.release(ctx, target);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running
             }
         }
-        if (output.equals("json")) {
-            ctx.out().println(Render.json(json(instance, w, result)));
+        if (json) {
+            ctx.out().println(Render.json(report(instance, w, result)));
         } else {
             table(ctx, instance, w, result);
         }
@@ -124,13 +109,7 @@ final class KvProbeCommand implements Callable<Integer> {
         return result.valid() ? 0 : 1;
     }
 
-    private static void cleanUpTarget(Context ctx, Target target) {
-        if (target.disposable()) {
-            ctx.instances().down(List.of(target.instance().name()));
-        }
-    }
-
-    static Map<String, Object> json(Instance instance, Workload w, Result r) {
+    static Map<String, Object> report(Instance instance, Workload w, Result r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("probe", "kv");
         Map<String, Object> target = new LinkedHashMap<>();

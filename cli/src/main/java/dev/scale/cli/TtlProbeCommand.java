@@ -8,7 +8,6 @@ import dev.scale.providers.PostgresKind;
 import dev.scale.providers.ScaleException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -26,8 +25,8 @@ final class TtlProbeCommand implements Callable<Integer> {
     @ParentCommand
     ProbeCommand parent;
 
-    @Option(names = "--on", required = true, paramLabel = "TARGET", description = "An instance name, a kind (disposable), or a URL.")
-    String on;
+    @picocli.CommandLine.Mixin
+    ProbeTarget where;
 
     @Option(names = "--keys", defaultValue = "2000", paramLabel = "N", description = "Default: ${DEFAULT-VALUE}")
     int keys;
@@ -41,39 +40,25 @@ final class TtlProbeCommand implements Callable<Integer> {
     @Option(names = "--sweep", defaultValue = "1s", paramLabel = "D", description = "PostgreSQL: how often the emulation deletes expired rows. Default: ${DEFAULT-VALUE}")
     String sweep;
 
-    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker or embedded.")
-    String provider;
-
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         Context ctx = parent.context();
-        if (!output.equals("table") && !output.equals("json")) {
-            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
-        }
+        boolean json = where.json();
         Duration life = Names.parseDuration("--ttl", ttl, false);
         Duration sweepEvery = Names.parseDuration("--sweep", sweep, false);
         if (pollEvery < 1 || pollEvery > keys) {
             throw ScaleException.usage("--poll-every must be between 1 and --keys");
         }
-        boolean providerGiven = spec.commandLine().getParseResult().hasMatchedOption("--provider");
-        Target target = Target.resolve(ctx, on, provider, new Progress(ctx), providerGiven);
+        Target target = where.resolve(ctx);
         Instance instance = target.instance();
         TtlProbe.Result r;
         try {
             TtlProbe.Store store = instance.kind() instanceof PostgresKind ? TtlStores.postgres(instance.endpoint()) : TtlStores.redis(instance.endpoint());
             r = TtlProbe.run(store, keys, life, pollEvery, sweepEvery);
         } finally {
-            if (target.disposable()) {
-                ctx.instances().down(List.of(instance.name()));
-            }
+            ProbeTarget.release(ctx, target);
         }
-        if (output.equals("json")) {
+        if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("probe", "ttl");
             m.put("target", Map.of("kind", instance.kind().name(), "name", instance.name(), "version", instance.version()));

@@ -29,13 +29,23 @@ public final class AtomicRmwProbe {
     private AtomicRmwProbe() {
     }
 
-    public static List<Row> run(Opener opener, List<String> methods, int clients, int increments) {
+    /** The bounds of a run, checked before anything starts. */
+    public static void checkBounds(int clients, int increments) {
         if (clients < 2 || clients > 256) {
             throw ScaleException.usage("--clients must be between 2 and 256 (contention needs at least two)");
         }
         if (increments < 1 || increments > 1_000_000) {
             throw ScaleException.usage("--increments must be between 1 and 1000000");
         }
+    }
+
+    /** The counter a method increments. */
+    static String key(String method) {
+        return "scale:rmw:" + method;
+    }
+
+    public static List<Row> run(Opener opener, List<String> methods, int clients, int increments) {
+        checkBounds(clients, increments);
         List<Row> rows = new ArrayList<>();
         for (String name : methods) {
             rows.add(runOne(opener, name, clients, increments));
@@ -44,7 +54,7 @@ public final class AtomicRmwProbe {
     }
 
     private static Row runOne(Opener opener, String name, int clients, int increments) {
-        String key = "scale:rmw:" + name;
+        String key = key(name);
         List<Method> connections = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {

@@ -14,9 +14,22 @@ public final class RedisMethods {
         return List.of("naive", "incr", "watch-multi");
     }
 
-    public static Method open(String name, Endpoint e) throws IOException {
-        Resp resp = Resp.connect(e.host(), e.port(), e.username() == null ? "default" : e.username(),
+    private static Resp connect(Endpoint e) throws IOException {
+        return Resp.connect(e.host(), e.port(), e.username() == null ? "default" : e.username(),
                 e.password() == null ? "" : e.password().reveal());
+    }
+
+    /** Deletes the probe's counters. */
+    public static void cleanUp(Endpoint e) throws IOException {
+        try (Resp resp = connect(e)) {
+            List<String> del = new java.util.ArrayList<>(List.of("DEL"));
+            names().forEach(n -> del.add(AtomicRmwProbe.key(n)));
+            ok(resp.call(del));
+        }
+    }
+
+    public static Method open(String name, Endpoint e) throws IOException {
+        Resp resp = connect(e);
         return new Method() {
             @Override
             public String name() {

@@ -1,0 +1,42 @@
+package dev.scale.cli;
+
+import dev.scale.providers.ScaleException;
+import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** What every probe command takes: where to run (--on, --provider) and how to report (--output). */
+final class ProbeTarget {
+    @Option(names = "--on", required = true, paramLabel = "TARGET", description = "An instance name, a kind (disposable), or a URL.")
+    String on;
+
+    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker or embedded.")
+    String provider;
+
+    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
+    String output;
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    /** Checks --output; call before anything starts. */
+    boolean json() {
+        if (!output.equals("table") && !output.equals("json")) {
+            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
+        }
+        return output.equals("json");
+    }
+
+    Target resolve(Context ctx) {
+        boolean providerGiven = mixee.commandLine().getParseResult().hasMatchedOption("--provider");
+        return Target.resolve(ctx, on, provider, new Progress(ctx), providerGiven);
+    }
+
+    /** Removes the target if the probe started it. */
+    static void release(Context ctx, Target target) {
+        if (target.disposable()) {
+            ctx.instances().down(List.of(target.instance().name()));
+        }
+    }
+}
