@@ -5,16 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scale.probes.postgres.PostgresDriver;
 import dev.scale.probes.redis.RedisDriver;
-import dev.scale.providers.Dirs;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.ExitCode;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Kinds;
-import dev.scale.providers.Progress;
 import dev.scale.providers.ScaleException;
 import dev.scale.providers.Secret;
-import dev.scale.providers.Spec;
-import dev.scale.providers.embedded.EmbeddedProvider;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
@@ -22,7 +17,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.DriverManager;
-import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DriversTest {
     @TempDir
     static Path state;
-    static EmbeddedProvider provider;
+    static EmbeddedServers servers;
     static Instance redis;
     static Instance postgres;
 
@@ -49,16 +43,14 @@ class DriversTest {
 
     @BeforeAll
     static void start() {
-        provider = new EmbeddedProvider(new Dirs(state, state.resolve("config"), Path.of("target/scale-test-cache").toAbsolutePath()),
-                Clock.systemUTC());
-        redis = provider.start(new Spec("probe-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
-        postgres = provider.start(new Spec("probe-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+        servers = EmbeddedServers.start(state, "probe");
+        redis = servers.redis;
+        postgres = servers.postgres;
     }
 
     @AfterAll
     static void stop() {
-        provider.remove("probe-redis");
-        provider.remove("probe-pg");
+        servers.close();
     }
 
     private static Workload workload(String mix, int clients, int pipeline, long rate, Duration duration) {

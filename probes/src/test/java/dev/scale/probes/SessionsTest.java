@@ -4,15 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.postgres.PostgresSession;
 import dev.scale.probes.redis.RedisSession;
-import dev.scale.providers.Dirs;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Kinds;
-import dev.scale.providers.Progress;
-import dev.scale.providers.Spec;
-import dev.scale.providers.embedded.EmbeddedProvider;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,21 +27,20 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionsTest {
     @TempDir
     static Path state;
-    static EmbeddedProvider provider;
+    static EmbeddedServers servers;
     static Instance redis;
     static Instance postgres;
 
     @BeforeAll
     static void start() {
-        provider = new EmbeddedProvider(new Dirs(state, state.resolve("c"), Path.of("target/scale-test-cache").toAbsolutePath()), Clock.systemUTC());
-        redis = provider.start(new Spec("s-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
-        postgres = provider.start(new Spec("s-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+        servers = EmbeddedServers.start(state, "s");
+        redis = servers.redis;
+        postgres = servers.postgres;
     }
 
     @AfterAll
     static void stop() {
-        provider.remove("s-redis");
-        provider.remove("s-pg");
+        servers.close();
     }
 
     private static KvSession open(String kind) throws Exception {

@@ -2,14 +2,9 @@ package dev.scale.probes.ttl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scale.providers.Dirs;
+import dev.scale.probes.EmbeddedServers;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Kinds;
-import dev.scale.providers.Progress;
-import dev.scale.providers.Spec;
-import dev.scale.providers.embedded.EmbeddedProvider;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -20,21 +15,20 @@ import org.junit.jupiter.api.io.TempDir;
 class TtlProbeTest {
     @TempDir
     static Path state;
-    static EmbeddedProvider provider;
+    static EmbeddedServers servers;
     static Instance redis;
     static Instance postgres;
 
     @BeforeAll
     static void start() {
-        provider = new EmbeddedProvider(new Dirs(state, state.resolve("c"), Path.of("target/scale-test-cache").toAbsolutePath()), Clock.systemUTC());
-        redis = provider.start(new Spec("ttl-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
-        postgres = provider.start(new Spec("ttl-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+        servers = EmbeddedServers.start(state, "ttl");
+        redis = servers.redis;
+        postgres = servers.postgres;
     }
 
     @AfterAll
     static void stop() {
-        provider.remove("ttl-redis");
-        provider.remove("ttl-pg");
+        servers.close();
     }
 
     @Test
