@@ -103,11 +103,11 @@ public final class EmbeddedProvider implements Provider {
 
         ScaleException lastPortClash = null;
         for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
-            Path dir = reserve(spec, kind, carried);
+            Reserved reserved = reserve(spec, kind, carried);
+            Path dir = reserved.dir();
             inFlight.add(dir);
             try {
-                InstanceRecord record = readRecord(dir);
-                Instance instance = launch(spec, kind, home, dir, record, progress);
+                Instance instance = launch(spec, kind, home, dir, reserved.record(), progress);
                 inFlight.remove(dir);
                 return instance;
             } catch (PortClash clash) {
@@ -123,14 +123,17 @@ public final class EmbeddedProvider implements Provider {
         throw lastPortClash;
     }
 
+    private record Reserved(Path dir, InstanceRecord record) {
+    }
+
     /** Creates the instance's directory and record under a lock, choosing a port no other record holds. */
-    private Path reserve(Spec spec, Kind kind, String version) {
+    private Reserved reserve(Spec spec, Kind kind, String version) {
         synchronized (IN_PROCESS) {
             return reserveLocked(spec, kind, version);
         }
     }
 
-    private Path reserveLocked(Spec spec, Kind kind, String version) {
+    private Reserved reserveLocked(Spec spec, Kind kind, String version) {
         Dirs.privateDir(root);
         try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockFile.lock()) {
@@ -150,7 +153,7 @@ public final class EmbeddedProvider implements Provider {
             InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
                     Secret.random().reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()));
             writePrivate(dir.resolve("instance.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
-            return dir;
+            return new Reserved(dir, record);
         } catch (IOException e) {
             throw ScaleException.failure("cannot write scale's state in " + root + ": " + e.getMessage(),
                     "check free disk space and permissions, or move it with SCALE_STATE_DIR", e);
