@@ -36,10 +36,12 @@ public interface KvSession extends AutoCloseable {
 
     /**
      * Applies {@code change} to several keys as one atomic unit, retrying on conflicts as the store
-     * requires. Each value given to {@code change} is the current one (empty if absent).
+     * requires. Each value given to {@code change} is the current one (empty if absent); an entry
+     * {@code change} leaves out is not written, so an empty result makes a consistent multi-key read.
+     * @return how many attempts the store aborted before one committed
      * @throws UnsupportedOperationException when the store has no multi-key transactions
      */
-    void transaction(List<String> keys, UnaryOperator<Map<String, Optional<byte[]>>> change) throws Exception;
+    int transaction(List<String> keys, UnaryOperator<Map<String, Optional<byte[]>>> change) throws Exception;
 
     boolean multiKeyTransactions();
 

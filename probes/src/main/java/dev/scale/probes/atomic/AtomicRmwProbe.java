@@ -1,5 +1,9 @@
 package dev.scale.probes.atomic;
 
+import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.fit.Measurement;
+import dev.scale.probes.fit.Params;
+import dev.scale.probes.fit.VerdictProbe;
 import dev.scale.providers.ScaleException;
 import java.util.ArrayList;
 import java.util.List;
@@ -8,13 +12,14 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * "Do I need atomicity of requests?" measured: {@code clients} connections increment one hot counter
  * {@code increments} times each, with each method in turn. A method that loses updates shows it in the
  * final count; one that retries shows what its safety costs in aborts and throughput.
  */
-public final class AtomicRmwProbe {
+public final class AtomicRmwProbe implements VerdictProbe {
 
     /** Opens one connection of a method (so each client has its own). */
     public interface Opener {
@@ -26,7 +31,81 @@ public final class AtomicRmwProbe {
                       double abortsPerSuccess, double opsPerSecond, double seconds) {
     }
 
-    private AtomicRmwProbe() {
+    @Override
+    public String name() {
+        return "atomic-rmw";
+    }
+
+    @Override
+    public List<String> description() {
+        return List.of("Concurrent read-modify-write of one hot counter: naively (read, then write) and with each",
+                "store's own primitives (Redis: INCR, WATCH/MULTI; PostgreSQL: UPDATE v = v + 1, SELECT FOR UPDATE,",
+                "REPEATABLE READ and SERIALIZABLE with retry). Reports expected vs final count, lost updates,",
+                "aborts per success and throughput.");
+    }
+
+    @Override
+    public List<Param> params() {
+        return List.of(
+                Param.number("clients", 8, 2, 256, "Concurrent clients (contention needs at least two)."),
+                Param.number("increments", 500, 1, 1_000_000, "Increments per client."));
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        return List.of(
+                new Metric("naive_lost_updates", "updates the naive read-then-write lost (the control)"),
+                new Metric("lossless_methods", "the store's atomic methods that lost no update"),
+                new Metric("lossy_atomic_methods", "atomic methods that lost updates anyway"),
+                new Metric("best_ops_per_s", "increments per second of the fastest lossless method"),
+                new Metric("best_aborts_per_success", "its aborted attempts per increment"),
+                new Metric("best_method", "the fastest lossless method"));
+    }
+
+    @Override
+    public Measurement run(StoreAdapter store, Params params, Consumer<String> progress) throws Exception {
+        int clients = params.integer("clients");
+        int increments = params.integer("increments");
+        List<Row> rows;
+        store.prepareRmw();
+        try {
+            rows = new ArrayList<>();
+            for (String method : store.rmwMethods()) {
+                progress.accept(clients + " clients incrementing with " + method);
+                rows.add(runOne(store::openRmw, method, clients, increments));
+            }
+        } finally {
+            store.cleanUpRmw();
+        }
+        Row best = null;
+        long lossless = 0;
+        long lossy = 0;
+        long naiveLost = 0;
+        for (Row r : rows) {
+            if (!r.atomic()) {
+                naiveLost += r.lostUpdates();
+            } else if (r.lostUpdates() == 0) {
+                lossless++;
+                if (best == null || r.opsPerSecond() > best.opsPerSecond()) {
+                    best = r;
+                }
+            } else {
+                lossy++;
+            }
+        }
+        List<java.util.Map<String, Object>> table = new ArrayList<>();
+        for (Row r : rows) {
+            table.add(Measurement.row("method", r.method(), "atomic", r.atomic(), "expected", r.expected(), "final", r.finalCount(),
+                    "lost", r.lostUpdates(), "aborts_per_success", r.abortsPerSuccess(), "ops_per_s", r.opsPerSecond()));
+        }
+        return Measurement.of(name(), new Measurement.Metrics()
+                .put("naive_lost_updates", naiveLost)
+                .put("lossless_methods", lossless)
+                .put("lossy_atomic_methods", lossy)
+                .put("best_method", best == null ? null : best.method())
+                .put("best_ops_per_s", best == null ? null : best.opsPerSecond())
+                .put("best_aborts_per_success", best == null ? null : best.abortsPerSuccess())
+                .build(), table);
     }
 
     /** The bounds of a run, checked before anything starts. */

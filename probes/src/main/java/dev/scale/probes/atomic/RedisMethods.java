@@ -1,5 +1,6 @@
 package dev.scale.probes.atomic;
 
+import dev.scale.probes.redis.RedisAdapter;
 import dev.scale.probes.redis.Resp;
 import dev.scale.providers.Endpoint;
 import java.io.IOException;
@@ -15,8 +16,7 @@ public final class RedisMethods {
     }
 
     private static Resp connect(Endpoint e) throws IOException {
-        return Resp.connect(e.host(), e.port(), e.username() == null ? "default" : e.username(),
-                e.password() == null ? "" : e.password().reveal());
+        return RedisAdapter.connect(e);
     }
 
     /** Deletes the probe's counters. */

@@ -109,8 +109,8 @@ public final class PostgresSession implements KvSession {
     }
 
     @Override
-    public void transaction(List<String> keys, UnaryOperator<Map<String, Optional<byte[]>>> change) throws SQLException {
-        while (true) {
+    public int transaction(List<String> keys, UnaryOperator<Map<String, Optional<byte[]>>> change) throws SQLException {
+        for (int aborted = 0; ; aborted++) {
             c.setAutoCommit(false);
             c.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE);
             try {
@@ -126,7 +126,7 @@ public final class PostgresSession implements KvSession {
                     }
                 }
                 c.commit();
-                return;
+                return aborted;
             } catch (SQLException e) {
                 c.rollback();
                 if (!"40001".equals(e.getSQLState()) && !"40P01".equals(e.getSQLState())) {

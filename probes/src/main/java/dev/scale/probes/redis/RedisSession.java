@@ -16,8 +16,7 @@ public final class RedisSession implements KvSession {
     private final Resp resp;
 
     public RedisSession(Endpoint e) throws IOException {
-        resp = Resp.connect(e.host(), e.port(), e.username() == null ? "default" : e.username(),
-                e.password() == null ? "" : e.password().reveal());
+        resp = RedisAdapter.connect(e);
     }
 
     private static byte[] b(String s) {
@@ -89,8 +88,8 @@ public final class RedisSession implements KvSession {
     }
 
     @Override
-    public void transaction(List<String> keys, UnaryOperator<Map<String, Optional<byte[]>>> change) throws IOException {
-        while (true) {
+    public int transaction(List<String> keys, UnaryOperator<Map<String, Optional<byte[]>>> change) throws IOException {
+        for (int aborted = 0; ; aborted++) {
             byte[][] watch = new byte[keys.size() + 1][];
             watch[0] = b("WATCH");
             for (int i = 0; i < keys.size(); i++) {
@@ -111,7 +110,7 @@ public final class RedisSession implements KvSession {
                 }
             }
             if (exec()) {
-                return;
+                return aborted;
             }
             // a watched key changed: try again
         }

@@ -1,9 +1,15 @@
 package dev.scale.probes.ttl;
 
 import dev.scale.probes.KvSession;
+import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.fit.Measurement;
+import dev.scale.probes.fit.Params;
+import dev.scale.probes.fit.VerdictProbe;
 import dev.scale.providers.ScaleException;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -13,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the store reclaims them by itself. A store without native TTL is measured through its emulation (an
  * expiry column that reads honour, plus a periodic delete), and its cost is reported.
  */
-public final class TtlProbe {
+public final class TtlProbe implements VerdictProbe {
 
     /** The store-specific part: how many of the probe's keys still physically exist, and the emulation's sweep. */
     public interface Store {
@@ -36,7 +42,60 @@ public final class TtlProbe {
                          String emulation, double sweepMillisAverage) {
     }
 
-    private TtlProbe() {
+    @Override
+    public String name() {
+        return "ttl";
+    }
+
+    @Override
+    public List<String> description() {
+        return List.of("Can the store manage time to live? Writes keys with a short TTL, reads one in N until it is gone",
+                "(lateness), leaves the rest untouched (how long until the store reclaims them), and counts early expiries.",
+                "PostgreSQL has no native TTL: it is measured through an expires_at column plus a periodic DELETE.");
+    }
+
+    @Override
+    public List<Param> params() {
+        return List.of(
+                Param.number("keys", 2000, 10, 1_000_000, "Keys written."),
+                Param.duration("ttl", "2s", 100, 600_000, "The keys' time to live."),
+                Param.number("poll-every", 10, 1, 1_000_000, "Read one key in N; leave the rest untouched."),
+                Param.duration("sweep", "1s", 10, 600_000, "Emulated TTL only: how often expired rows are deleted."));
+    }
+
+    @Override
+    public List<Metric> metrics() {
+        return List.of(
+                new Metric("native_ttl", "the store expires keys itself"),
+                new Metric("early_expiries", "keys gone before their time"),
+                new Metric("lateness_p50_ms", "median time from a read key's deadline to the first read that misses it"),
+                new Metric("lateness_p99_ms", "p99 of the same"),
+                new Metric("lateness_max_ms", "the worst of the same"),
+                new Metric("all_reclaimed", "every untouched key was removed by the store within 30 s"),
+                new Metric("reclaimed_after_ms", "from the last deadline until no untouched key was left"),
+                new Metric("sweep_ms", "emulated TTL only: average time of one DELETE of expired rows"),
+                new Metric("emulation", "emulated TTL only: how it is emulated"));
+    }
+
+    @Override
+    public Measurement run(StoreAdapter store, Params params, Consumer<String> progress) throws Exception {
+        int keys = params.integer("keys");
+        Duration ttl = params.duration("ttl");
+        int pollEvery = Math.min(keys, params.integer("poll-every"));
+        Duration sweep = params.duration("sweep");
+        progress.accept(String.format(java.util.Locale.ROOT, "%,d keys with a %d ms TTL", keys, ttl.toMillis()));
+        Result r = run(store.ttl(), keys, ttl, pollEvery, sweep);
+        return Measurement.of(name(), new Measurement.Metrics()
+                .put("native_ttl", r.nativeTtl())
+                .put("early_expiries", r.earlyExpiries())
+                .put("lateness_p50_ms", r.latenessP50Millis())
+                .put("lateness_p99_ms", r.latenessP99Millis())
+                .put("lateness_max_ms", r.latenessMaxMillis())
+                .put("all_reclaimed", r.allReclaimed())
+                .put("reclaimed_after_ms", r.allReclaimed() ? r.reclaimedAfterMillis() : null)
+                .put("sweep_ms", r.nativeTtl() ? null : r.sweepMillisAverage())
+                .put("emulation", r.emulation())
+                .build(), List.of());
     }
 
     public static Result run(Store store, int keys, Duration ttl, int pollEvery, Duration sweepInterval) throws Exception {

@@ -3,6 +3,7 @@ package dev.scale.probes.ttl;
 import dev.scale.probes.KvSession;
 import dev.scale.probes.postgres.PostgresDriver;
 import dev.scale.probes.postgres.PostgresSession;
+import dev.scale.probes.redis.RedisAdapter;
 import dev.scale.probes.redis.RedisSession;
 import dev.scale.probes.redis.Resp;
 import dev.scale.providers.Endpoint;
@@ -11,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 
 /** The ttl probe's store-specific parts for Redis (native TTL) and PostgreSQL (emulated). */
@@ -24,7 +24,7 @@ public final class TtlStores {
             private long baseline;
 
             private Resp admin() throws IOException {
-                return Resp.connect(e.host(), e.port(), e.username(), e.password() == null ? "" : e.password().reveal());
+                return RedisAdapter.connect(e);
             }
 
             @Override
@@ -60,20 +60,7 @@ public final class TtlStores {
 
             @Override
             public void cleanUp(String prefix) throws IOException {
-                try (Resp r = admin()) {
-                    String cursor = "0";
-                    do {
-                        Resp.Multi m = (Resp.Multi) r.call(List.of("SCAN", cursor, "MATCH", prefix + "*", "COUNT", "1000"));
-                        cursor = new String(((Resp.Bulk) m.items().get(0)).value(), java.nio.charset.StandardCharsets.US_ASCII);
-                        List<String> del = new ArrayList<>(List.of("DEL"));
-                        for (Resp.Reply k : ((Resp.Multi) m.items().get(1)).items()) {
-                            del.add(new String(((Resp.Bulk) k).value(), java.nio.charset.StandardCharsets.UTF_8));
-                        }
-                        if (del.size() > 1) {
-                            r.call(del);
-                        }
-                    } while (!cursor.equals("0"));
-                }
+                RedisAdapter.deleteByPrefix(e, prefix);
             }
         };
     }

@@ -1,0 +1,69 @@
+package dev.scale.probes;
+
+import dev.scale.probes.atomic.Method;
+import dev.scale.probes.model.RelationalModel;
+import dev.scale.probes.postgres.PostgresAdapter;
+import dev.scale.probes.redis.RedisAdapter;
+import dev.scale.probes.ttl.TtlProbe;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Kind;
+import dev.scale.providers.PostgresKind;
+import dev.scale.providers.RedisKind;
+import java.util.List;
+
+/**
+ * Everything the probes need from one kind of store, reached at one endpoint. The only place that
+ * chooses code by kind: a probe is written once against this, and a new kind is one more adapter.
+ */
+public interface StoreAdapter {
+
+    static StoreAdapter of(Kind kind, Endpoint endpoint) {
+        if (kind instanceof RedisKind) {
+            return new RedisAdapter(endpoint);
+        }
+        if (kind instanceof PostgresKind) {
+            return new PostgresAdapter(endpoint);
+        }
+        throw new IllegalArgumentException("no probes for kind " + kind.name());
+    }
+
+    /** The kind's name: redis, postgres. */
+    String kind();
+
+    /** A new blocking connection; the caller closes it. */
+    KvSession session() throws Exception;
+
+    /** Removes every key starting with {@code prefix} that sessions wrote. */
+    void deleteByPrefix(String prefix) throws Exception;
+
+    /** Removes what sessions created beyond keys (PostgreSQL: its table), when no probe needs it any more. */
+    void cleanUpSessions() throws Exception;
+
+    /** How keys and values are stored: "native" or the emulation (a table). */
+    String kvModel();
+
+    /** The kv probe's driver, for throughput and latency under a mix. */
+    Driver driver();
+
+    TtlProbe.Store ttl();
+
+    /** The ways this store offers to increment a counter, the naive one first. */
+    List<String> rmwMethods();
+
+    Method openRmw(String method) throws Exception;
+
+    void prepareRmw() throws Exception;
+
+    void cleanUpRmw() throws Exception;
+
+    /** Bytes the store uses for data, and what that number is (Redis: used_memory; PostgreSQL: the table's size). */
+    long bytesUsed() throws Exception;
+
+    String bytesUsedMeaning();
+
+    /** Keys the store has evicted since it started (0 where it never evicts). */
+    long evictions() throws Exception;
+
+    /** The relational probe's model: a server-side one, or the client-side emulation this store needs. */
+    RelationalModel relational() throws Exception;
+}
