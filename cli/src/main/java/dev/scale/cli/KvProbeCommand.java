@@ -19,10 +19,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "kv", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Key/value throughput and latency, with YCSB's core workloads (A 50/50 read/update, B 95/5,",
-                "C read-only, F read-modify-write). A load phase writes every key first. Latency per operation type,",
-                "in HdrHistogram; with --rate, an open loop measures from each operation's intended start, so stalls",
-                "cannot hide (coordinated omission), and reports service time too."},
+        description = {"Key/value throughput and latency, with YCSB's core workloads.",
+                "A 50/50 read/update, B 95/5, C read-only, F read-modify-write. A load phase writes every key first. Latency per "
+                + "operation type, in HdrHistogram; with --rate, an open loop measures from each operation's intended start, so "
+                + "stalls cannot hide (coordinated omission), and reports service time too."},
         footer = {"", "Examples:",
                 "  scale probe kv --on redis                        a disposable Redis, workload A, 30 s",
                 "  scale probe kv --on db --mix c --clients 8       a running instance named db",

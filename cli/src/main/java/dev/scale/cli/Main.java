@@ -48,6 +48,10 @@ public final class Main {
         CommandLine cli = new CommandLine(new ScaleCommand(context));
         // `scale run … -- mvn -q test` and `scale run … mvn -q test` alike: the command's options are its own.
         cli.getSubcommands().get("run").setStopAtPositional(true);
+        CommandLine probe = cli.getSubcommands().get("probe");
+        for (var p : dev.scale.probes.fit.Probes.all()) {
+            probe.addSubcommand(p.name(), VerdictProbeCommand.create(context, p));
+        }
         cli.setOut(context.out());
         cli.setErr(context.err());
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(

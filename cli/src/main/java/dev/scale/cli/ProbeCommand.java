@@ -4,8 +4,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "probe", mixinStandardHelpOptions = true,
-        description = {"Measure how a datastore behaves under a workload."},
-        subcommands = {KvProbeCommand.class, TtlProbeCommand.class, AtomicRmwProbeCommand.class})
+        description = {"Measure how a datastore behaves under a workload.",
+                "Each probe answers one question; scale fit runs several as a scenario and judges them."},
+        subcommands = {KvProbeCommand.class})
 final class ProbeCommand implements Runnable {
     @ParentCommand
     ScaleCommand parent;

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
         versionProvider = ScaleCommand.Version.class,
         sortOptions = false,
         description = {"Real datastores in seconds, measured for your use, gone without a trace.", ""},
-        subcommands = {TryCommand.class, ShellCommand.class, RunCommand.class, ProbeCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
+        subcommands = {TryCommand.class, ShellCommand.class, RunCommand.class, ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
                 GcCommand.class, CacheCommand.class, CompletionCommand.class},
         footer = {"", "Examples:",
                 "  scale try redis                a disposable Redis and a shell on it, gone when the shell ends",

@@ -12,6 +12,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -23,35 +24,56 @@ record Target(Instance instance, boolean disposable) {
 
     /** @param providerGiven whether --provider was given: it only applies to a disposable instance */
     static Target resolve(Context ctx, String on, String provider, Progress progress, boolean providerGiven) {
+        return resolveAll(ctx, List.of(on), provider, progress, providerGiven).get(0);
+    }
+
+    /**
+     * Several targets, in order; the disposable ones start together (in parallel, all or nothing).
+     * @param providerGiven whether --provider was given: it only applies to disposable instances
+     */
+    static List<Target> resolveAll(Context ctx, List<String> ons, String provider, Progress progress, boolean providerGiven) {
         String notHere = "--provider chooses where a disposable instance starts; --on '%s' names %s";
-        if (on.contains("://")) {
-            if (providerGiven) {
-                throw ScaleException.usage(String.format(notHere, "<url>", "a server that runs already"), "drop --provider");
-            }
-            return new Target(fromUrl(on, ctx.clock().instant()), false);
-        }
         Instances instances = ctx.instances();
-        for (Instance i : instances.list()) {
-            if (i.name().equals(on)) {
+        List<Instance> running = ons.stream().anyMatch(on -> !on.contains("://")) ? instances.list() : List.of();
+        Target[] targets = new Target[ons.size()];
+        List<Integer> toStart = new ArrayList<>();
+        List<Kinds.Requested> kinds = new ArrayList<>();
+        for (int t = 0; t < ons.size(); t++) {
+            String on = ons.get(t);
+            if (on.contains("://")) {
+                if (providerGiven) {
+                    throw ScaleException.usage(String.format(notHere, "<url>", "a server that runs already"), "drop --provider");
+                }
+                targets[t] = new Target(fromUrl(on, ctx.clock().instant()), false);
+                continue;
+            }
+            Instance named = running.stream().filter(i -> i.name().equals(on)).findFirst().orElse(null);
+            if (named != null) {
                 if (providerGiven) {
                     throw ScaleException.usage(String.format(notHere, on, "a running instance"), "drop --provider");
                 }
-                if (i.state() != Instance.State.RUNNING) {
+                if (named.state() != Instance.State.RUNNING) {
                     throw ScaleException.failure("instance '" + on + "' is not running", "see scale ls, or remove it with scale down " + on, null);
                 }
-                return new Target(i, false);
+                targets[t] = new Target(named, false);
+                continue;
+            }
+            try {
+                kinds.add(Kinds.parse(on));
+                toStart.add(t);
+            } catch (ScaleException notAKind) {
+                throw ScaleException.usage("--on '" + on + "' is no running instance, kind or URL",
+                        "give an instance name (scale ls), a kind (" + Kinds.names() + ") or a URL such as redis://default:pw@host:6379/0");
             }
         }
-        Kinds.Requested kind;
-        try {
-            kind = Kinds.parse(on);
-        } catch (ScaleException notAKind) {
-            throw ScaleException.usage("--on '" + on + "' is no running instance, kind or URL",
-                    "give an instance name (scale ls), a kind (" + Kinds.names() + ") or a URL such as redis://default:pw@host:6379/0");
+        if (!kinds.isEmpty()) {
+            var chosen = instances.choose(provider, ctx::info);
+            List<Instance> started = instances.up(kinds, null, Duration.ofHours(1), null, chosen, progress);
+            for (int k = 0; k < started.size(); k++) {
+                targets[toStart.get(k)] = new Target(started.get(k), true);
+            }
         }
-        var chosen = instances.choose(provider, ctx::info);
-        Instance started = instances.up(List.of(kind), null, Duration.ofHours(1), null, chosen, progress).get(0);
-        return new Target(started, true);
+        return List.of(targets);
     }
 
     static Instance fromUrl(String url, Instant now) {

@@ -81,10 +81,27 @@ class ProbeCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         JsonNode json = new ObjectMapper().readTree(r.out());
         assertThat(json.get("probe").asText()).isEqualTo("atomic-rmw");
-        assertThat(json.get("results").findValuesAsText("method")).containsExactly("naive", "incr", "watch-multi");
-        assertThat(json.at("/results/1/lostUpdates").asLong()).isZero();
-        assertThat(json.at("/results/1/finalCount").asLong()).isEqualTo(400);
+        assertThat(json.at("/parameters/clients").asText()).isEqualTo("4");
+        assertThat(json.get("rows").findValuesAsText("method")).containsExactly("naive", "incr", "watch-multi");
+        assertThat(json.at("/rows/1/lost").asLong()).isZero();
+        assertThat(json.at("/rows/1/final").asLong()).isEqualTo(400);
+        assertThat(json.at("/metrics/lossless_methods").asLong()).isEqualTo(2);
         assertThat(Run.of(env, "ls").out()).contains("no instances");
+        // bounds are checked before any instance starts
         oneLine(Run.of(env, "probe", "atomic-rmw", "--on", "redis", "--clients", "1"), 2, "--clients must be between 2 and 256");
+        oneLine(Run.of(env, "probe", "capacity", "--on", "redis", "--target", "lots"), 2, "--target must be a size such as 64MB");
+        oneLine(Run.of(env, "probe", "ttl", "--on", "redis", "--ttl", "1h"), 2, "--ttl must be between 100ms and 10m");
+    }
+
+    @Test
+    void everyVerdictProbeRunsAsACommandWithItsMetricsAsTheTable() {
+        Map<String, String> env = env();
+        Run r = Run.of(env, "probe", "relational", "--on", "postgres", "--users", "200", "--repeat", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("relational on postgres", "join_server_side", "true", "lookup_index");
+        assertThat(r.err()).contains("loading 200 users");
+        Run help = Run.of(env, "probe", "transactions", "--help");
+        assertThat(help.out()).contains("--accounts=N", "Metrics (the names a scenario's rules use):", "control_violations");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 }

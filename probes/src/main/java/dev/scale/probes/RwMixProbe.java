@@ -23,7 +23,7 @@ public final class RwMixProbe implements VerdictProbe {
 
     @Override
     public List<String> description() {
-        return List.of("The kv probe's engine, short, for a latency objective: a read/write mix at a fixed rate",
+        return List.of("How fast are reads and writes at a steady rate? The kv probe's engine, short, for a latency objective: a read/write mix at a fixed rate",
                 "(open loop: latency from each operation's intended start) or flat out (rate 0). Reports",
                 "throughput and p50/p99/p99.9/max, overall and for reads and writes.");
     }

@@ -38,7 +38,7 @@ public final class AtomicRmwProbe implements VerdictProbe {
 
     @Override
     public List<String> description() {
-        return List.of("Concurrent read-modify-write of one hot counter: naively (read, then write) and with each",
+        return List.of("Do concurrent increments lose updates? Clients increment one hot counter naively (read, then write) and with each",
                 "store's own primitives (Redis: INCR, WATCH/MULTI; PostgreSQL: UPDATE v = v + 1, SELECT FOR UPDATE,",
                 "REPEATABLE READ and SERIALIZABLE with retry). Reports expected vs final count, lost updates,",
                 "aborts per success and throughput.");

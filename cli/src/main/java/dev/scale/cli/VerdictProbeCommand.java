@@ -1,0 +1,154 @@
+package dev.scale.cli;
+
+import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.fit.Measurement;
+import dev.scale.probes.fit.Params;
+import dev.scale.probes.fit.Rule;
+import dev.scale.probes.fit.VerdictProbe;
+import dev.scale.providers.Instance;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * {@code scale probe NAME} for every verdict probe, built from the probe's own declaration: its
+ * parameters become options, its metrics the help's footer. The names a user sees here are the ones a
+ * scenario's rules use.
+ */
+final class VerdictProbeCommand implements Callable<Integer> {
+    private final Context ctx;
+    private final VerdictProbe probe;
+    private final ProbeTarget where = new ProbeTarget();
+    private CommandSpec spec;
+
+    private VerdictProbeCommand(Context ctx, VerdictProbe probe) {
+        this.ctx = ctx;
+        this.probe = probe;
+    }
+
+    static CommandLine create(Context ctx, VerdictProbe probe) {
+        VerdictProbeCommand command = new VerdictProbeCommand(ctx, probe);
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(command);
+        spec.name(probe.name()).mixinStandardHelpOptions(true);
+        spec.usageMessage().sortOptions(false).description(summaryAndRest(String.join(" ", probe.description())));
+        spec.addMixin("where", CommandSpec.forAnnotatedObject(command.where));
+        for (VerdictProbe.Param p : probe.params()) {
+            spec.addOption(OptionSpec.builder("--" + p.name()).paramLabel(p.label()).type(String.class).defaultValue(p.defaultValue())
+                    .description(p.description() + " Default: ${DEFAULT-VALUE}").build());
+        }
+        List<String> footer = new ArrayList<>(List.of("", "Metrics (the names a scenario's rules use):"));
+        for (VerdictProbe.Metric m : probe.metrics()) {
+            footer.add(String.format(Locale.ROOT, "  %-24s %s", m.name(), m.description()));
+        }
+        footer.addAll(List.of("", "Examples:", "  scale probe " + probe.name() + " --on redis",
+                "  scale probe " + probe.name() + " --on postgres --output json", "",
+                "Everything the probe writes is removed afterwards."));
+        spec.usageMessage().footer(footer.toArray(String[]::new));
+        command.spec = spec;
+        command.where.mixee = spec;
+        return new CommandLine(spec);
+    }
+
+    /** The first sentence (what the command list shows), then the rest, each wrapped by picocli. */
+    private static String[] summaryAndRest(String text) {
+        var m = java.util.regex.Pattern.compile("[.?] ").matcher(text);
+        if (!m.find()) {
+            return new String[] {text};
+        }
+        return new String[] {text.substring(0, m.start() + 1), text.substring(m.end())};
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (VerdictProbe.Param p : probe.params()) {
+            OptionSpec o = spec.findOption("--" + p.name());
+            given.put(p.name(), o.getValue());
+        }
+        Params params = Params.of(probe, given, true); // bad values are refused before anything starts
+        boolean json = where.json();
+        Progress progress = new Progress(ctx);
+        Target target = where.resolve(ctx);
+        Instance instance = target.instance();
+        Thread hook = ProbeTarget.releaseOnExit(ctx, target);
+        Measurement m;
+        try {
+            m = probe.run(StoreAdapter.of(instance.kind(), instance.endpoint()), params, line -> progress.step(instance.name(), line));
+        } finally {
+            ProbeTarget.release(ctx, target, hook);
+        }
+        if (json) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("probe", probe.name());
+            out.put("target", Map.of("kind", instance.kind().name(), "name", instance.name(), "version", instance.version()));
+            out.put("parameters", params.all());
+            if (m.notApplicable() != null) {
+                out.put("notApplicable", m.notApplicable());
+            }
+            out.put("metrics", m.metrics());
+            out.put("rows", m.rows());
+            ctx.out().println(Render.json(out));
+        } else {
+            print(ctx.out(), probe, instance, m);
+        }
+        ctx.out().flush();
+        return Boolean.FALSE.equals(m.metrics().get("valid")) ? 1 : 0;
+    }
+
+    static void print(PrintWriter out, VerdictProbe probe, Instance instance, Measurement m) {
+        out.printf(Locale.ROOT, "%s on %s (%s %s)%n%n", probe.name(), instance.name(), instance.kind().name(), instance.version());
+        if (m.notApplicable() != null) {
+            out.println("N/A: " + m.notApplicable());
+            return;
+        }
+        if (!m.rows().isEmpty()) {
+            table(out, m.rows());
+            out.println();
+        }
+        Map<String, String> meaning = new LinkedHashMap<>();
+        probe.metrics().forEach(d -> meaning.put(d.name(), d.description()));
+        int width = m.metrics().keySet().stream().mapToInt(String::length).max().orElse(10);
+        int valueWidth = m.metrics().values().stream().mapToInt(v -> Math.min(12, Rule.format(v).length())).max().orElse(8);
+        m.metrics().forEach((k, v) -> out.printf(Locale.ROOT, "%-" + width + "s  %" + valueWidth + "s   %s%n", k, Rule.format(v),
+                meaning.getOrDefault(k, "")));
+    }
+
+    /** Rows as aligned columns: numbers to the right, text to the left. */
+    static void table(PrintWriter out, List<Map<String, Object>> rows) {
+        List<String> columns = new ArrayList<>(rows.get(0).keySet());
+        int[] width = new int[columns.size()];
+        for (int c = 0; c < columns.size(); c++) {
+            width[c] = columns.get(c).length();
+            for (Map<String, Object> r : rows) {
+                width[c] = Math.max(width[c], Rule.format(r.get(columns.get(c))).length());
+            }
+        }
+        StringBuilder header = new StringBuilder();
+        for (int c = 0; c < columns.size(); c++) {
+            header.append(c == 0 ? "" : "  ").append(pad(columns.get(c), width[c], numeric(rows, columns.get(c))));
+        }
+        out.println(header.toString().stripTrailing());
+        for (Map<String, Object> r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns.size(); c++) {
+                line.append(c == 0 ? "" : "  ").append(pad(Rule.format(r.get(columns.get(c))), width[c], numeric(rows, columns.get(c))));
+            }
+            out.println(line.toString().stripTrailing());
+        }
+    }
+
+    private static boolean numeric(List<Map<String, Object>> rows, String column) {
+        return rows.stream().allMatch(r -> r.get(column) instanceof Number);
+    }
+
+    private static String pad(String s, int width, boolean right) {
+        return right ? " ".repeat(Math.max(0, width - s.length())) + s : s + " ".repeat(Math.max(0, width - s.length()));
+    }
+}
