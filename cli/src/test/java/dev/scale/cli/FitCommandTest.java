@@ -115,6 +115,14 @@ class FitCommandTest {
                 .doesNotContainPattern("(src|href)=|https?://|@import|<script");
         assertThat(Run.of(env, "ls").out()).as("disposable stores removed").contains("no instances");
 
+        // Rendered by a real browser: the charts' series colours and the verdict cells' backgrounds are on screen.
+        Path png = Path.of("target/fit-report.png").toAbsolutePath();
+        java.awt.image.BufferedImage shot = Chromium.screenshot(report, png);
+        assertThat(Chromium.pixels(shot, 0x2563eb)).as("redis series (blue) in the charts").isGreaterThan(2000);
+        assertThat(Chromium.pixels(shot, 0xdc2626)).as("postgres series (red) in the charts").isGreaterThan(2000);
+        assertThat(Chromium.pixels(shot, 0xdcfce7)).as("PASS cells").isGreaterThan(5000);
+        assertThat(Chromium.pixels(shot, 0xfee2e2)).as("the FAIL cell").isGreaterThan(1000);
+
         Run table = Run.of(env, "fit", mine.toString(), "--on", "redis", "--require", "redis");
         assertThat(table.code()).as(table.err()).isZero();
         assertThat(table.out()).contains("mine on redis", "requirement", "expires by itself", "PASS · p99 lateness", "N/A · needs several nodes",
