@@ -52,13 +52,22 @@ final class CompleteCommand implements Callable<Integer> {
         OptionSpec pending = previous == null ? null : spec.findOption(previous);
         if (pending != null && pending.arity().max() > 0) {
             out.addAll(optionValues(pending));
+            int comma = current.lastIndexOf(',');
+            if (comma >= 0 && !pending.splitRegex().isEmpty()) {
+                // --on redis,po<TAB>: complete the last item of the list, keeping the ones before it
+                String head = current.substring(0, comma + 1);
+                List<String> before = List.of(head.split(","));
+                List<String> items = out.stream().filter(c -> !before.contains(c)).map(c -> head + c).toList();
+                out.clear();
+                out.addAll(items);
+            }
         } else if (current.startsWith("-")) {
             for (OptionSpec o : spec.options()) {
                 if (!o.hidden()) {
                     out.addAll(List.of(o.names()));
                 }
             }
-        } else if (!spec.subcommands().isEmpty() && positionals == 0 && spec.name().equals("scale")) {
+        } else if (!spec.subcommands().isEmpty() && positionals == 0) {
             spec.subcommands().forEach((name, sub) -> {
                 if (!sub.getCommandSpec().usageMessage().hidden() && name.equals(sub.getCommandSpec().name())) {
                     out.add(name);
@@ -73,13 +82,25 @@ final class CompleteCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static List<String> optionValues(OptionSpec option) {
+    private List<String> optionValues(OptionSpec option) {
         return switch (option.longestName()) {
+            case "--on", "--require", "--with" -> targets();
             case "--provider" -> List.of("auto", "docker", "embedded");
             case "--output", "--format" -> List.of("table", "json", "env", "shell", "dotenv", "github");
             case "--ttl" -> List.of("10m", "30m", "1h", "2h", "8h", "1d");
             default -> List.of();
         };
+    }
+
+    /** Kinds and running instances: what --on accepts (a comma list completes its last item). */
+    private List<String> targets() {
+        List<String> out = new java.util.ArrayList<>(Kinds.all().stream().map(k -> k.name()).toList());
+        try {
+            ctx.instances().list().forEach(i -> out.add(i.name()));
+        } catch (ScaleException e) {
+            // no instances to offer
+        }
+        return out;
     }
 
     private static List<String> positionalValues(Context ctx, String command) {
@@ -96,6 +117,9 @@ final class CompleteCommand implements Callable<Integer> {
             }
             case "completion" -> {
                 return List.of("bash", "zsh", "fish");
+            }
+            case "fit" -> {
+                return dev.scale.probes.fit.Scenario.BUILT_IN;
             }
             case "cache" -> {
                 return List.of("clear");
