@@ -115,9 +115,15 @@ final class VerdictProbeCommand implements Callable<Integer> {
         Map<String, String> meaning = new LinkedHashMap<>();
         probe.metrics().forEach(d -> meaning.put(d.name(), d.description()));
         int width = m.metrics().keySet().stream().mapToInt(String::length).max().orElse(10);
-        int valueWidth = m.metrics().values().stream().mapToInt(v -> Math.min(12, Rule.format(v).length())).max().orElse(8);
-        m.metrics().forEach((k, v) -> out.printf(Locale.ROOT, "%-" + width + "s  %" + valueWidth + "s   %s%n", k, Rule.format(v),
-                meaning.getOrDefault(k, "")));
+        int valueWidth = m.metrics().values().stream().mapToInt(v -> Rule.format(v).length()).filter(n -> n <= 12).max().orElse(8);
+        m.metrics().forEach((k, v) -> {
+            String value = Rule.format(v);
+            if (value.length() > 12) { // a sentence, not a number: on its own, without the column of meanings
+                out.printf(Locale.ROOT, "%-" + width + "s  %s%n", k, value);
+            } else {
+                out.printf(Locale.ROOT, "%-" + width + "s  %" + valueWidth + "s   %s%n", k, value, meaning.getOrDefault(k, ""));
+            }
+        });
     }
 
     /** Rows as aligned columns: numbers to the right, text to the left. */
