@@ -41,15 +41,11 @@ class FitCommandTest {
             """;
 
     private Map<String, String> env() {
-        Map<String, String> env = Run.env(home);
-        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
-        return env;
+        return Run.withoutDocker(home);
     }
 
     private static void oneLine(Run run, int code, String... fragments) {
-        assertThat(run.code()).as(run.err()).isEqualTo(code);
-        assertThat(run.err().lines()).hasSize(1);
-        assertThat(run.err()).contains(fragments).doesNotContain("\tat ");
+        Run.assertOneLine(run, code, fragments);
     }
 
     @Test

@@ -15,15 +15,11 @@ class ProbeCommandTest {
     Path home;
 
     private Map<String, String> env() {
-        Map<String, String> env = Run.env(home);
-        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
-        return env;
+        return Run.withoutDocker(home);
     }
 
     private static void oneLine(Run run, int code, String... fragments) {
-        assertThat(run.code()).as(run.err()).isEqualTo(code);
-        assertThat(run.err().lines().filter(l -> !l.startsWith("scale: [") && !l.contains("embedded provider"))).hasSize(1);
-        assertThat(run.err()).contains(fragments).doesNotContain("\tat ");
+        Run.assertOneLine(run, code, fragments);
     }
 
     @Test

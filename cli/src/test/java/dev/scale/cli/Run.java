@@ -24,6 +24,21 @@ record Run(int code, String out, String err) {
         return env;
     }
 
+    /** {@link #env} with a DOCKER_HOST nobody answers on: scale chooses the embedded provider. */
+    static Map<String, String> withoutDocker(Path home) {
+        Map<String, String> env = env(home);
+        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        return env;
+    }
+
+    /** The run failed with {@code code} and one line (progress lines aside) holding the fragments, and no stack trace. */
+    static void assertOneLine(Run run, int code, String... fragments) {
+        org.assertj.core.api.Assertions.assertThat(run.code()).as(run.err()).isEqualTo(code);
+        org.assertj.core.api.Assertions.assertThat(run.err().lines().filter(l -> !l.startsWith("scale: [") && !l.contains("embedded provider")))
+                .hasSize(1);
+        org.assertj.core.api.Assertions.assertThat(run.err()).contains(fragments).doesNotContain("\tat ");
+    }
+
     static Run of(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
