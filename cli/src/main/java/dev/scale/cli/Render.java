@@ -74,6 +74,9 @@ final class Render {
         if (i.endpoint().database() != null) {
             m.put("database", i.endpoint().database());
         }
+        if (!i.endpoint().ports().isEmpty()) {
+            m.put("ports", new java.util.TreeMap<>(i.endpoint().ports())); // a multi-service kind's other ports (Couchbase: mgmt, n1ql)
+        }
         m.put("url", i.url());
         m.put("createdAt", i.createdAt().toString());
         m.put("expiresAt", i.expiresAt().toString());

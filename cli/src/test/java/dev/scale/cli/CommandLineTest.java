@@ -57,6 +57,14 @@ class CommandLineTest {
     }
 
     @Test
+    void couchbaseWithoutADockerEngineSaysItRunsInDockerOnly() {
+        Run run = Run.of(Run.withoutDocker(home), "up", "couchbase");
+        assertThat(run.code()).isEqualTo(3);
+        assertThat(run.err()).contains("couchbase runs in Docker only").doesNotContain("\tat ");
+        assertThat(Run.of(Run.withoutDocker(home), "ls").out()).contains("no instances");
+    }
+
+    @Test
     void envOfAnInstanceThatDoesNotExistIsABadName() {
         Map<String, String> env = Run.env(home);
         env.put("DOCKER_HOST", "unix://" + home.resolve("no-such-docker.sock"));

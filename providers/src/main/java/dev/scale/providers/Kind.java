@@ -8,7 +8,7 @@ import java.util.Map;
  * What a datastore is, independent of where it runs: its image, its port, how to tell it is ready,
  * and its connection contract (URL and environment variables).
  */
-public sealed interface Kind permits RedisKind, PostgresKind {
+public sealed interface Kind permits RedisKind, PostgresKind, CouchbaseKind {
 
     /** The name users type: {@code redis}, {@code postgres}. */
     String name();
@@ -21,7 +21,23 @@ public sealed interface Kind permits RedisKind, PostgresKind {
     /** The official image for a version, e.g. {@code redis:7.4}. */
     String officialImage(String version);
 
+    /** The port clients connect to first; it becomes {@link Endpoint#port()}. */
     int containerPort();
+
+    /** Other ports the kind serves on, by name (Couchbase: mgmt 8091, n1ql 8093); published like the main one. */
+    default Map<String, Integer> servicePorts() {
+        return Map.of();
+    }
+
+    /**
+     * Set-up a fresh server needs before it can take clients (Couchbase: cluster, admin user, bucket),
+     * run once after the container started; nothing for kinds whose image does it from its environment.
+     *
+     * @param containerAddress the container's own address on Docker's network
+     * @param deadline         {@link System#nanoTime()} by which it must be done
+     */
+    default void initialize(Endpoint endpoint, String containerAddress, long deadline, Progress progress, String instanceName) throws Exception {
+    }
 
     /** The user a new instance is created with; null where the kind has none. */
     String defaultUsername();

@@ -8,7 +8,7 @@ import java.util.stream.Collectors;
 
 /** The known kinds, and parsing of {@code kind[:version]} as users type it. */
 public final class Kinds {
-    private static final List<Kind> ALL = List.of(new RedisKind(), new PostgresKind());
+    private static final List<Kind> ALL = List.of(new RedisKind(), new PostgresKind(), new CouchbaseKind());
     private static final Pattern VERSION = Pattern.compile("[0-9][A-Za-z0-9._-]{0,63}");
 
     private Kinds() {

@@ -31,6 +31,18 @@ class ContractTest {
     }
 
     @Test
+    void couchbaseGivesTheSdksConnectionStringOnTheExternalNetworkAndTheBucket() {
+        Kind couchbase = Kinds.byName("cb");
+        Endpoint e = new Endpoint("127.0.0.1", 32790, "scale", Secret.of("pw"), "scale", Map.of("mgmt", 32788, "n1ql", 32789));
+        assertThat(couchbase.env(e)).containsExactly(
+                Map.entry("COUCHBASE_CONNECTION_STRING", "couchbase://127.0.0.1:32790?network=external"),
+                Map.entry("COUCHBASE_USERNAME", "scale"), Map.entry("COUCHBASE_PASSWORD", "pw"), Map.entry("COUCHBASE_BUCKET", "scale"));
+        assertThat(couchbase.officialImage(couchbase.defaultVersion())).isEqualTo("couchbase:community-7.6.2");
+        // a server reached directly (a URL the user gives) keeps the SDK's own network choice
+        assertThat(couchbase.url(new Endpoint("db.example", 11210, "u", Secret.of("p"), "b"))).isEqualTo("couchbase://db.example:11210");
+    }
+
+    @Test
     void postgresGivesUrlJdbcAndLibpqVariables() {
         Instance p = instance("db", POSTGRES, 5500);
         Map<String, String> env = POSTGRES.env(p.endpoint());

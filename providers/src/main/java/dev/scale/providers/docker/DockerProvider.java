@@ -117,7 +117,9 @@ public final class DockerProvider implements Provider {
         if (imageEntrypoint != null) {
             entrypoint.addAll(Arrays.asList(imageEntrypoint));
         }
-        ExposedPort port = ExposedPort.tcp(kind.containerPort());
+        List<ExposedPort> ports = new ArrayList<>(List.of(ExposedPort.tcp(kind.containerPort())));
+        kind.servicePorts().values().forEach(p -> ports.add(ExposedPort.tcp(p)));
+        List<PortBinding> bindings = ports.stream().map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p)).toList();
         String id;
         progress.step(spec.name(), "creating container from " + image);
         try {
@@ -127,10 +129,10 @@ public final class DockerProvider implements Provider {
                     .withEnv(env)
                     .withEntrypoint(entrypoint)
                     .withCmd(kind.containerCommand())
-                    .withExposedPorts(port)
+                    .withExposedPorts(ports)
                     .withHostConfig(HostConfig.newHostConfig()
                             .withAutoRemove(true)
-                            .withPortBindings(new PortBinding(Ports.Binding.bindIp("127.0.0.1"), port)))
+                            .withPortBindings(bindings))
                     .exec()
                     .getId();
         } catch (ConflictException e) {
@@ -141,7 +143,9 @@ public final class DockerProvider implements Provider {
         try {
             docker.startContainerCmd(id).exec();
             InspectContainerResponse info = inspectRunning(docker, id, spec, image);
-            Endpoint endpoint = new Endpoint("127.0.0.1", hostPort(info, kind), kind.defaultUsername(), password, kind.defaultDatabase());
+            Endpoint endpoint = new Endpoint("127.0.0.1", hostPort(info, kind.containerPort(), kind), kind.defaultUsername(), password,
+                    kind.defaultDatabase(), servicePorts(info, kind));
+            initialize(docker, id, spec, image, info, endpoint, progress);
             progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + endpoint.port());
             String serverVersion = awaitReady(docker, id, spec, image, endpoint);
             Instance instance = new Instance(spec.name(), kind, version, name(), endpoint, created, expires, Instance.State.RUNNING);
@@ -232,8 +236,32 @@ public final class DockerProvider implements Provider {
         return out.length() == 0 ? "" : "; last log lines: " + out.substring(0, out.length() - 3);
     }
 
-    private static int hostPort(InspectContainerResponse info, Kind kind) {
-        Ports.Binding[] bindings = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(kind.containerPort()));
+    /** A kind's set-up of a fresh server (Couchbase's cluster and bucket), within the kind's start timeout. */
+    private static void initialize(DockerClient docker, String id, Spec spec, String image, InspectContainerResponse info, Endpoint endpoint,
+                                   Progress progress) {
+        String address = info.getNetworkSettings().getNetworks().values().stream()
+                .map(n -> n.getIpAddress()).filter(a -> a != null && !a.isEmpty()).findFirst().orElse("127.0.0.1");
+        try {
+            spec.kind().initialize(endpoint, address, System.nanoTime() + spec.kind().startTimeout().toNanos(), progress, spec.name());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ScaleException.failure("interrupted while setting up " + spec.name(), e);
+        } catch (Exception e) {
+            inspectRunning(docker, id, spec, image);
+            throw ScaleException.failure("setting up " + spec.kind().name() + " '" + spec.name() + "' failed: " + firstLine(String.valueOf(e.getMessage()))
+                    + logTail(docker, id), e);
+        }
+    }
+
+    /** The host ports of a kind's other services, by name. */
+    private static Map<String, Integer> servicePorts(InspectContainerResponse info, Kind kind) {
+        Map<String, Integer> out = new HashMap<>();
+        kind.servicePorts().forEach((name, p) -> out.put(name, hostPort(info, p, kind)));
+        return out;
+    }
+
+    private static int hostPort(InspectContainerResponse info, int containerPort, Kind kind) {
+        Ports.Binding[] bindings = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(containerPort));
         if (bindings == null || bindings.length == 0) {
             throw ScaleException.failure("Docker published no port for the " + kind.name() + " container", null);
         }
@@ -268,16 +296,22 @@ public final class DockerProvider implements Provider {
         }
         boolean running = Boolean.TRUE.equals(info.getState().getRunning());
         int port = 0;
+        Map<String, Integer> services = new HashMap<>();
         if (running) {
-            Ports.Binding[] b = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(kind.containerPort()));
-            if (b != null && b.length > 0) {
-                port = Integer.parseInt(b[0].getHostPortSpec());
-            }
+            port = boundPort(info, kind.containerPort());
+            kind.servicePorts().forEach((name, p) -> services.put(name, boundPort(info, p)));
         }
-        Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"));
+        Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"),
+                services);
         return new Instance(labels.get(LABEL + ".name"), kind, labels.get(LABEL + ".version"), name(), endpoint,
                 Instant.parse(labels.get(LABEL + ".created-at")), Instant.parse(labels.get(LABEL + ".expires-at")),
                 running ? Instance.State.RUNNING : Instance.State.DEAD);
+    }
+
+    /** The host port bound to a container port, or 0 if none (a container that is stopping). */
+    private static int boundPort(InspectContainerResponse info, int containerPort) {
+        Ports.Binding[] b = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(containerPort));
+        return b != null && b.length > 0 ? Integer.parseInt(b[0].getHostPortSpec()) : 0;
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
+import dev.scale.providers.CouchbaseKind;
 import dev.scale.providers.RedisKind;
 import dev.scale.providers.ScaleException;
 import dev.scale.providers.Secret;
@@ -90,6 +91,10 @@ public final class EmbeddedProvider implements Provider {
             throw ScaleException.environment(why, null, null);
         });
         Kind kind = spec.kind();
+        if (kind instanceof CouchbaseKind) {
+            throw ScaleException.environment("couchbase runs in Docker only: there is no embedded Couchbase Server",
+                    "start a Docker engine (scale then uses it), or see scale up --help", null);
+        }
         String carried = versionOf(kind);
         if (spec.version() != null && !(carried.equals(spec.version()) || carried.startsWith(spec.version() + "."))) {
             throw ScaleException.usage("the embedded provider has " + kind.name() + " " + carried + " only, not " + spec.version(),
