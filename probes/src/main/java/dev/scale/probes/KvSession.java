@@ -45,6 +45,9 @@ public interface KvSession extends AutoCloseable {
 
     boolean multiKeyTransactions();
 
+    /** What {@link #transaction} is, in a few words, with its durability where the store has a choice. */
+    String transactionKind();
+
     @Override
     void close();
 }

@@ -6,6 +6,8 @@ import dev.scale.probes.postgres.PostgresAdapter;
 import dev.scale.probes.redis.RedisAdapter;
 import dev.scale.probes.ttl.TtlProbe;
 import dev.scale.providers.Endpoint;
+import dev.scale.probes.couchbase.CouchbaseAdapter;
+import dev.scale.providers.CouchbaseKind;
 import dev.scale.providers.Kind;
 import dev.scale.providers.PostgresKind;
 import dev.scale.providers.RedisKind;
@@ -15,7 +17,7 @@ import java.util.List;
  * Everything the probes need from one kind of store, reached at one endpoint. The only place that
  * chooses code by kind: a probe is written once against this, and a new kind is one more adapter.
  */
-public interface StoreAdapter {
+public interface StoreAdapter extends AutoCloseable {
 
     static StoreAdapter of(Kind kind, Endpoint endpoint) {
         if (kind instanceof RedisKind) {
@@ -23,6 +25,9 @@ public interface StoreAdapter {
         }
         if (kind instanceof PostgresKind) {
             return new PostgresAdapter(endpoint);
+        }
+        if (kind instanceof CouchbaseKind) {
+            return new CouchbaseAdapter(endpoint);
         }
         throw new IllegalArgumentException("no probes for kind " + kind.name());
     }
@@ -56,14 +61,19 @@ public interface StoreAdapter {
 
     void cleanUpRmw() throws Exception;
 
-    /** Bytes the store uses for data, and what that number is (Redis: used_memory; PostgreSQL: the table's size). */
+    /** Bytes the store uses for data (Redis: used_memory; PostgreSQL: the table's size), or -1 where it cannot be read. */
     long bytesUsed() throws Exception;
 
     String bytesUsedMeaning();
 
-    /** Keys the store has evicted since it started (0 where it never evicts). */
+    /** Keys the store has evicted since it started (0 where it never evicts), or -1 where it cannot be read. */
     long evictions() throws Exception;
 
     /** The relational probe's model: a server-side one, or the client-side emulation this store needs. */
     RelationalModel relational() throws Exception;
+
+    /** Closes what the adapter holds open (Couchbase: its SDK connection). */
+    @Override
+    default void close() {
+    }
 }

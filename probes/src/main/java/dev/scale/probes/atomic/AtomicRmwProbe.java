@@ -119,7 +119,7 @@ public final class AtomicRmwProbe implements VerdictProbe {
     }
 
     /** The counter a method increments. */
-    static String key(String method) {
+    public static String key(String method) {
         return "scale:rmw:" + method;
     }
 

@@ -138,19 +138,21 @@ public final class CapacityProbe implements VerdictProbe {
             store.deleteByPrefix(prefix);
             store.cleanUpSessions();
         }
-        double perItem = (bytesAfter - bytesBefore) / (double) items;
+        // -1: the store's size or eviction count cannot be read here; left out, never guessed
+        Double perItem = bytesBefore < 0 || bytesAfter < 0 ? null : (bytesAfter - bytesBefore) / (double) items;
+        Long evicted = evictionsBefore < 0 || evictionsAfter < 0 ? null : evictionsAfter - evictionsBefore;
         return Measurement.of(name(), new Measurement.Metrics()
                 .put("items", items)
                 .put("data_mb", (double) items * valueSize / (1 << 20))
                 .put("bytes_per_item", perItem)
-                .put("overhead_ratio", perItem / valueSize)
+                .put("overhead_ratio", perItem == null ? null : perItem / valueSize)
                 .put("first_tenth_ops_per_s", first)
                 .put("last_tenth_ops_per_s", last)
                 .put("throughput_kept", first == 0 ? 0.0 : last / first)
-                .put("evictions", evictionsAfter - evictionsBefore)
+                .put("evictions", evicted)
                 .put("write_errors", errors.get())
                 .put("retained_fraction", sampled == 0 ? 0.0 : retained / (double) sampled)
-                .put("size_measured_as", store.bytesUsedMeaning())
+                .put("size_measured_as", perItem == null ? null : store.bytesUsedMeaning())
                 .put("first_error", firstError.get())
                 .build(), rows);
     }

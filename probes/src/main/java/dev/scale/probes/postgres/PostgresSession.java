@@ -146,6 +146,11 @@ public final class PostgresSession implements KvSession {
     }
 
     @Override
+    public String transactionKind() {
+        return "SERIALIZABLE, retried on serialization failures";
+    }
+
+    @Override
     public void close() {
         try {
             c.close();

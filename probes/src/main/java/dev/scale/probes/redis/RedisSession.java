@@ -122,6 +122,11 @@ public final class RedisSession implements KvSession {
     }
 
     @Override
+    public String transactionKind() {
+        return "WATCH/MULTI/EXEC, retried when a watched key changed";
+    }
+
+    @Override
     public void close() {
         try {
             resp.close();

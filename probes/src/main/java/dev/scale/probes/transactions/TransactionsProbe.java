@@ -51,6 +51,7 @@ public final class TransactionsProbe implements VerdictProbe {
     public List<Metric> metrics() {
         return List.of(
                 new Metric("multi_key_transactions", "whether the store has them (N/A otherwise)"),
+                new Metric("transactions", "what the store's transactions are, with their durability"),
                 new Metric("violations", "sums that saw a wrong total, with transactions"),
                 new Metric("final_total_ok", "the total after the run with transactions is the opening total"),
                 new Metric("transfers_per_s", "committed transfers per second, with transactions"),
@@ -71,8 +72,10 @@ public final class TransactionsProbe implements VerdictProbe {
         Duration duration = params.duration("duration");
         String prefix = "scale:txn:" + Long.toHexString(System.nanoTime()) + ":";
         boolean supported;
+        String how;
         try (KvSession s = store.session()) {
             supported = s.multiKeyTransactions();
+            how = s.transactionKind();
         }
         if (!supported) {
             return Measurement.notApplicable(name(), store.kind() + " has no multi-key transactions",
@@ -93,6 +96,7 @@ public final class TransactionsProbe implements VerdictProbe {
         }
         return Measurement.of(name(), new Measurement.Metrics()
                 .put("multi_key_transactions", true)
+                .put("transactions", how)
                 .put("violations", txn.violations())
                 .put("final_total_ok", txn.finalOk())
                 .put("transfers_per_s", txn.transfersPerSecond())

@@ -1,0 +1,173 @@
+package dev.scale.probes.couchbase;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scale.probes.Driver;
+import dev.scale.probes.KvSession;
+import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.atomic.AtomicRmwProbe;
+import dev.scale.probes.atomic.Method;
+import dev.scale.probes.model.RelationalModel;
+import dev.scale.probes.ttl.TtlProbe;
+import dev.scale.providers.Endpoint;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The probes' view of a Couchbase bucket. Sizes and item counts come from the cluster manager's REST
+ * API, which needs its port: scale's own instances know it; a server given by URL does not, and those
+ * numbers are then reported as not measured rather than guessed.
+ */
+public final class CouchbaseAdapter implements StoreAdapter {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CouchbaseStore store;
+
+    public CouchbaseAdapter(Endpoint endpoint) {
+        this.store = new CouchbaseStore(endpoint);
+    }
+
+    /** The bucket's REST description (basicStats, bucketType), if the management port is known. */
+    private Optional<JsonNode> bucketInfo() throws IOException, InterruptedException {
+        Endpoint e = store.endpoint();
+        Integer mgmt = e.ports().get("mgmt");
+        if (mgmt == null) {
+            return Optional.empty();
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + e.host() + ":" + mgmt + "/pools/default/buckets/" + e.database()))
+                .timeout(Duration.ofSeconds(5))
+                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
+                        (e.username() + ":" + (e.password() == null ? "" : e.password().reveal())).getBytes(StandardCharsets.UTF_8)))
+                .GET().build();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("the cluster manager answered HTTP " + r.statusCode() + " for the bucket");
+        }
+        return Optional.of(JSON.readTree(r.body()));
+    }
+
+    @Override
+    public String kind() {
+        return "couchbase";
+    }
+
+    @Override
+    public KvSession session() {
+        return new CouchbaseSession(store);
+    }
+
+    @Override
+    public void deleteByPrefix(String prefix) {
+        store.removeWritten(prefix);
+    }
+
+    @Override
+    public void cleanUpSessions() {
+    }
+
+    @Override
+    public String kvModel() {
+        return "native (documents by key)";
+    }
+
+    @Override
+    public Driver driver() {
+        return new CouchbaseDriver(store);
+    }
+
+    @Override
+    public TtlProbe.Store ttl() {
+        return new TtlProbe.Store() {
+            private long baseline;
+
+            @Override
+            public KvSession session() {
+                return new CouchbaseSession(store);
+            }
+
+            private long itemCount() throws IOException, InterruptedException {
+                return bucketInfo().orElseThrow(() -> new UnsupportedOperationException(
+                        "counting untouched documents needs Couchbase's management port, which a URL target does not give"))
+                        .path("basicStats").path("itemCount").asLong();
+            }
+
+            @Override
+            public void before(String prefix) throws Exception {
+                baseline = bucketInfo().isPresent() ? itemCount() : 0;
+            }
+
+            /**
+             * Documents in the bucket, expired or not: the item count includes expired documents nobody has
+             * read until the expiry pager or compaction removes them, which is what this measures.
+             */
+            @Override
+            public long present(String prefix) throws Exception {
+                return Math.max(0, itemCount() - baseline);
+            }
+
+            @Override
+            public long sweep() {
+                return 0;
+            }
+
+            @Override
+            public void cleanUp(String prefix) {
+                store.removeWritten(prefix);
+            }
+        };
+    }
+
+    @Override
+    public List<String> rmwMethods() {
+        return CouchbaseMethods.names();
+    }
+
+    @Override
+    public Method openRmw(String method) {
+        return CouchbaseMethods.open(method, store);
+    }
+
+    @Override
+    public void prepareRmw() {
+    }
+
+    @Override
+    public void cleanUpRmw() {
+        store.removeAll(CouchbaseMethods.names().stream().map(AtomicRmwProbe::key).toList());
+    }
+
+    @Override
+    public long bytesUsed() throws Exception {
+        Optional<JsonNode> info = bucketInfo();
+        return info.isEmpty() ? -1 : info.get().path("basicStats").path("memUsed").asLong(-1);
+    }
+
+    @Override
+    public String bytesUsedMeaning() {
+        return "the bucket's basicStats.memUsed";
+    }
+
+    /** A couchbase bucket never drops a document to make room (it ejects values to disk); an ephemeral one can, and is not counted here. */
+    @Override
+    public long evictions() throws Exception {
+        Optional<JsonNode> info = bucketInfo();
+        return info.isPresent() && info.get().path("bucketType").asText().equals("membase") ? 0 : -1;
+    }
+
+    @Override
+    public RelationalModel relational() {
+        return new CouchbaseRelational(store);
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}
