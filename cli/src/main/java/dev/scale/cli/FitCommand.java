@@ -106,8 +106,8 @@ final class FitCommand implements Callable<Integer> {
         Thread hook = new Thread(() -> release(ctx, targets), "scale-fit-cleanup");
         Runtime.getRuntime().addShutdownHook(hook);
         Fit.Outcome outcome;
+        List<Fit.Store> stores = new ArrayList<>();
         try {
-            List<Fit.Store> stores = new ArrayList<>();
             for (int t = 0; t < targets.size(); t++) {
                 Instance i = targets.get(t).instance();
                 String label = on.get(t).contains("://") ? i.name() : on.get(t);
@@ -125,6 +125,7 @@ final class FitCommand implements Callable<Integer> {
                 }
             });
         } finally {
+            stores.forEach(s2 -> s2.adapter().close());
             release(ctx, targets);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

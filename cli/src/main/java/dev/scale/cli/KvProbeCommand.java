@@ -5,11 +5,9 @@ import dev.scale.probes.KvProbe;
 import dev.scale.probes.Mix;
 import dev.scale.probes.Result;
 import dev.scale.probes.Workload;
-import dev.scale.probes.postgres.PostgresDriver;
-import dev.scale.probes.redis.RedisDriver;
+import dev.scale.probes.StoreAdapter;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Names;
-import dev.scale.providers.PostgresKind;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -74,7 +72,8 @@ final class KvProbeCommand implements Callable<Integer> {
                 Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true), threads);
         Target target = where.resolve(ctx);
         Instance instance = target.instance();
-        Driver driver = instance.kind() instanceof PostgresKind ? new PostgresDriver(instance.endpoint()) : new RedisDriver(instance.endpoint());
+        StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint());
+        Driver driver = store.driver();
         Thread hook = new Thread(() -> {
             try {
                 driver.cleanUp(w);
@@ -93,6 +92,7 @@ final class KvProbeCommand implements Callable<Integer> {
             } catch (Exception e) {
                 ctx.info("could not remove the probe's keys: " + e.getMessage());
             }
+            store.close();
             ProbeTarget.release(ctx, target);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);

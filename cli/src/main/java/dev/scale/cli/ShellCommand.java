@@ -10,19 +10,22 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "shell", mixinStandardHelpOptions = true,
         description = {"Open the shell without starting anything: on the named instance, on the only one running, or unconnected.",
                 "`scale` with no command on a terminal does the same."},
-        footer = {"", "Examples:", "  scale shell", "  scale shell db", "  echo 'select 1;' | scale shell db"})
+        footer = {"", "Examples:", "  scale shell", "  scale shell db", "  echo 'select 1;' | scale shell db",
+                "  scale shell couchbase://Administrator:pw@db.example:11210/travel"})
 final class ShellCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
 
-    @Parameters(arity = "0..1", paramLabel = "NAME", description = "An instance to connect to.")
+    @Parameters(arity = "0..1", paramLabel = "NAME|URL", description = "An instance to connect to, or a server's URL "
+            + "(redis://, postgresql://, couchbase://USER:PASSWORD@HOST:PORT/BUCKET).")
     String name;
 
     @Override
     public Integer call() throws IOException {
         Context ctx = parent.context();
         Shell shell = new Shell(ctx, Main::commandLine);
-        shell.connect(name);
+        boolean url = name != null && name.contains("://");
+        shell.connect(url ? null : name, url ? Target.fromUrl(name, ctx.clock().instant()) : null);
         return shell.run();
     }
 }

@@ -87,7 +87,9 @@ record Target(Instance instance, boolean disposable) {
         Kind kind = switch (scheme) {
             case "redis" -> Kinds.byName("redis");
             case "postgres", "postgresql" -> Kinds.byName("postgres");
-            default -> throw ScaleException.usage("unsupported URL scheme '" + scheme + "' in --on", "use redis:// or postgresql://");
+            case "couchbase" -> Kinds.byName("couchbase");
+            default -> throw ScaleException.usage("unsupported URL scheme '" + scheme + "' in --on",
+                    "use redis://, postgresql:// or couchbase://USER:PASSWORD@HOST:PORT/BUCKET");
         };
         if (uri.getHost() == null) {
             throw ScaleException.usage("the URL in --on has no host");
@@ -100,10 +102,15 @@ record Target(Instance instance, boolean disposable) {
             password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "";
         }
         boolean redis = scheme.equals("redis");
-        int port = uri.getPort() > 0 ? uri.getPort() : redis ? 6379 : 5432;
+        boolean couchbase = scheme.equals("couchbase");
+        int port = uri.getPort() > 0 ? uri.getPort() : redis ? 6379 : couchbase ? 11210 : 5432;
         String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
+        if (couchbase && path.isEmpty()) {
+            throw ScaleException.usage("the couchbase URL in --on names no bucket", "write couchbase://USER:PASSWORD@HOST:PORT/BUCKET");
+        }
         String database = redis ? null : (path.isEmpty() ? "postgres" : path);
-        Endpoint endpoint = new Endpoint(uri.getHost(), port, user == null || user.isEmpty() ? (redis ? "default" : "postgres") : user,
+        String defaultUser = redis ? "default" : couchbase ? "Administrator" : "postgres";
+        Endpoint endpoint = new Endpoint(uri.getHost(), port, user == null || user.isEmpty() ? defaultUser : user,
                 Secret.of(password), database);
         return new Instance(uri.getHost() + ":" + port, kind, "?", "url", endpoint, now, now.plus(Duration.ofDays(1)), Instance.State.RUNNING);
     }

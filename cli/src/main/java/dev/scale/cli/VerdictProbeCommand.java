@@ -79,8 +79,8 @@ final class VerdictProbeCommand implements Callable<Integer> {
         Instance instance = target.instance();
         Thread hook = ProbeTarget.releaseOnExit(ctx, target);
         Measurement m;
-        try {
-            m = probe.run(StoreAdapter.of(instance.kind(), instance.endpoint()), params, line -> progress.step(instance.name(), line));
+        try (StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint())) {
+            m = probe.run(store, params, line -> progress.step(instance.name(), line));
         } finally {
             ProbeTarget.release(ctx, target, hook);
         }

@@ -100,4 +100,43 @@ class ProbeCommandTest {
         assertThat(help.out()).contains("--accounts=N", "Metrics (the names a scenario's rules use):", "control_violations");
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
+
+    @Test
+    void couchbaseGivenByUrlIsProbedAndJudgedAgainstTheTestDouble() throws Exception {
+        // CouchbaseMock: a test double for Couchbase's key/value path (see CouchbaseMockServer).
+        try (var couchbase = dev.scale.probes.couchbase.CouchbaseMockServer.start()) {
+            Map<String, String> env = env();
+            Run probe = Run.of(env, "probe", "atomic-rmw", "--on", couchbase.url(), "--clients", "3", "--increments", "100", "-o", "json");
+            assertThat(probe.code()).as(probe.err()).isZero();
+            JsonNode json = new ObjectMapper().readTree(probe.out());
+            assertThat(json.at("/target/kind").asText()).isEqualTo("couchbase");
+            assertThat(json.get("rows").findValuesAsText("method")).containsExactly("naive", "counter", "cas-retry");
+            assertThat(json.at("/metrics/lossless_methods").asLong()).isEqualTo(2);
+            assertThat(probe.out() + probe.err()).doesNotContain(couchbase.endpoint.password().reveal());
+
+            Run kv = Run.of(env, "probe", "kv", "--on", couchbase.url(), "--keys", "200", "--clients", "2", "--duration", "1s", "--warmup", "0s");
+            assertThat(kv.code()).as(kv.err()).isZero();
+            assertThat(kv.out()).contains("kv probe on 127.0.0.1:", "read", "update");
+
+            Path mine = home.resolve("kv.yaml");
+            java.nio.file.Files.writeString(mine, """
+                    name: kv
+                    requirements:
+                      - name: key/value model
+                        probe: kv-model
+                        params: {max-value: 64KB, ops: 100}
+                        pass: [all_checks_pass == true]
+                        evidence: "{model}"
+                      - name: increments are not lost
+                        probe: atomic-rmw
+                        params: {clients: 3, increments: 50}
+                        pass: [lossless_methods >= 1]
+                        evidence: "{best_method}"
+                    """);
+            Run fit = Run.of(env, "fit", mine.toString(), "--on", couchbase.url(), "--require", couchbase.url());
+            assertThat(fit.code()).as(fit.err()).isZero();
+            assertThat(fit.out()).contains("PASS · native (documents by key)", "PASS · counter", "2 PASS, 0 FAIL, 0 N/A · fits");
+            oneLine(Run.of(env, "probe", "ttl", "--on", "couchbase://u:p@127.0.0.1:1"), 2, "names no bucket");
+        }
+    }
 }

@@ -4,7 +4,6 @@ import dev.scale.probes.redis.Resp;
 
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
-import dev.scale.providers.PostgresKind;
 import dev.scale.providers.ScaleException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +16,7 @@ import java.sql.Statement;
 import java.util.List;
 import java.util.Properties;
 
-/** Loads a file into a fresh instance before `scale run`'s command: SQL for PostgreSQL, commands for Redis. */
+/** Loads a file into a fresh instance before `scale run`'s command: SQL for PostgreSQL, commands for Redis and Couchbase. */
 public final class Init {
     private Init() {
     }
@@ -29,10 +28,10 @@ public final class Init {
         } catch (IOException e) {
             throw ScaleException.usage("cannot read init file " + file + ": " + e.getMessage());
         }
-        if (instance.kind() instanceof PostgresKind) {
-            sql(instance, file, text);
-        } else {
-            redis(instance, file, text);
+        switch (instance.kind().name()) {
+            case "postgres" -> sql(instance, file, text);
+            case "couchbase" -> couchbase(instance, file, text);
+            default -> redis(instance, file, text);
         }
     }
 
@@ -78,6 +77,29 @@ public final class Init {
             }
         } catch (IOException ex) {
             throw ScaleException.failure("init " + instance.name() + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** One shell command a line: key/value commands (upsert KEY VALUE …) or SQL++; blank lines and # comments are skipped. */
+    private static void couchbase(Instance instance, Path file, String text) {
+        try (CouchbaseSession session = new CouchbaseSession(instance)) {
+            List<String> lines = text.lines().toList();
+            for (int n = 0; n < lines.size(); n++) {
+                String line = lines.get(n).strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                try {
+                    if (CouchbaseSession.COMMANDS.contains(line.split("\\s+", 2)[0].toLowerCase(java.util.Locale.ROOT))) {
+                        session.run(line);
+                    } else {
+                        session.query(line);
+                    }
+                } catch (RuntimeException ex) {
+                    String why = ex instanceof com.couchbase.client.core.error.CouchbaseException ce ? CouchbaseSession.describe(ce) : ex.getMessage();
+                    throw ScaleException.failure("init " + instance.name() + " from " + file + ":" + (n + 1) + ": " + why, ex);
+                }
+            }
         }
     }
 

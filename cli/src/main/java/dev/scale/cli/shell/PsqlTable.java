@@ -21,11 +21,9 @@ final class PsqlTable {
         int cols = md.getColumnCount();
         String[] names = new String[cols];
         boolean[] right = new boolean[cols];
-        int[] width = new int[cols];
         for (int c = 0; c < cols; c++) {
             names[c] = md.getColumnLabel(c + 1);
             right[c] = NUMERIC.contains(md.getColumnType(c + 1));
-            width[c] = names[c].length();
         }
         List<String[]> rows = new ArrayList<>();
         while (rs.next()) {
@@ -33,9 +31,21 @@ final class PsqlTable {
             for (int c = 0; c < cols; c++) {
                 String v = rs.getString(c + 1);
                 row[c] = v == null ? "" : v;
-                width[c] = Math.max(width[c], row[c].length());
             }
             rows.add(row);
+        }
+        return format(names, right, rows);
+    }
+
+    /** Rows under named columns ({@code right}: numbers, aligned right), as psql prints them. */
+    static String format(String[] names, boolean[] right, List<String[]> rows) {
+        int cols = names.length;
+        int[] width = new int[cols];
+        for (int c = 0; c < cols; c++) {
+            width[c] = names[c].length();
+            for (String[] row : rows) {
+                width[c] = Math.max(width[c], row[c].length());
+            }
         }
         StringBuilder out = new StringBuilder();
         StringBuilder header = new StringBuilder();

@@ -53,7 +53,11 @@ public final class Shell {
     /** Connects to an instance (replacing the current one); errors are reported, not thrown. */
     boolean use(Instance instance, PrintWriter err) {
         try {
-            Session next = instance.kind() instanceof PostgresKind ? new PostgresSession(instance) : new RedisSession(instance);
+            Session next = switch (instance.kind().name()) {
+                case "postgres" -> new PostgresSession(instance);
+                case "couchbase" -> new CouchbaseSession(instance);
+                default -> new RedisSession(instance);
+            };
             if (session != null) {
                 session.close();
             }
@@ -85,6 +89,15 @@ public final class Shell {
 
     /** Connects to the named instance, or to the only one running; a usage error if the name is unknown. */
     public void connect(String name) {
+        connect(name, null);
+    }
+
+    /** Connects to a named instance, or to a server given by URL ({@code url}, already parsed), or to the only one running. */
+    public void connect(String name, Instance byUrl) {
+        if (byUrl != null) {
+            use(byUrl, ctx.err());
+            return;
+        }
         if (name != null) {
             use(ctx.instances().find(name), ctx.err());
             return;

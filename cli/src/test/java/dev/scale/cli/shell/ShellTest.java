@@ -64,6 +64,38 @@ class ShellTest {
     }
 
     @Test
+    void pipedCouchbaseRunsKeyValueCommandsOnTheBucketAgainstTheTestDouble() throws Exception {
+        // CouchbaseMock, a test double serving the key/value path only: SQL++ cannot be tried against it.
+        try (var couchbase = dev.scale.probes.couchbase.CouchbaseMockServer.start()) {
+            Result r = scale("""
+                    upsert user:1 {"name": "ann", "tags": ["a b"]}
+                    get user:1
+                    insert user:1 "again"
+                    incr visits
+                    incr visits 5
+                    upsert note "two words" 1s
+                    get note
+                    remove user:1
+                    get user:1
+                    frobnicate;
+                    """, "shell", couchbase.url());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).matches("(?s)OK \\(cas \\d+\\)\n\\{\"name\":\"ann\",\"tags\":\\[\"a b\"]}\n1\n6\nOK \\(cas \\d+\\)\n\"two words\"\nOK\n"); // text is stored as a JSON string
+            assertThat(r.err()).contains("(error) DocumentExists", "(error) DocumentNotFound").doesNotContain("\tat ");
+            assertThat(r.err().lines().filter(l -> l.startsWith("(error)"))).hasSize(3); // insert, get after remove, the SQL++ line
+            java.time.Instant now = java.time.Instant.now();
+            var instance = new dev.scale.providers.Instance("cb", dev.scale.providers.Kinds.byName("couchbase"), "?", "url", couchbase.endpoint,
+                    now, now.plusSeconds(60), dev.scale.providers.Instance.State.RUNNING);
+            try (CouchbaseSession session = new CouchbaseSession(instance)) {
+                assertThat(session.words()).as("completion: key/value commands, SQL++ keywords, the bucket")
+                        .contains("UPSERT", "INCR", "REMOVE", "SELECT", "JOIN", "`scale`");
+                assertThat(session.complete("get k")).isTrue();
+                assertThat(session.complete("select 1")).as("SQL++ waits for its ';'").isFalse();
+            }
+        }
+    }
+
+    @Test
     void pipedPostgresPrintsTablesAndErrorsAndGoesOn() throws Exception {
         Result r = scale("""
                 create table people (id int, name text);
