@@ -157,10 +157,14 @@ public final class CapacityProbe implements VerdictProbe {
                 .build(), rows);
     }
 
-    /** An item's value: its number, then filler, so that a read-back can tell items apart. */
+    /**
+     * An item's value: its number, then bytes from a generator seeded with it, so that a read-back can tell
+     * items apart and no store can compress the data into a flattering size (PostgreSQL's TOAST would
+     * shrink repeated filler to a few percent).
+     */
     private static byte[] value(long item, int size) {
         byte[] v = new byte[size];
-        java.util.Arrays.fill(v, (byte) ('a' + item % 26));
+        new SplittableRandom(item).nextBytes(v);
         byte[] n = Long.toString(item).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         System.arraycopy(n, 0, v, 0, Math.min(n.length, size));
         return v;

@@ -116,6 +116,9 @@ class VerdictProbesTest {
             assertThat((double) m.metrics().get("bytes_per_item")).as(store.kind()).isGreaterThan(1024).isLessThan(4096);
             assertThat(m.rows()).hasSize(10);
         }
+        // values PostgreSQL moves out of line (TOAST) must not compress into a flattering size
+        Measurement big = run("capacity", postgres, Map.of("target", "2MB", "value-size", "4KB", "sample", 50));
+        assertThat((double) big.metrics().get("bytes_per_item")).isGreaterThan(4096);
         assertNothingLeft();
     }
 
