@@ -44,10 +44,6 @@ public final class PostgresMethods {
                 return name;
             }
 
-            @Override
-            public boolean atomic() {
-                return !name.equals("naive");
-            }
 
             @Override
             public int increment(String key) throws SQLException {

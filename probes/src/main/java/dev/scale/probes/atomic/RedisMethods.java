@@ -36,10 +36,6 @@ public final class RedisMethods {
                 return name;
             }
 
-            @Override
-            public boolean atomic() {
-                return !name.equals("naive");
-            }
 
             @Override
             public int increment(String key) throws IOException {

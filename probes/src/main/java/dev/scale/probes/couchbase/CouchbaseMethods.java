@@ -40,10 +40,6 @@ final class CouchbaseMethods {
                 return name;
             }
 
-            @Override
-            public boolean atomic() {
-                return !name.equals("naive");
-            }
 
             @Override
             public int increment(String key) {
