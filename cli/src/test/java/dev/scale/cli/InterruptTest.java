@@ -73,6 +73,24 @@ class InterruptTest {
     }
 
     @Test
+    void ctrlCDuringAFitRemovesItsDisposableStoresAndTheProbesData() throws Exception {
+        Map<String, String> env = Run.withoutDocker(home);
+        List<String> stderr = new ArrayList<>();
+        Process scale = startAndWaitFor(env, "redis: (2/6) TTL managed by the DB", stderr,
+                "fit", "sessions", "--on", "redis,postgres");
+        long postgresServer = Long.parseLong(Files.readString(home.resolve("state/embedded/postgres/server.pid")).trim());
+        interrupt(scale);
+        try (var left = Files.list(home.resolve("state/embedded"))) {
+            assertThat(left.filter(Files::isDirectory)).as("no instance left after Ctrl-C in a fit; stderr: " + stderr).isEmpty();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (ProcessHandle.of(postgresServer).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(ProcessHandle.of(postgresServer).map(ProcessHandle::isAlive).orElse(false)).as("postgres stopped").isFalse();
+    }
+
+    @Test
     void dockerRemovesTheContainersOfAnInterruptedUp() throws Exception {
         DockerClient docker = RequireDocker.engine().client();
         String name = "int-" + Long.toHexString(System.nanoTime() & 0xffff);
