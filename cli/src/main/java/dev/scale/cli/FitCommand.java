@@ -103,35 +103,9 @@ final class FitCommand implements Callable<Integer> {
         Progress progress = new Progress(ctx);
         boolean providerGiven = spec.commandLine().getParseResult().hasMatchedOption("--provider");
         List<Target> targets = Target.resolveAll(ctx, on, provider, progress, providerGiven);
-        Thread hook = new Thread(() -> release(ctx, targets), "scale-fit-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
         Fit.Outcome outcome;
-        List<Fit.Store> stores = new ArrayList<>();
-        try {
-            for (int t = 0; t < targets.size(); t++) {
-                Instance i = targets.get(t).instance();
-                String label = on.get(t).contains("://") ? i.name() : on.get(t);
-                stores.add(new Fit.Store(label, i.kind().name(), i.version(), StoreAdapter.of(i.kind(), i.endpoint())));
-            }
-            outcome = Fit.run(s, stores, new Fit.Listener() {
-                @Override
-                public void requirement(Fit.Store store, int index, int total, Requirement r) {
-                    progress.step(store.name(), "(" + index + "/" + total + ") " + r.name());
-                }
-
-                @Override
-                public void progress(Fit.Store store, String line) {
-                    progress.step(store.name(), "    " + line);
-                }
-            });
-        } finally {
-            stores.forEach(s2 -> s2.adapter().close());
-            release(ctx, targets);
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running
-            }
+        try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
+            outcome = measure(ctx, s, targets, progress);
         }
         if (output.equals("json")) {
             ctx.out().println(Render.json(FitRender.json(outcome)));
@@ -153,6 +127,33 @@ final class FitCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** Runs the scenario on the targets, then closes their connections and removes the disposable ones, whatever happens. */
+    private Fit.Outcome measure(Context ctx, Scenario s, List<Target> targets, Progress progress) {
+        List<Fit.Store> stores = new ArrayList<>();
+        try {
+            for (int t = 0; t < targets.size(); t++) {
+                Instance i = targets.get(t).instance();
+                String label = on.get(t).contains("://") ? i.name() : on.get(t);
+                stores.add(new Fit.Store(label, i.kind().name(), i.version(), StoreAdapter.of(i.kind(), i.endpoint())));
+            }
+            return Fit.run(s, stores, new Fit.Listener() {
+                @Override
+                public void requirement(Fit.Store store, int index, int total, Requirement r) {
+                    progress.step(store.name(), "(" + index + "/" + total + ") " + r.name());
+                }
+
+                @Override
+                public void progress(Fit.Store store, String line) {
+                    progress.step(store.name(), "    " + line);
+                }
+            });
+        } finally {
+            OrderlyExit.clearInterrupt();
+            stores.forEach(store -> store.adapter().close());
+            release(ctx, targets);
+        }
     }
 
     private static void release(Context ctx, List<Target> targets) {

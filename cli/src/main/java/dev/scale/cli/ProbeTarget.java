@@ -39,25 +39,4 @@ final class ProbeTarget {
             ctx.instances().down(List.of(target.instance().name()));
         }
     }
-
-    /** A shutdown hook that removes a disposable target if scale is stopped (Ctrl-C, SIGTERM) while the probe runs. */
-    static Thread releaseOnExit(Context ctx, Target target) {
-        Thread hook = new Thread(() -> release(ctx, target), "scale-probe-cleanup");
-        if (target.disposable()) {
-            Runtime.getRuntime().addShutdownHook(hook);
-        }
-        return hook;
-    }
-
-    /** Removes the target if the probe started it, and its shutdown hook. */
-    static void release(Context ctx, Target target, Thread hook) {
-        release(ctx, target);
-        if (target.disposable()) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running
-            }
-        }
-    }
 }

@@ -77,12 +77,14 @@ final class VerdictProbeCommand implements Callable<Integer> {
         Progress progress = new Progress(ctx);
         Target target = where.resolve(ctx);
         Instance instance = target.instance();
-        Thread hook = ProbeTarget.releaseOnExit(ctx, target);
         Measurement m;
-        try (StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint())) {
-            m = probe.run(store, params, line -> progress.step(instance.name(), line));
-        } finally {
-            ProbeTarget.release(ctx, target, hook);
+        try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
+            try (StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint())) {
+                m = probe.run(store, params, line -> progress.step(instance.name(), line));
+            } finally {
+                OrderlyExit.clearInterrupt();
+                ProbeTarget.release(ctx, target);
+            }
         }
         if (json) {
             Map<String, Object> out = new LinkedHashMap<>();

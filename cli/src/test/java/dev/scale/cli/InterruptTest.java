@@ -91,6 +91,28 @@ class InterruptTest {
     }
 
     @Test
+    void ctrlCDuringAProbeOnAUsersInstanceRemovesWhatTheProbeWroteAndLeavesTheInstance() throws Exception {
+        Map<String, String> env = Run.withoutDocker(home);
+        Run up = Run.of(env, "up", "redis", "--name", "mine");
+        assertThat(up.code()).as(up.err()).isZero();
+        try {
+            List<String> stderr = new ArrayList<>();
+            Process scale = startAndWaitFor(env, "filling 30%", stderr, "probe", "capacity", "--on", "mine", "--target", "512MB");
+            interrupt(scale);
+            assertThat(String.join("\n", stderr)).contains("stopping: removing what was written");
+            Run ls = Run.of(env, "ls", "--output", "json", "--reveal");
+            assertThat(ls.out()).as("the user's instance is still there").contains("\"name\" : \"mine\"", "\"state\" : \"running\"");
+            var instance = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ls.out()).get(0);
+            try (var redis = dev.scale.probes.redis.RedisAdapter.connect(new dev.scale.providers.Endpoint("127.0.0.1",
+                    instance.get("port").asInt(), "default", dev.scale.providers.Secret.of(instance.get("password").asText()), null))) {
+                assertThat(((dev.scale.probes.redis.Resp.Int) redis.call(List.of("DBSIZE"))).value()).as("no probe key left").isZero();
+            }
+        } finally {
+            Run.of(env, "down", "mine");
+        }
+    }
+
+    @Test
     void dockerRemovesTheContainersOfAnInterruptedUp() throws Exception {
         DockerClient docker = RequireDocker.engine().client();
         String name = "int-" + Long.toHexString(System.nanoTime() & 0xffff);

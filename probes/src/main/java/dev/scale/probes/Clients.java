@@ -35,6 +35,22 @@ public final class Clients {
     private Clients() {
     }
 
+    /** Waits for a thread to end (at most 30 s), even if this thread is interrupted meanwhile. */
+    public static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (t.isAlive() && System.nanoTime() < deadline) {
+            try {
+                t.join(100);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public static Outcome run(StoreAdapter store, int n, Duration duration, Step step) {
         List<KvSession> sessions = new ArrayList<>();
         try {
@@ -65,7 +81,7 @@ public final class Clients {
                     return;
                 }
                 long end = window[1];
-                for (long i = 0; System.nanoTime() < end; i++) {
+                for (long i = 0; System.nanoTime() < end && !Thread.currentThread().isInterrupted(); i++) {
                     long t0 = System.nanoTime();
                     try {
                         step.run(s, client, i);
@@ -93,9 +109,14 @@ public final class Clients {
                 t.join();
             }
         } catch (InterruptedException e) {
+            // Ctrl-C: the clients stop after their current operation; wait for them, so that nothing
+            // writes while the caller removes what was written
             threads.forEach(Thread::interrupt);
+            for (Thread t : threads) {
+                joinUninterruptibly(t);
+            }
             Thread.currentThread().interrupt();
-            throw ScaleException.failure("interrupted", null);
+            throw ScaleException.failure("interrupted", e);
         } finally {
             sessions.forEach(KvSession::close);
         }

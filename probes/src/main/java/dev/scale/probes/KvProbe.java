@@ -84,6 +84,9 @@ public final class KvProbe {
             double seconds = (now - tick) / 1e9;
             listener.tick((now - start) / 1e9, warming, ops / Math.max(seconds, 1e-9), all.getValueAtPercentile(99) / 1000.0);
             tick = now;
+            if (Thread.currentThread().isInterrupted()) {
+                run.fail("interrupted"); // Ctrl-C: stop now, so that the caller's cleanup runs
+            }
             if (run.failure() != null || now >= end) {
                 break;
             }

@@ -146,7 +146,7 @@ public final class AtomicRmwProbe implements VerdictProbe {
             long start = System.nanoTime();
             for (Method m : connections) {
                 Callable<Void> client = () -> {
-                    for (int i = 0; i < increments; i++) {
+                    for (int i = 0; i < increments && !Thread.currentThread().isInterrupted(); i++) {
                         aborts.addAndGet(m.increment(key));
                     }
                     return null;
@@ -165,10 +165,19 @@ public final class AtomicRmwProbe implements VerdictProbe {
             throw e;
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw ScaleException.failure("atomic-rmw " + name + " failed: " + cause.getMessage(), cause);
+            throw ScaleException.failure("atomic-rmw " + name + " failed: " + (cause instanceof InterruptedException ? "interrupted" : cause.getMessage()), cause);
         } finally {
-            pool.shutdownNow();
+            pool.shutdownNow(); // Ctrl-C: the clients stop after their current increment; wait before cleaning up
+            boolean interrupted = Thread.interrupted();
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
             connections.forEach(Method::close);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

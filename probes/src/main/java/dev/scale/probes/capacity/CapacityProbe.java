@@ -95,7 +95,7 @@ public final class CapacityProbe implements VerdictProbe {
                         KvSession s = sessions.get(w);
                         int writer = w;
                         Thread t = new Thread(() -> {
-                            for (long i = from + writer; i < to; i += writers) {
+                            for (long i = from + writer; i < to && !Thread.currentThread().isInterrupted(); i += writers) {
                                 try {
                                     s.put(prefix + i, value(i, valueSize));
                                 } catch (Exception e) {
@@ -107,8 +107,15 @@ public final class CapacityProbe implements VerdictProbe {
                         threads.add(t);
                         t.start();
                     }
-                    for (Thread t : threads) {
-                        t.join();
+                    try {
+                        for (Thread t : threads) {
+                            t.join();
+                        }
+                    } catch (InterruptedException e) {
+                        // Ctrl-C: stop the writers before the items are removed below
+                        threads.forEach(Thread::interrupt);
+                        threads.forEach(dev.scale.probes.Clients::joinUninterruptibly);
+                        throw e;
                     }
                     double rate = (to - from) / ((System.nanoTime() - t0) / 1e9);
                     if (tenth == 0) {

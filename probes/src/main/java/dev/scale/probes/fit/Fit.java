@@ -71,13 +71,14 @@ public final class Fit {
                 if (m == null) {
                     try {
                         m = r.probe().run(store.adapter(), r.params(), line -> listener.progress(store, line));
-                    } catch (ScaleException e) {
-                        if (e.exitCode() == dev.scale.providers.ExitCode.USAGE) {
-                            throw e;
-                        }
-                        m = failed(r, e.oneLine());
                     } catch (Exception e) {
-                        m = failed(r, e.getMessage() == null ? e.toString() : e.getMessage());
+                        if (interrupted(e)) {
+                            throw ScaleException.failure("interrupted", e); // Ctrl-C: stop the run, not judge the store
+                        }
+                        if (e instanceof ScaleException se && se.exitCode() == dev.scale.providers.ExitCode.USAGE) {
+                            throw se;
+                        }
+                        m = failed(r, e instanceof ScaleException se ? se.oneLine() : e.getMessage() == null ? e.toString() : e.getMessage());
                     }
                     cache.put(key, m);
                     measured.computeIfAbsent(store.name(), s -> new ArrayList<>()).add(m);
@@ -86,6 +87,19 @@ public final class Fit {
             }
         }
         return new Outcome(scenario, stores, cells, measured);
+    }
+
+    /** Whether the thread was interrupted or the failure comes from an interruption. */
+    private static boolean interrupted(Throwable e) {
+        if (Thread.currentThread().isInterrupted()) {
+            return true;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.nio.channels.ClosedByInterruptException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Measurement failed(Requirement r, String why) {
