@@ -74,30 +74,19 @@ final class KvProbeCommand implements Callable<Integer> {
         Instance instance = target.instance();
         StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint());
         Driver driver = store.driver();
-        Thread hook = new Thread(() -> {
-            try {
-                driver.cleanUp(w);
-            } catch (Exception ignored) {
-                // best effort on the way out
-            }
-            ProbeTarget.release(ctx, target);
-        }, "scale-probe-cleanup");
-        Runtime.getRuntime().addShutdownHook(hook);
         Result result;
-        try {
-            result = KvProbe.run(driver, w, new LiveProgress(ctx));
-        } finally {
+        try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
             try {
-                driver.cleanUp(w);
-            } catch (Exception e) {
-                ctx.info("could not remove the probe's keys: " + e.getMessage());
-            }
-            store.close();
-            ProbeTarget.release(ctx, target);
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running
+                result = KvProbe.run(driver, w, new LiveProgress(ctx));
+            } finally {
+                OrderlyExit.clearInterrupt();
+                try {
+                    driver.cleanUp(w);
+                } catch (Exception e) {
+                    ctx.info("could not remove the probe's keys: " + e.getMessage());
+                }
+                store.close();
+                ProbeTarget.release(ctx, target);
             }
         }
         if (json) {

@@ -100,15 +100,27 @@ class InterruptTest {
             Process scale = startAndWaitFor(env, "filling 30%", stderr, "probe", "capacity", "--on", "mine", "--target", "512MB");
             interrupt(scale);
             assertThat(String.join("\n", stderr)).contains("stopping: removing what was written");
-            Run ls = Run.of(env, "ls", "--output", "json", "--reveal");
-            assertThat(ls.out()).as("the user's instance is still there").contains("\"name\" : \"mine\"", "\"state\" : \"running\"");
-            var instance = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ls.out()).get(0);
-            try (var redis = dev.scale.probes.redis.RedisAdapter.connect(new dev.scale.providers.Endpoint("127.0.0.1",
-                    instance.get("port").asInt(), "default", dev.scale.providers.Secret.of(instance.get("password").asText()), null))) {
-                assertThat(((dev.scale.probes.redis.Resp.Int) redis.call(List.of("DBSIZE"))).value()).as("no probe key left").isZero();
-            }
+            assertThat(redisKeys(env, "mine")).as("no capacity key left").isZero();
+            // the kv probe, mid-measurement: its event loop is stopped before the keys are removed
+            stderr.clear();
+            scale = startAndWaitFor(env, "loaded 20,000 keys", stderr, "probe", "kv", "--on", "mine", "--keys", "20000",
+                    "--duration", "60s", "--warmup", "0s", "--mix", "a");
+            Thread.sleep(1500);
+            interrupt(scale);
+            assertThat(redisKeys(env, "mine")).as("no kv key left; stderr: " + stderr).isZero();
         } finally {
             Run.of(env, "down", "mine");
+        }
+    }
+
+    /** Keys in the named instance's Redis, which must still be running. */
+    private static long redisKeys(Map<String, String> env, String name) throws Exception {
+        Run ls = Run.of(env, "ls", "--output", "json", "--reveal");
+        assertThat(ls.out()).as("the user's instance is still there").contains("\"name\" : \"" + name + "\"", "\"state\" : \"running\"");
+        var instance = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ls.out()).get(0);
+        try (var redis = dev.scale.probes.redis.RedisAdapter.connect(new dev.scale.providers.Endpoint("127.0.0.1",
+                instance.get("port").asInt(), "default", dev.scale.providers.Secret.of(instance.get("password").asText()), null))) {
+            return ((dev.scale.probes.redis.Resp.Int) redis.call(List.of("DBSIZE"))).value();
         }
     }
 

@@ -94,11 +94,7 @@ public final class KvProbe {
         long cpuUsed = cpuTime() - cpuAtStart;
         long errors = run.errors() - errorsAtStart;
         run.stop();
-        try {
-            traffic.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Clients.joinUninterruptibly(traffic); // nothing may write once the caller starts removing the keys
         if (run.failure() != null) {
             throw ScaleException.failure("the probe stopped: " + run.failure(), null);
         }
