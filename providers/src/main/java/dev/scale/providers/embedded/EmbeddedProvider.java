@@ -58,9 +58,21 @@ public final class EmbeddedProvider implements Provider {
     private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
 
     public EmbeddedProvider(Dirs dirs, Clock clock) {
+        this(dirs, clock, EmbeddedProvider::freePort);
+    }
+
+    /** How a port is chosen, given the ports other instances hold; tests substitute one that hands out a taken port. */
+    interface PortChooser {
+        int choose(Set<Integer> held) throws IOException;
+    }
+
+    private final PortChooser ports;
+
+    EmbeddedProvider(Dirs dirs, Clock clock, PortChooser ports) {
         this.root = dirs.state().resolve("embedded");
         this.binaries = new EmbeddedBinaries(dirs);
         this.clock = clock;
+        this.ports = ports;
     }
 
     public EmbeddedBinaries binaries() {
@@ -153,7 +165,7 @@ public final class EmbeddedProvider implements Provider {
             for (InstanceRecord r : records()) {
                 held.add(r.port());
             }
-            int port = freePort(held);
+            int port = ports.choose(held);
             Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
             InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
                     Secret.random().reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()));

@@ -196,4 +196,36 @@ class EmbeddedProviderTest {
         assertThat(state.resolve("embedded/v")).doesNotExist();
         assertThat(Optional.ofNullable(provider.list())).get().asList().isEmpty();
     }
+
+    @Test
+    void aPortTakenBetweenChoosingAndBindingIsRetriedOnAnotherAndTheFailedAttemptLeavesNothing() throws Exception {
+        try (java.net.ServerSocket squatter = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.List<Integer> chosen = new java.util.ArrayList<>();
+            // the first choice is a port another program holds, as if it took it after scale chose it
+            EmbeddedProvider clashing = new EmbeddedProvider(dirs, Clock.systemUTC(), held -> {
+                int port;
+                if (chosen.isEmpty()) {
+                    port = squatter.getLocalPort();
+                } else {
+                    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+                        port = free.getLocalPort();
+                    }
+                }
+                chosen.add(port);
+                return port;
+            });
+            Instance redis = clashing.start(new Spec("clash", Kinds.byName("redis"), null, null, Duration.ofMinutes(2)), Progress.NONE);
+            try {
+                assertThat(chosen).hasSize(2);
+                assertThat(redis.endpoint().port()).isEqualTo(chosen.get(1)).isNotEqualTo(squatter.getLocalPort());
+                assertThat(redis.kind().probe(redis.endpoint())).as("the retried server answers").isNotEmpty();
+                try (var dirsLeft = java.nio.file.Files.list(state.resolve("embedded"))) {
+                    assertThat(dirsLeft.filter(java.nio.file.Files::isDirectory).map(d -> d.getFileName().toString()))
+                            .as("only the instance that started").containsExactly("clash");
+                }
+            } finally {
+                clashing.remove("clash");
+            }
+        }
+    }
 }
