@@ -100,7 +100,7 @@ final class FitCommand implements Callable<Integer> {
         if (report != null && report.toAbsolutePath().getParent() != null && !Files.isDirectory(report.toAbsolutePath().getParent())) {
             throw ScaleException.usage("cannot write the report: no directory " + report.toAbsolutePath().getParent());
         }
-        Progress progress = new Progress(ctx);
+        ProgressLines progress = new ProgressLines(ctx);
         boolean providerGiven = spec.commandLine().getParseResult().hasMatchedOption("--provider");
         List<Target> targets = Target.resolveAll(ctx, on, provider, progress, providerGiven);
         Fit.Outcome outcome;
@@ -130,7 +130,7 @@ final class FitCommand implements Callable<Integer> {
     }
 
     /** Runs the scenario on the targets, then closes their connections and removes the disposable ones, whatever happens. */
-    private Fit.Outcome measure(Context ctx, Scenario s, List<Target> targets, Progress progress) {
+    private Fit.Outcome measure(Context ctx, Scenario s, List<Target> targets, ProgressLines progress) {
         List<Fit.Store> stores = new ArrayList<>();
         try {
             for (int t = 0; t < targets.size(); t++) {

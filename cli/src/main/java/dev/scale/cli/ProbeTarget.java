@@ -30,7 +30,7 @@ final class ProbeTarget {
 
     Target resolve(Context ctx) {
         boolean providerGiven = mixee.commandLine().getParseResult().hasMatchedOption("--provider");
-        return Target.resolve(ctx, on, provider, new Progress(ctx), providerGiven);
+        return Target.resolve(ctx, on, provider, new ProgressLines(ctx), providerGiven);
     }
 
     /** Removes the target if the probe started it. */

@@ -75,7 +75,7 @@ final class RunCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             started.addAll(instances.up(requested, null, life, null, chosen,
-                    quiet ? dev.scale.providers.Progress.NONE : new Progress(ctx)));
+                    quiet ? dev.scale.providers.Progress.NONE : new ProgressLines(ctx)));
             inits.forEach((key, file) -> Init.load(target(key, started), file));
             Map<String, String> env = new HashMap<>(ctx.env());
             env.putAll(ConnectionEnv.of(started));

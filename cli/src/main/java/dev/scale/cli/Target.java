@@ -23,7 +23,7 @@ import java.util.Locale;
 record Target(Instance instance, boolean disposable) {
 
     /** @param providerGiven whether --provider was given: it only applies to a disposable instance */
-    static Target resolve(Context ctx, String on, String provider, Progress progress, boolean providerGiven) {
+    static Target resolve(Context ctx, String on, String provider, ProgressLines progress, boolean providerGiven) {
         return resolveAll(ctx, List.of(on), provider, progress, providerGiven).get(0);
     }
 
@@ -31,7 +31,7 @@ record Target(Instance instance, boolean disposable) {
      * Several targets, in order; the disposable ones start together (in parallel, all or nothing).
      * @param providerGiven whether --provider was given: it only applies to disposable instances
      */
-    static List<Target> resolveAll(Context ctx, List<String> ons, String provider, Progress progress, boolean providerGiven) {
+    static List<Target> resolveAll(Context ctx, List<String> ons, String provider, ProgressLines progress, boolean providerGiven) {
         String notHere = "--provider chooses where a disposable instance starts; --on '%s' names %s";
         Instances instances = ctx.instances();
         List<Instance> running = ons.stream().anyMatch(on -> !on.contains("://")) ? instances.list() : List.of();

@@ -61,7 +61,7 @@ final class TryCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Instance instance = instances.up(requested, name, life, image, chosen,
-                    interactive ? new Progress(ctx) : dev.scale.providers.Progress.NONE).get(0);
+                    interactive ? new ProgressLines(ctx) : dev.scale.providers.Progress.NONE).get(0);
             started[0] = instance.name();
             Shell shell = new Shell(ctx, Main::commandLine);
             if (!shell.use(instance)) {

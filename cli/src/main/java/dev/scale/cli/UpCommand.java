@@ -58,7 +58,7 @@ final class UpCommand implements Callable<Integer> {
         Instances.checkRequest(requested, name, image);
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
-        Progress progress = new Progress(ctx);
+        ProgressLines progress = new ProgressLines(ctx);
         // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
         Thread cleanup = new Thread(instances::cancelStarts, "scale-up-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);

@@ -74,7 +74,7 @@ final class VerdictProbeCommand implements Callable<Integer> {
         }
         Params params = Params.of(probe, given, true); // bad values are refused before anything starts
         boolean json = where.json();
-        Progress progress = new Progress(ctx);
+        ProgressLines progress = new ProgressLines(ctx);
         Target target = where.resolve(ctx);
         Instance instance = target.instance();
         Measurement m;

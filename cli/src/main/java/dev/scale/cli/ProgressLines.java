@@ -1,11 +1,11 @@
 package dev.scale.cli;
 
 /** Progress lines on stderr, each with the time since the command started. */
-final class Progress implements dev.scale.providers.Progress {
+final class ProgressLines implements dev.scale.providers.Progress {
     private final Context ctx;
     private final long start = System.nanoTime();
 
-    Progress(Context ctx) {
+    ProgressLines(Context ctx) {
         this.ctx = ctx;
     }
 
