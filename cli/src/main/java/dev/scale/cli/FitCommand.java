@@ -78,8 +78,7 @@ final class FitCommand implements Callable<Integer> {
         }
         Scenario s = Scenario.load(scenario); // checked whole before anything starts
         if (print) {
-            ctx.out().print(scenario.contains("/") || scenario.endsWith(".yaml") || scenario.endsWith(".yml")
-                    ? Files.readString(Path.of(scenario), StandardCharsets.UTF_8) : Scenario.builtIn(scenario));
+            ctx.out().print(Scenario.text(scenario));
             ctx.out().flush();
             return 0;
         }

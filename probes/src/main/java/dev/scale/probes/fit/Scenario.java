@@ -31,27 +31,25 @@ public record Scenario(String name, String description, List<Requirement> requir
 
     /** A built-in scenario's name, or the path of a YAML file (anything with a / or ending in .yaml or .yml). */
     public static Scenario load(String nameOrPath) {
-        boolean path = nameOrPath.contains("/") || nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml");
-        String text;
-        String source;
-        if (path) {
-            source = nameOrPath;
+        return parse(text(nameOrPath), nameOrPath);
+    }
+
+    /** The YAML of a built-in scenario or of a file, as written (for --print, and to copy). */
+    public static String text(String nameOrPath) {
+        if (nameOrPath.contains("/") || nameOrPath.endsWith(".yaml") || nameOrPath.endsWith(".yml")) {
             try {
-                text = Files.readString(Path.of(nameOrPath), StandardCharsets.UTF_8);
+                return Files.readString(Path.of(nameOrPath), StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 throw ScaleException.usage("no scenario file " + nameOrPath, "built-in scenarios: " + String.join(", ", BUILT_IN));
             } catch (IOException e) {
                 throw ScaleException.usage("cannot read " + nameOrPath + ": " + e.getMessage());
             }
-        } else {
-            if (!BUILT_IN.contains(nameOrPath)) {
-                throw ScaleException.usage("unknown scenario '" + nameOrPath + "'",
-                        "built-in: " + String.join(", ", BUILT_IN) + "; or give a YAML file such as ./mine.yaml");
-            }
-            source = nameOrPath;
-            text = builtIn(nameOrPath);
         }
-        return parse(text, source);
+        if (!BUILT_IN.contains(nameOrPath)) {
+            throw ScaleException.usage("unknown scenario '" + nameOrPath + "'",
+                    "built-in: " + String.join(", ", BUILT_IN) + "; or give a YAML file such as ./mine.yaml");
+        }
+        return builtIn(nameOrPath);
     }
 
     public static String builtIn(String name) {
