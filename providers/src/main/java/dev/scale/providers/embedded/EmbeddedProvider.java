@@ -320,7 +320,9 @@ public final class EmbeddedProvider implements Provider {
         boolean seenServer = false;
         while (System.nanoTime() < deadline) {
             Optional<ProcessHandle> srv = pid(dir, "server.pid");
-            if (srv.isPresent()) {
+            // The pid file, not the process, says the server was launched: one that fails at once (a port
+            // taken meanwhile) is gone before it can be seen alive, and must not be waited for.
+            if (srv.isPresent() || writtenPid(dir.resolve("server.pid"))) {
                 seenServer = true;
             }
             if (seenServer && srv.map(h -> !h.isAlive()).orElse(true)) {
@@ -461,6 +463,16 @@ public final class EmbeddedProvider implements Provider {
      * process that started before the instance's directory was made is not ours. (Command lines are no
      * test: redis-server rewrites its own.)
      */
+    /** Whether a pid file holds a whole number (the supervisor may be writing it). */
+    private static boolean writtenPid(Path file) {
+        try {
+            Long.parseLong(Files.readString(file).trim());
+            return true;
+        } catch (IOException | NumberFormatException e) {
+            return false;
+        }
+    }
+
     private static Optional<ProcessHandle> pid(Path dir, String file) {
         try {
             long pid = Long.parseLong(Files.readString(dir.resolve(file)).trim());
