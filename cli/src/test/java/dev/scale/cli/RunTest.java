@@ -93,9 +93,10 @@ class RunTest {
 
     @Test
     void severalInstancesOfOneKindArePrefixedByName() throws Exception {
-        assertThat(exit("run", "-q", "--with", "redis", "--with", "redis", "--", "sh", "-c",
-                "test -n \"$REDIS_REDIS_URL\" && test -n \"$REDIS_2_REDIS_URL\" && test -z \"$REDIS_URL\" && echo prefixed")).isZero();
-        assertThat(out()).isEqualTo("prefixed\n");
+        int code = exit("run", "-q", "--with", "redis", "--with", "redis", "--", "sh", "-c",
+                "env | grep -o '^[A-Z0-9_]*REDIS_URL' | sort; test -n \"$REDIS_REDIS_URL\" && test -n \"$REDIS_2_REDIS_URL\" && test -z \"$REDIS_URL\" && echo prefixed");
+        assertThat(code).as("stdout: " + out() + "stderr: " + err()).isZero();
+        assertThat(out()).isEqualTo("REDIS_2_REDIS_URL\nREDIS_REDIS_URL\nprefixed\n");
     }
 
     @Test

@@ -318,14 +318,21 @@ public final class EmbeddedProvider implements Provider {
         long deadline = System.nanoTime() + kind.startTimeout().toNanos();
         Exception last = null;
         boolean seenServer = false;
+        boolean seenAlive = false;
+        long pidWrittenAt = 0;
         while (System.nanoTime() < deadline) {
             Optional<ProcessHandle> srv = pid(dir, "server.pid");
-            // The pid file, not the process, says the server was launched: one that fails at once (a port
-            // taken meanwhile) is gone before it can be seen alive, and must not be waited for.
-            if (srv.isPresent() || writtenPid(dir.resolve("server.pid"))) {
-                seenServer = true;
+            // The pid file, not only the process, says the server was launched: one that fails at once (a
+            // port taken meanwhile) is gone before it can be seen alive, and must not be waited for. A pid
+            // written but not seen for 300 ms is such a server; one seen alive and now gone is one at once.
+            seenAlive |= srv.isPresent();
+            if (pidWrittenAt == 0 && writtenPid(dir.resolve("server.pid"))) {
+                pidWrittenAt = System.nanoTime();
             }
-            if (seenServer && srv.map(h -> !h.isAlive()).orElse(true)) {
+            seenServer = seenAlive || pidWrittenAt != 0;
+            boolean dead = srv.map(h -> !h.isAlive())
+                    .orElse(seenAlive || (pidWrittenAt != 0 && System.nanoTime() - pidWrittenAt > 300_000_000L));
+            if (seenServer && dead) {
                 String log = tail(dir);
                 if (log.contains("Address already in use") || log.contains("could not bind")) {
                     throw new PortClash(endpoint.port());
