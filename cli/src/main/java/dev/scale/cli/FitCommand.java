@@ -104,7 +104,7 @@ final class FitCommand implements Callable<Integer> {
         List<Target> targets = Target.resolveAll(ctx, on, provider, progress, providerGiven);
         Fit.Outcome outcome;
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
-            outcome = measure(ctx, s, targets, progress);
+            outcome = measure(ctx, s, targets, progress, exit);
         }
         if (output.equals("json")) {
             ctx.out().println(Render.json(FitRender.json(outcome)));
@@ -129,7 +129,7 @@ final class FitCommand implements Callable<Integer> {
     }
 
     /** Runs the scenario on the targets, then closes their connections and removes the disposable ones, whatever happens. */
-    private Fit.Outcome measure(Context ctx, Scenario s, List<Target> targets, ProgressLines progress) {
+    private Fit.Outcome measure(Context ctx, Scenario s, List<Target> targets, ProgressLines progress, OrderlyExit exit) {
         List<Fit.Store> stores = new ArrayList<>();
         try {
             for (int t = 0; t < targets.size(); t++) {
@@ -149,7 +149,7 @@ final class FitCommand implements Callable<Integer> {
                 }
             });
         } finally {
-            OrderlyExit.clearInterrupt();
+            exit.cleaningUp();
             stores.forEach(store -> store.adapter().close());
             release(ctx, targets);
         }

@@ -79,7 +79,7 @@ final class KvProbeCommand implements Callable<Integer> {
             try {
                 result = KvProbe.run(driver, w, new LiveProgress(ctx));
             } finally {
-                OrderlyExit.clearInterrupt();
+                exit.cleaningUp();
                 try {
                     driver.cleanUp(w);
                 } catch (Exception e) {

@@ -7,20 +7,32 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ctrl-C (or SIGTERM) while a probe writes into a store: instead of the JVM exiting mid-write, the hook
  * interrupts the command's thread and waits (up to a grace period) until the command says it is done,
- * so that its finally blocks remove the probe's keys and tables and any disposable store. Close it last
- * in the command, after that cleanup.
+ * so that its finally blocks remove the probe's keys and tables and any disposable store. The command
+ * calls {@link #cleaningUp} when its cleanup starts and closes this last, after that cleanup.
  */
 final class OrderlyExit implements AutoCloseable {
     private final Thread hook;
     private final CountDownLatch done = new CountDownLatch(1);
+    private final Object lock = new Object();
+    private boolean cleaning;
 
     OrderlyExit(Context ctx, Duration grace) {
         Thread command = Thread.currentThread();
         hook = new Thread(() -> {
             ctx.info("stopping: removing what was written and started (Ctrl-C again to leave it)");
-            command.interrupt();
+            long deadline = System.nanoTime() + grace.toNanos();
             try {
-                done.await(grace.toMillis(), TimeUnit.MILLISECONDS);
+                // Interrupt again until the cleanup starts: a library may swallow one (HdrHistogram's phaser does).
+                while (System.nanoTime() < deadline) {
+                    synchronized (lock) {
+                        if (!cleaning) {
+                            command.interrupt();
+                        }
+                    }
+                    if (done.await(100, TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -28,9 +40,12 @@ final class OrderlyExit implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** Whether the command was interrupted (and the flag cleared, so that its cleanup can block on I/O and sleep). */
-    static boolean clearInterrupt() {
-        return Thread.interrupted();
+    /** The command's cleanup starts: no more interrupts, and the flag is cleared, so that the cleanup can block on I/O and sleep. */
+    void cleaningUp() {
+        synchronized (lock) {
+            cleaning = true;
+            Thread.interrupted();
+        }
     }
 
     @Override

@@ -82,7 +82,7 @@ final class VerdictProbeCommand implements Callable<Integer> {
             try (StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint())) {
                 m = probe.run(store, params, line -> progress.step(instance.name(), line));
             } finally {
-                OrderlyExit.clearInterrupt();
+                exit.cleaningUp();
                 ProbeTarget.release(ctx, target);
             }
         }

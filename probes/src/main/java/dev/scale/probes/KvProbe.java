@@ -56,7 +56,7 @@ public final class KvProbe {
         while (true) {
             long now = System.nanoTime();
             long next = Math.min(tick + 1_000_000_000L, now < measureFrom ? measureFrom : end);
-            sleepUntil(next);
+            boolean interrupted = sleepUntil(next);
             now = System.nanoTime();
             boolean warming = now < measureFrom;
             boolean measuring = tick >= measureFrom;
@@ -84,7 +84,7 @@ public final class KvProbe {
             double seconds = (now - tick) / 1e9;
             listener.tick((now - start) / 1e9, warming, ops / Math.max(seconds, 1e-9), all.getValueAtPercentile(99) / 1000.0);
             tick = now;
-            if (Thread.currentThread().isInterrupted()) {
+            if (interrupted || Thread.currentThread().isInterrupted()) {
                 run.fail("interrupted"); // Ctrl-C: stop now, so that the caller's cleanup runs
             }
             if (run.failure() != null || now >= end) {
@@ -140,15 +140,17 @@ public final class KvProbe {
         return 0;
     }
 
-    private static void sleepUntil(long deadline) {
+    /** @return whether the sleep was interrupted (Ctrl-C); the flag alone is not kept: HdrHistogram's phaser swallows it */
+    private static boolean sleepUntil(long deadline) {
         long left;
         while ((left = deadline - System.nanoTime()) > 0) {
             try {
                 Thread.sleep(left / 1_000_000, (int) (left % 1_000_000));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                return true;
             }
         }
+        return Thread.currentThread().isInterrupted();
     }
 }

@@ -80,7 +80,7 @@ class ShellTest {
                     frobnicate;
                     """, "shell", couchbase.url());
             assertThat(r.code()).as(r.err()).isZero();
-            assertThat(r.out()).matches("(?s)OK \\(cas \\d+\\)\n\\{\"name\":\"ann\",\"tags\":\\[\"a b\"]}\n1\n6\nOK \\(cas \\d+\\)\n\"two words\"\nOK\n"); // text is stored as a JSON string
+            assertThat(r.out()).as("stderr: " + r.err()).matches("(?s)OK \\(cas \\d+\\)\n\\{\"name\":\"ann\",\"tags\":\\[\"a b\"]}\n1\n6\nOK \\(cas \\d+\\)\n\"two words\"\nOK\n"); // text is stored as a JSON string
             assertThat(r.err()).contains("(error) DocumentExists", "(error) DocumentNotFound").doesNotContain("\tat ");
             assertThat(r.err().lines().filter(l -> l.startsWith("(error)"))).hasSize(3); // insert, get after remove, the SQL++ line
             java.time.Instant now = java.time.Instant.now();

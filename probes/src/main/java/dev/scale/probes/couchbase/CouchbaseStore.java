@@ -38,8 +38,17 @@ public final class CouchbaseStore implements AutoCloseable {
                 cluster = Cluster.connect(CouchbaseKind.connectionString(endpoint),
                         ClusterOptions.clusterOptions(endpoint.username(), endpoint.password() == null ? "" : endpoint.password().reveal())
                                 .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(5)).connectTimeout(Duration.ofSeconds(10)))));
-                collection = cluster.bucket(endpoint.database()).defaultCollection();
+                var bucket = cluster.bucket(endpoint.database());
+                // Ready for key/value traffic before the first operation, so that it does not race the
+                // SDK's bootstrap (and a wrong password or bucket fails here, in one place).
+                bucket.waitUntilReady(Duration.ofSeconds(15), com.couchbase.client.java.diagnostics.WaitUntilReadyOptions
+                        .waitUntilReadyOptions().serviceTypes(java.util.Set.of(com.couchbase.client.core.service.ServiceType.KV)));
+                collection = bucket.defaultCollection();
             } catch (RuntimeException e) {
+                if (cluster != null) {
+                    cluster.disconnect();
+                    cluster = null;
+                }
                 throw ScaleException.environment("cannot connect to Couchbase at " + endpoint.host() + ":" + endpoint.port() + ": " + e.getMessage(),
                         "check the address, user, password and bucket in --on, or that the instance is running (scale ls)", e);
             }
