@@ -21,11 +21,6 @@ import java.util.function.Consumer;
  */
 public final class AtomicRmwProbe implements VerdictProbe {
 
-    /** Opens one connection of a method (so each client has its own). */
-    public interface Opener {
-        Method open(String method) throws Exception;
-    }
-
     /** One method's outcome. Lost updates are expected minus final; never negative for a correct store. */
     public record Row(String method, boolean atomic, long expected, long finalCount, long lostUpdates, long aborts,
                       double abortsPerSuccess, double opsPerSecond, double seconds) {
@@ -64,19 +59,7 @@ public final class AtomicRmwProbe implements VerdictProbe {
 
     @Override
     public Measurement run(StoreAdapter store, Params params, Consumer<String> progress) throws Exception {
-        int clients = params.integer("clients");
-        int increments = params.integer("increments");
-        List<Row> rows;
-        store.prepareRmw();
-        try {
-            rows = new ArrayList<>();
-            for (String method : store.rmwMethods()) {
-                progress.accept(clients + " clients incrementing with " + method);
-                rows.add(runOne(store::openRmw, method, clients, increments));
-            }
-        } finally {
-            store.cleanUpRmw();
-        }
+        List<Row> rows = rows(store, params.integer("clients"), params.integer("increments"), progress);
         Row best = null;
         long lossless = 0;
         long lossy = 0;
@@ -108,37 +91,33 @@ public final class AtomicRmwProbe implements VerdictProbe {
                 .build(), table);
     }
 
-    /** The bounds of a run, checked before anything starts. */
-    public static void checkBounds(int clients, int increments) {
-        if (clients < 2 || clients > 256) {
-            throw ScaleException.usage("--clients must be between 2 and 256 (contention needs at least two)");
-        }
-        if (increments < 1 || increments > 1_000_000) {
-            throw ScaleException.usage("--increments must be between 1 and 1000000");
-        }
-    }
-
     /** The counter a method increments. */
     public static String key(String method) {
         return "scale:rmw:" + method;
     }
 
-    public static List<Row> run(Opener opener, List<String> methods, int clients, int increments) {
-        checkBounds(clients, increments);
+    /** Each of the store's methods in turn, with its counter removed afterwards (bounds are the params', checked by {@link Params#of}). */
+    static List<Row> rows(StoreAdapter store, int clients, int increments, Consumer<String> progress) throws Exception {
         List<Row> rows = new ArrayList<>();
-        for (String name : methods) {
-            rows.add(runOne(opener, name, clients, increments));
+        store.prepareRmw();
+        try {
+            for (String method : store.rmwMethods()) {
+                progress.accept(clients + " clients incrementing with " + method);
+                rows.add(runOne(store, method, clients, increments));
+            }
+        } finally {
+            store.cleanUpRmw();
         }
         return rows;
     }
 
-    private static Row runOne(Opener opener, String name, int clients, int increments) {
+    private static Row runOne(StoreAdapter store, String name, int clients, int increments) {
         String key = key(name);
         List<Method> connections = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
             for (int i = 0; i < clients; i++) {
-                connections.add(opener.open(name));
+                connections.add(store.openRmw(name));
             }
             connections.get(0).reset(key);
             AtomicLong aborts = new AtomicLong();

@@ -3,37 +3,18 @@ package dev.scale.probes.atomic;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
-import dev.scale.providers.Instance;
-import java.nio.file.Path;
-import java.time.Duration;
+import dev.scale.probes.StoreAdapter;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Lost updates are measured, not assumed: the naive method must lose some, the atomic ones none. */
 class AtomicRmwProbeTest {
-    @TempDir
-    static Path state;
-    static EmbeddedServers servers;
-    static Instance redis;
-    static Instance postgres;
-
-    @BeforeAll
-    static void start() {
-        servers = EmbeddedServers.start(state, "rmw");
-        redis = servers.redis;
-        postgres = servers.postgres;
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
+    @RegisterExtension
+    static final EmbeddedServers servers = new EmbeddedServers("rmw");
 
     private static Map<String, AtomicRmwProbe.Row> byName(List<AtomicRmwProbe.Row> rows) {
         return rows.stream().collect(Collectors.toMap(AtomicRmwProbe.Row::method, Function.identity()));
@@ -52,8 +33,8 @@ class AtomicRmwProbeTest {
     }
 
     @Test
-    void redisIncrAndWatchMultiLoseNothingAndWatchMultiPaysInAborts() {
-        var rows = byName(AtomicRmwProbe.run(name -> RedisMethods.open(name, redis.endpoint()), RedisMethods.names(), 8, 300));
+    void redisIncrAndWatchMultiLoseNothingAndWatchMultiPaysInAborts() throws Exception {
+        var rows = byName(AtomicRmwProbe.rows(StoreAdapter.of(servers.redis().kind(), servers.redis().endpoint()), 8, 300, line -> { }));
         assertAtomicOnesLoseNothing(rows);
         assertThat(rows.get("incr").aborts()).isZero();
         assertThat(rows.get("watch-multi").aborts()).as("contention makes EXEC fail and retry").isPositive();
@@ -61,16 +42,11 @@ class AtomicRmwProbeTest {
 
     @Test
     void postgresPrimitivesLoseNothingAndOptimisticIsolationLevelsRetry() throws Exception {
-        PostgresMethods.createTable(postgres.endpoint());
-        try {
-            var rows = byName(AtomicRmwProbe.run(name -> PostgresMethods.open(name, postgres.endpoint()), PostgresMethods.names(), 8, 150));
-            assertAtomicOnesLoseNothing(rows);
-            assertThat(rows.get("update-add").aborts()).isZero();
-            assertThat(rows.get("select-for-update").aborts()).as("it waits for the lock instead").isZero();
-            assertThat(rows.get("serializable").aborts()).isPositive();
-            assertThat(rows.get("repeatable-read").aborts()).isPositive();
-        } finally {
-            PostgresMethods.dropTable(postgres.endpoint());
-        }
+        var rows = byName(AtomicRmwProbe.rows(StoreAdapter.of(servers.postgres().kind(), servers.postgres().endpoint()), 8, 150, line -> { }));
+        assertAtomicOnesLoseNothing(rows);
+        assertThat(rows.get("update-add").aborts()).isZero();
+        assertThat(rows.get("select-for-update").aborts()).as("it waits for the lock instead").isZero();
+        assertThat(rows.get("serializable").aborts()).isPositive();
+        assertThat(rows.get("repeatable-read").aborts()).isPositive();
     }
 }
