@@ -85,6 +85,16 @@ public final class CouchbaseKind implements Kind {
         return p;
     }
 
+    /** The bucket's description from the cluster manager (basicStats, bucketType), if its port is known (scale's own instances). */
+    public static java.util.Optional<JsonNode> bucketDetails(Endpoint e) throws IOException, InterruptedException {
+        Integer mgmt = e.ports().get("mgmt");
+        if (mgmt == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(JSON.readTree(rest(e).ok("GET", mgmt, "/pools/default/buckets/" + e.database(), Map.of(), true,
+                "reading the bucket's statistics")));
+    }
+
     @Override
     public void initialize(Endpoint e, String containerAddress, long deadline, Progress progress, String instanceName) throws Exception {
         Rest rest = rest(e);

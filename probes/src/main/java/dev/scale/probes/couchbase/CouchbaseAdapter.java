@@ -1,7 +1,6 @@
 package dev.scale.probes.couchbase;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scale.probes.Driver;
 import dev.scale.probes.KvSession;
 import dev.scale.probes.StoreAdapter;
@@ -9,15 +8,9 @@ import dev.scale.probes.atomic.AtomicRmwProbe;
 import dev.scale.probes.atomic.Method;
 import dev.scale.probes.model.RelationalModel;
 import dev.scale.probes.ttl.TtlProbe;
+import dev.scale.providers.CouchbaseKind;
 import dev.scale.providers.Endpoint;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,30 +20,14 @@ import java.util.Optional;
  * numbers are then reported as not measured rather than guessed.
  */
 public final class CouchbaseAdapter implements StoreAdapter {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final CouchbaseStore store;
+        private final CouchbaseStore store;
 
     public CouchbaseAdapter(Endpoint endpoint) {
         this.store = new CouchbaseStore(endpoint);
     }
 
-    /** The bucket's REST description (basicStats, bucketType), if the management port is known. */
     private Optional<JsonNode> bucketInfo() throws IOException, InterruptedException {
-        Endpoint e = store.endpoint();
-        Integer mgmt = e.ports().get("mgmt");
-        if (mgmt == null) {
-            return Optional.empty();
-        }
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + e.host() + ":" + mgmt + "/pools/default/buckets/" + e.database()))
-                .timeout(Duration.ofSeconds(5))
-                .header("Authorization", "Basic " + Base64.getEncoder().encodeToString(
-                        (e.username() + ":" + (e.password() == null ? "" : e.password().reveal())).getBytes(StandardCharsets.UTF_8)))
-                .GET().build();
-        HttpResponse<String> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("the cluster manager answered HTTP " + r.statusCode() + " for the bucket");
-        }
-        return Optional.of(JSON.readTree(r.body()));
+        return CouchbaseKind.bucketDetails(store.endpoint());
     }
 
     @Override
