@@ -85,13 +85,10 @@ public final class RwMixProbe implements VerdictProbe {
             }
         }
         Result.Latency all = r.latency().get("all");
-        double readP99 = r.latency().containsKey("read") ? r.latency().get("read").p99() / 1000 : 0;
-        double writeP99 = 0;
-        for (var e : r.latency().entrySet()) {
-            if (!e.getKey().equals("read") && !e.getKey().equals("all")) {
-                writeP99 = Math.max(writeP99, e.getValue().p99() / 1000);
-            }
-        }
+        Result.Latency read = r.latency().get("read");
+        // writes: every operation type but reads (update, insert, read-modify-write); absent from a read-only mix
+        Double writeP99 = r.latency().entrySet().stream().filter(e -> !e.getKey().equals("read") && !e.getKey().equals("all"))
+                .map(e -> e.getValue().p99() / 1000).max(Double::compare).orElse(null);
         List<Map<String, Object>> rows = new ArrayList<>();
         r.latency().forEach((op, l) -> rows.add(Measurement.row("op", op,
                 "ops_per_s", (op.equals("all") ? r.operations() : r.operationsByType().get(op)) / r.seconds(),
@@ -103,8 +100,8 @@ public final class RwMixProbe implements VerdictProbe {
                 .put("p99_ms", all == null ? null : all.p99() / 1000)
                 .put("p999_ms", all == null ? null : all.p999() / 1000)
                 .put("max_ms", all == null ? null : all.max() / 1000)
-                .put("read_p99_ms", r.latency().containsKey("read") ? readP99 : null)
-                .put("write_p99_ms", r.latency().size() > 2 || !r.latency().containsKey("read") ? writeP99 : null)
+                .put("read_p99_ms", read == null ? null : read.p99() / 1000)
+                .put("write_p99_ms", writeP99)
                 .put("errors", r.errors())
                 .put("valid", r.valid())
                 .put("invalid_reason", r.invalidReason())

@@ -118,18 +118,15 @@ final class CouchbaseSession implements Session {
         List<String> args = words(input);
         String command = args.get(0).toLowerCase(Locale.ROOT);
         AsyncCollection c = store.collection().async();
-        String usage = switch (command) {
-            case "get", "remove" -> command + " KEY";
-            case "incr", "decr" -> command + " KEY [DELTA]";
-            default -> command + " KEY VALUE [EXPIRY, e.g. 30s]";
-        };
-        int min = command.equals("get") || command.equals("remove") || command.startsWith("incr") || command.startsWith("decr") ? 2 : 3;
-        int max = min == 2 && !command.equals("incr") && !command.equals("decr") ? 2 : 4;
-        if (command.equals("incr") || command.equals("decr")) {
-            max = 3;
+        record Form(String usage, int minWords, int maxWords) {
         }
-        if (args.size() < min || args.size() > max) {
-            throw new IllegalArgumentException("usage: " + usage);
+        Form form = switch (command) {
+            case "get", "remove" -> new Form(command + " KEY", 2, 2);
+            case "incr", "decr" -> new Form(command + " KEY [DELTA]", 2, 3);
+            default -> new Form(command + " KEY VALUE [EXPIRY, e.g. 30s]", 3, 4);
+        };
+        if (args.size() < form.minWords() || args.size() > form.maxWords()) {
+            throw new IllegalArgumentException("usage: " + form.usage());
         }
         String key = args.get(1);
         switch (command) {

@@ -7,45 +7,34 @@ import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.redis.RedisAdapter;
 import dev.scale.probes.redis.Resp;
 import dev.scale.providers.Instance;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each verdict probe on a real Redis and PostgreSQL: what it measures differs where the stores differ, and it leaves nothing behind. */
 class VerdictProbesTest {
-    @TempDir
-    static Path state;
-    static EmbeddedServers servers;
+    @RegisterExtension
+    static final EmbeddedServers servers = new EmbeddedServers("verdict");
     static StoreAdapter redis;
     static StoreAdapter postgres;
     static final List<String> lines = new ArrayList<>();
 
     @BeforeAll
     static void start() {
-        servers = EmbeddedServers.start(state, "verdict");
-        redis = StoreAdapter.of(servers.redis.kind(), servers.redis.endpoint());
-        postgres = StoreAdapter.of(servers.postgres.kind(), servers.postgres.endpoint());
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
+        redis = StoreAdapter.of(servers.redis().kind(), servers.redis().endpoint());
+        postgres = StoreAdapter.of(servers.postgres().kind(), servers.postgres().endpoint());
     }
 
     static Measurement run(String probe, StoreAdapter store, Map<String, ?> params) throws Exception {
         VerdictProbe p = Probes.byName(probe).orElseThrow();
         Measurement m = p.run(store, Params.of(p, params, true), lines::add);
-        for (VerdictProbe.Metric declared : p.metrics()) {
-            // every metric a rule can name is declared; nothing measured is undeclared
-            assertThat(m.metrics().keySet()).allMatch(k -> p.metrics().stream().anyMatch(d -> d.name().equals(k)));
-        }
+        // nothing measured is undeclared, so a rule can name every metric
+        assertThat(m.metrics().keySet()).allMatch(k -> p.metrics().stream().anyMatch(d -> d.name().equals(k)));
         return m;
     }
 
@@ -57,7 +46,7 @@ class VerdictProbesTest {
 
     static List<String> postgresTables() throws Exception {
         List<String> tables = new ArrayList<>();
-        try (Connection c = new dev.scale.probes.postgres.PostgresDriver(servers.postgres.endpoint()).connect();
+        try (Connection c = new dev.scale.probes.postgres.PostgresDriver(servers.postgres().endpoint()).connect();
              ResultSet rs = c.createStatement().executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) {
             while (rs.next()) {
                 tables.add(rs.getString(1));
@@ -67,7 +56,7 @@ class VerdictProbesTest {
     }
 
     static void assertNothingLeft() throws Exception {
-        assertThat(redisKeys(servers.redis)).as("keys left in Redis").isZero();
+        assertThat(redisKeys(servers.redis())).as("keys left in Redis").isZero();
         assertThat(postgresTables()).as("tables left in PostgreSQL").isEmpty();
     }
 
@@ -125,7 +114,7 @@ class VerdictProbesTest {
     @Test
     void aFullRedisIsSeenFullWhetherItRefusesWritesOrEvicts() throws Exception {
         Map<String, Object> p = Map.of("target", "8MB", "value-size", "1KB", "sample", 500);
-        try (Resp r = RedisAdapter.connect(servers.redis.endpoint())) {
+        try (Resp r = RedisAdapter.connect(servers.redis().endpoint())) {
             long used = redis.bytesUsed();
             r.call(List.of("CONFIG", "SET", "maxmemory", Long.toString(used + (3 << 20))));
             r.call(List.of("CONFIG", "SET", "maxmemory-policy", "noeviction"));
@@ -140,12 +129,12 @@ class VerdictProbesTest {
             assertThat((long) evicted.metrics().get("evictions")).isPositive();
             assertThat((double) evicted.metrics().get("retained_fraction")).isLessThan(1);
         } finally {
-            try (Resp r = RedisAdapter.connect(servers.redis.endpoint())) {
+            try (Resp r = RedisAdapter.connect(servers.redis().endpoint())) {
                 r.call(List.of("CONFIG", "SET", "maxmemory", "0"));
                 r.call(List.of("CONFIG", "SET", "maxmemory-policy", "noeviction"));
             }
         }
-        assertThat(redisKeys(servers.redis)).isZero();
+        assertThat(redisKeys(servers.redis())).isZero();
     }
 
     @Test
