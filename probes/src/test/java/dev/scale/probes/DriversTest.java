@@ -7,7 +7,6 @@ import dev.scale.probes.postgres.PostgresDriver;
 import dev.scale.probes.redis.RedisDriver;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.ExitCode;
-import dev.scale.providers.Instance;
 import dev.scale.providers.ScaleException;
 import dev.scale.providers.Secret;
 import java.io.BufferedReader;
@@ -15,21 +14,15 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The kv probe's drivers against real embedded servers. */
 class DriversTest {
-    @TempDir
-    static Path state;
-    static EmbeddedServers servers;
-    static Instance redis;
-    static Instance postgres;
+    @RegisterExtension
+    static final EmbeddedServers servers = new EmbeddedServers("probe");
 
     static final KvProbe.Listener QUIET = new KvProbe.Listener() {
         @Override
@@ -41,28 +34,16 @@ class DriversTest {
         }
     };
 
-    @BeforeAll
-    static void start() {
-        servers = EmbeddedServers.start(state, "probe");
-        redis = servers.redis;
-        postgres = servers.postgres;
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
-
     private static Workload workload(String mix, int clients, int pipeline, long rate, Duration duration) {
         return new Workload(Mix.parse(mix), 2000, 128, "zipfian", clients, pipeline, rate, duration, Duration.ofMillis(500));
     }
 
     /** Asks Redis itself, over a plain socket, one integer-valued question. */
     private static long redisNumber(String... command) throws Exception {
-        try (Socket s = new Socket(redis.endpoint().host(), redis.endpoint().port());
+        try (Socket s = new Socket(servers.redis().endpoint().host(), servers.redis().endpoint().port());
              PrintWriter out = new PrintWriter(s.getOutputStream(), true, StandardCharsets.US_ASCII);
              BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII))) {
-            out.print("AUTH default " + redis.endpoint().password().reveal() + "\r\n");
+            out.print("AUTH default " + servers.redis().endpoint().password().reveal() + "\r\n");
             out.flush();
             in.readLine();
             out.print(String.join(" ", command) + "\r\n");
@@ -78,8 +59,8 @@ class DriversTest {
     @Test
     void redisClosedLoopCountsWhatTheServerCountsAndCleansUp() throws Exception {
         Workload w = workload("a", 8, 4, 0, Duration.ofSeconds(2));
-        Result r = KvProbe.run(new RedisDriver(redis.endpoint()), w, QUIET);
-        try (RedisDriver cleaner = new RedisDriver(redis.endpoint())) {
+        Result r = KvProbe.run(new RedisDriver(servers.redis().endpoint()), w, QUIET);
+        try (RedisDriver cleaner = new RedisDriver(servers.redis().endpoint())) {
             cleaner.cleanUp(w); // the probe command cleans up through the same driver; here by hand
         }
         assertThat(r.errors()).isZero();
@@ -95,7 +76,7 @@ class DriversTest {
     @Test
     void redisCleanUpRemovesTheProbesKeys() throws Exception {
         Workload w = workload("read=50,insert=50", 4, 1, 0, Duration.ofSeconds(1));
-        RedisDriver driver = new RedisDriver(redis.endpoint());
+        RedisDriver driver = new RedisDriver(servers.redis().endpoint());
         KvProbe.run(driver, w, QUIET);
         assertThat(redisNumber("DBSIZE")).isGreaterThan(2000);
         driver.cleanUp(w);
@@ -104,26 +85,26 @@ class DriversTest {
 
     @Test
     void openLoopKeepsItsRateAndAGeneratorThatFallsBehindIsInvalid() {
-        Result paced = KvProbe.run(new RedisDriver(redis.endpoint()), workload("c", 4, 1, 2000, Duration.ofSeconds(2)), QUIET);
+        Result paced = KvProbe.run(new RedisDriver(servers.redis().endpoint()), workload("c", 4, 1, 2000, Duration.ofSeconds(2)), QUIET);
         assertThat(paced.opsPerSecond()).isBetween(1800.0, 2200.0);
         assertThat(paced.valid()).isTrue();
         assertThat(paced.serviceTime().get("read").p50()).isLessThanOrEqualTo(paced.latency().get("read").p50());
 
-        Result behind = KvProbe.run(new RedisDriver(redis.endpoint()), workload("c", 1, 1, 50_000_000, Duration.ofSeconds(2)), QUIET);
+        Result behind = KvProbe.run(new RedisDriver(servers.redis().endpoint()), workload("c", 1, 1, 50_000_000, Duration.ofSeconds(2)), QUIET);
         assertThat(behind.valid()).isFalse();
         assertThat(behind.invalidReason()).contains("behind its schedule");
     }
 
     @Test
     void readModifyWriteIsRecordedAsOneOperation() {
-        Result r = KvProbe.run(new RedisDriver(redis.endpoint()), workload("f", 4, 2, 0, Duration.ofSeconds(1)), QUIET);
+        Result r = KvProbe.run(new RedisDriver(servers.redis().endpoint()), workload("f", 4, 2, 0, Duration.ofSeconds(1)), QUIET);
         assertThat(r.operationsByType()).containsKeys("read", "rmw");
         assertThat(r.latency().get("rmw").p50()).isGreaterThanOrEqualTo(r.latency().get("read").p50() * 0.5);
     }
 
     @Test
     void aWrongPasswordIsAnEnvironmentErrorInOneLine() {
-        Endpoint e = redis.endpoint();
+        Endpoint e = servers.redis().endpoint();
         Endpoint wrong = new Endpoint(e.host(), e.port(), "default", Secret.of("wrong"), null);
         assertThatThrownBy(() -> KvProbe.run(new RedisDriver(wrong), workload("a", 1, 1, 0, Duration.ofSeconds(1)), QUIET))
                 .isInstanceOfSatisfying(ScaleException.class, ex -> {
@@ -134,9 +115,9 @@ class DriversTest {
 
     @Test
     void aWrongPostgresPasswordIsRefusedOverTheWireProtocol() throws Exception {
-        Endpoint e = postgres.endpoint();
+        Endpoint e = servers.postgres().endpoint();
         Endpoint wrong = new Endpoint(e.host(), e.port(), e.username(), Secret.of("wrong"), e.database());
-        PostgresDriver driver = new PostgresDriver(postgres.endpoint());
+        PostgresDriver driver = new PostgresDriver(servers.postgres().endpoint());
         Workload w = workload("c", 1, 1, 0, Duration.ofSeconds(1));
         driver.load(w, k -> { });
         try {
@@ -151,13 +132,13 @@ class DriversTest {
     @Test
     void postgresReadsAndUpsertsAndDropsItsTable() throws Exception {
         Workload w = workload("a", 4, 1, 0, Duration.ofSeconds(2));
-        PostgresDriver driver = new PostgresDriver(postgres.endpoint());
+        PostgresDriver driver = new PostgresDriver(servers.postgres().endpoint());
         Result r = KvProbe.run(driver, w, QUIET);
         assertThat(r.errors()).isZero();
         assertThat(r.operationsByType()).containsKeys("read", "update");
         assertThat(r.operations()).isGreaterThan(500);
         driver.cleanUp(w);
-        var e = postgres.endpoint();
+        var e = servers.postgres().endpoint();
         try (var c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + e.port() + "/scale", e.username(), e.password().reveal());
              var rs = c.createStatement().executeQuery("select count(*) from pg_tables where tablename = 'scale_kv_probe'")) {
             rs.next();

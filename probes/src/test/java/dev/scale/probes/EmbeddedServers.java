@@ -6,39 +6,63 @@ import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Spec;
 import dev.scale.providers.embedded.EmbeddedProvider;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real embedded Redis and PostgreSQL for a test class, removed on close. Binaries unpack once into target/. */
-public final class EmbeddedServers implements AutoCloseable {
-    public final Instance redis;
-    public final Instance postgres;
-    private final EmbeddedProvider provider;
+/**
+ * A real embedded Redis and PostgreSQL for a test class, started before its tests and removed after
+ * them, with their state in a temporary directory; binaries unpack once into target/. Use it as
+ * {@code @RegisterExtension static final EmbeddedServers servers = new EmbeddedServers("ttl");}.
+ */
+public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallback {
+    private final String prefix;
+    private Path state;
+    private EmbeddedProvider provider;
+    private Instance redis;
+    private Instance postgres;
 
-    private EmbeddedServers(EmbeddedProvider provider, Instance redis, Instance postgres) {
-        this.provider = provider;
-        this.redis = redis;
-        this.postgres = postgres;
+    /** @param prefix of the instances' names, so that a leftover says which test made it */
+    public EmbeddedServers(String prefix) {
+        this.prefix = prefix;
     }
 
-    public static EmbeddedServers start(Path state, String prefix) {
-        EmbeddedProvider provider = new EmbeddedProvider(
-                new Dirs(state, state.resolve("config"), Path.of("target/scale-test-cache").toAbsolutePath()), Clock.systemUTC());
-        Instance redis = provider.start(new Spec(prefix + "-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
-        Instance postgres;
-        try {
-            postgres = provider.start(new Spec(prefix + "-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
-        } catch (RuntimeException e) {
-            provider.remove(redis.name());
-            throw e;
-        }
-        return new EmbeddedServers(provider, redis, postgres);
+    public Instance redis() {
+        return redis;
+    }
+
+    public Instance postgres() {
+        return postgres;
     }
 
     @Override
-    public void close() {
-        provider.remove(redis.name());
-        provider.remove(postgres.name());
+    public void beforeAll(ExtensionContext context) throws IOException {
+        state = Files.createTempDirectory("scale-servers");
+        provider = new EmbeddedProvider(new Dirs(state, state.resolve("config"), Path.of("target/scale-test-cache").toAbsolutePath()),
+                Clock.systemUTC());
+        redis = provider.start(new Spec(prefix + "-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+        postgres = provider.start(new Spec(prefix + "-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+    }
+
+    /** Runs even when beforeAll failed half-way: whatever started is removed. */
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        if (redis != null) {
+            provider.remove(redis.name());
+        }
+        if (postgres != null) {
+            provider.remove(postgres.name());
+        }
+        if (state != null) {
+            try (var files = Files.walk(state)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 }

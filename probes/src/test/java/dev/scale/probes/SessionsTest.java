@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.postgres.PostgresSession;
 import dev.scale.probes.redis.RedisSession;
-import dev.scale.providers.Instance;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,34 +15,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The adapter contract the verdict probes build on, held by both stores, on real servers. */
 class SessionsTest {
-    @TempDir
-    static Path state;
-    static EmbeddedServers servers;
-    static Instance redis;
-    static Instance postgres;
-
-    @BeforeAll
-    static void start() {
-        servers = EmbeddedServers.start(state, "s");
-        redis = servers.redis;
-        postgres = servers.postgres;
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
+    @RegisterExtension
+    static final EmbeddedServers servers = new EmbeddedServers("s");
 
     private static KvSession open(String kind) throws Exception {
-        return kind.equals("redis") ? new RedisSession(redis.endpoint()) : new PostgresSession(postgres.endpoint());
+        return kind.equals("redis") ? new RedisSession(servers.redis().endpoint()) : new PostgresSession(servers.postgres().endpoint());
     }
 
     private static byte[] bytes(long v) {

@@ -7,29 +7,15 @@ import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.redis.RedisAdapter;
 import dev.scale.probes.redis.Resp;
 import dev.scale.providers.Instance;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A scenario run on real stores: verdicts follow what each store did in that run. */
 class FitTest {
-    @TempDir
-    static Path state;
-    static EmbeddedServers servers;
-
-    @BeforeAll
-    static void start() {
-        servers = EmbeddedServers.start(state, "fit");
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
+    @RegisterExtension
+    static final EmbeddedServers servers = new EmbeddedServers("fit");
 
     static Fit.Store store(Instance i) {
         return new Fit.Store(i.name(), i.kind().name(), i.version(), StoreAdapter.of(i.kind(), i.endpoint()));
@@ -60,7 +46,7 @@ class FitTest {
     void redisAndPostgresGetTheVerdictsTheirMeasurementsGive() {
         Scenario s = Scenario.parse(SCENARIO, "test");
         List<String> seen = new ArrayList<>();
-        Fit.Outcome o = Fit.run(s, List.of(store(servers.redis), store(servers.postgres)), new Fit.Listener() {
+        Fit.Outcome o = Fit.run(s, List.of(store(servers.redis()), store(servers.postgres())), new Fit.Listener() {
             @Override
             public void requirement(Fit.Store store, int index, int total, Requirement r) {
                 seen.add(store.name() + " " + index + "/" + total + " " + r.name());
@@ -70,8 +56,8 @@ class FitTest {
             public void progress(Fit.Store store, String line) {
             }
         });
-        String redis = servers.redis.name();
-        String pg = servers.postgres.name();
+        String redis = servers.redis().name();
+        String pg = servers.postgres().name();
         assertThat(seen).hasSize(8).contains(redis + " 1/4 TTL managed by the DB", pg + " 4/4 high availability");
         assertThat(o.cell("TTL managed by the DB", redis).verdict()).isEqualTo(Fit.Verdict.PASS);
         assertThat(o.cell("TTL managed by the DB", redis).evidence()).matches("p99 lateness [0-9.]+ ms");
@@ -99,18 +85,18 @@ class FitTest {
             public void progress(Fit.Store store, String line) {
             }
         };
-        String redis = servers.redis.name();
-        assertThat(Fit.run(full, List.of(store(servers.redis)), quiet).passes(redis)).isTrue();
-        try (Resp r = RedisAdapter.connect(servers.redis.endpoint())) {
-            long used = StoreAdapter.of(servers.redis.kind(), servers.redis.endpoint()).bytesUsed();
+        String redis = servers.redis().name();
+        assertThat(Fit.run(full, List.of(store(servers.redis())), quiet).passes(redis)).isTrue();
+        try (Resp r = RedisAdapter.connect(servers.redis().endpoint())) {
+            long used = StoreAdapter.of(servers.redis().kind(), servers.redis().endpoint()).bytesUsed();
             r.call(List.of("CONFIG", "SET", "maxmemory", Long.toString(used + (1 << 20))));
             r.call(List.of("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"));
-            Fit.Outcome o = Fit.run(full, List.of(store(servers.redis)), quiet);
+            Fit.Outcome o = Fit.run(full, List.of(store(servers.redis())), quiet);
             assertThat(o.cell("nothing dropped when full", redis).verdict()).isEqualTo(Fit.Verdict.FAIL);
             assertThat(o.cell("nothing dropped when full", redis).evidence()).startsWith("evictions ").contains("needs 0");
             assertThat(o.cell("small volume", redis).evidence()).contains("retained_fraction 0.");
         } finally {
-            try (Resp r = RedisAdapter.connect(servers.redis.endpoint())) {
+            try (Resp r = RedisAdapter.connect(servers.redis().endpoint())) {
                 r.call(List.of("CONFIG", "SET", "maxmemory", "0"));
                 r.call(List.of("CONFIG", "SET", "maxmemory-policy", "noeviction"));
             }

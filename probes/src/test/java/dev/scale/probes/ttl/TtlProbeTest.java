@@ -3,49 +3,30 @@ package dev.scale.probes.ttl;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
-import dev.scale.providers.Instance;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** TTL measured on real servers: native on Redis, emulated (and so reported) on PostgreSQL. */
 class TtlProbeTest {
-    @TempDir
-    static Path state;
-    static EmbeddedServers servers;
-    static Instance redis;
-    static Instance postgres;
-
-    @BeforeAll
-    static void start() {
-        servers = EmbeddedServers.start(state, "ttl");
-        redis = servers.redis;
-        postgres = servers.postgres;
-    }
-
-    @AfterAll
-    static void stop() {
-        servers.close();
-    }
+    @RegisterExtension
+    static final EmbeddedServers servers = new EmbeddedServers("ttl");
 
     @Test
     void redisExpiresNativelyOnTimeAndReclaimsUntouchedKeysByItself() throws Exception {
-        TtlProbe.Result r = TtlProbe.run(TtlStores.redis(redis.endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofSeconds(1));
+        TtlProbe.Result r = TtlProbe.run(TtlStores.redis(servers.redis().endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofSeconds(1));
         assertThat(r.nativeTtl()).isTrue();
         assertThat(r.polled()).isEqualTo(60);
         assertThat(r.earlyExpiries()).isZero();
         assertThat(r.latenessP99Millis()).isLessThan(250);
         assertThat(r.allReclaimed()).as("Redis's active expiry removes keys nobody reads").isTrue();
         assertThat(r.emulation()).isNull();
-        assertThat(TtlStores.redis(redis.endpoint()).present("scale:ttl:")).isZero();
+        assertThat(TtlStores.redis(servers.redis().endpoint()).present("scale:ttl:")).isZero();
     }
 
     @Test
     void postgresHasNoNativeTtlAndItsEmulationIsMeasured() throws Exception {
-        TtlProbe.Result r = TtlProbe.run(TtlStores.postgres(postgres.endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofMillis(200));
+        TtlProbe.Result r = TtlProbe.run(TtlStores.postgres(servers.postgres().endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofMillis(200));
         assertThat(r.nativeTtl()).isFalse();
         assertThat(r.emulation()).contains("expires_at").contains("200 ms");
         assertThat(r.earlyExpiries()).isZero();
