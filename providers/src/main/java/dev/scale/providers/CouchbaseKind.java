@@ -29,7 +29,10 @@ public final class CouchbaseKind implements Kind {
     static final int MGMT = 8091;
     static final int QUERY = 8093;
     static final int KV = 11210;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: every scale command loads the kinds, and few talk to Couchbase. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     @Override public String name() { return "couchbase"; }
     @Override public List<String> aliases() { return List.of("cb"); }
@@ -91,7 +94,7 @@ public final class CouchbaseKind implements Kind {
         if (mgmt == null) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(JSON.readTree(rest(e).ok("GET", mgmt, "/pools/default/buckets/" + e.database(), Map.of(), true,
+        return java.util.Optional.of(Json.MAPPER.readTree(rest(e).ok("GET", mgmt, "/pools/default/buckets/" + e.database(), Map.of(), true,
                 "reading the bucket's statistics")));
     }
 
@@ -101,7 +104,7 @@ public final class CouchbaseKind implements Kind {
         int mgmt = port(e, "mgmt");
         progress.step(instanceName, "waiting for the Couchbase cluster manager on 127.0.0.1:" + mgmt);
         until(deadline, "the cluster manager to answer", () -> rest.call("GET", mgmt, "/pools", Map.of(), false).statusCode() == 200);
-        boolean enterprise = JSON.readTree(rest.ok("GET", mgmt, "/pools", Map.of(), false, "reading /pools")).path("isEnterprise").asBoolean();
+        boolean enterprise = Json.MAPPER.readTree(rest.ok("GET", mgmt, "/pools", Map.of(), false, "reading /pools")).path("isEnterprise").asBoolean();
         progress.step(instanceName, "setting up the node: services, memory quotas, admin user, external addresses");
         // The internal name differs from the external one, so the SDK can tell which network it is on.
         rest.ok("POST", mgmt, "/node/controller/rename", Map.of("hostname", containerAddress), false, "renaming the node");
@@ -124,7 +127,7 @@ public final class CouchbaseKind implements Kind {
             if (r.statusCode() != 200) {
                 return false;
             }
-            for (JsonNode node : JSON.readTree(r.body()).path("nodesExt")) {
+            for (JsonNode node : Json.MAPPER.readTree(r.body()).path("nodesExt")) {
                 if (!node.path("services").has("kv") || !node.path("services").has("n1ql")) {
                     return false;
                 }
@@ -136,7 +139,7 @@ public final class CouchbaseKind implements Kind {
         until(deadline, "the query service to know the bucket", () -> {
             HttpResponse<String> r = rest.call("POST", query, "/query/service",
                     Map.of("statement", "SELECT COUNT(*) > 0 AS present FROM system:keyspaces WHERE name = \"" + e.database() + "\""), true);
-            return r.statusCode() == 200 && JSON.readTree(r.body()).at("/results/0/present").asBoolean();
+            return r.statusCode() == 200 && Json.MAPPER.readTree(r.body()).at("/results/0/present").asBoolean();
         });
         HttpResponse<String> index = rest.call("POST", query, "/query/service", Map.of("statement", "CREATE PRIMARY INDEX ON `" + e.database() + "`"), true);
         if (index.statusCode() != 200 && !index.body().contains("retried in background")) {
@@ -145,7 +148,7 @@ public final class CouchbaseKind implements Kind {
         until(deadline, "the primary index", () -> {
             HttpResponse<String> r = rest.call("POST", query, "/query/service", Map.of("statement",
                     "SELECT COUNT(*) > 0 AS online FROM system:indexes WHERE keyspace_id = \"" + e.database() + "\" AND is_primary = true AND state = \"online\""), true);
-            return r.statusCode() == 200 && JSON.readTree(r.body()).at("/results/0/online").asBoolean();
+            return r.statusCode() == 200 && Json.MAPPER.readTree(r.body()).at("/results/0/online").asBoolean();
         });
     }
 
@@ -188,7 +191,7 @@ public final class CouchbaseKind implements Kind {
         }
         if (e.ports().containsKey("mgmt")) {
             String pools = rest(e).ok("GET", port(e, "mgmt"), "/pools", Map.of(), true, "reading the version");
-            return JSON.readTree(pools).path("implementationVersion").asText("");
+            return Json.MAPPER.readTree(pools).path("implementationVersion").asText("");
         }
         return "";
     }
