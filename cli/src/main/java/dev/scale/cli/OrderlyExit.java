@@ -19,7 +19,8 @@ final class OrderlyExit implements AutoCloseable {
     OrderlyExit(Context ctx, Duration grace) {
         Thread command = Thread.currentThread();
         hook = new Thread(() -> {
-            ctx.info("stopping: removing what was written and started (Ctrl-C again to leave it)");
+            // A second Ctrl-C cannot cut this short (the JVM is already shutting down): say how long it may take.
+            ctx.info("stopping: removing what was written and started (at most " + grace.toSeconds() + " s)");
             long deadline = System.nanoTime() + grace.toNanos();
             try {
                 // Interrupt again until the cleanup starts: a library may swallow one (HdrHistogram's phaser does).
