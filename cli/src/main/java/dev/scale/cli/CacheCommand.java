@@ -1,6 +1,8 @@
 package dev.scale.cli;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.cli.context.Context;
+
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.scale.cli;
 
-import dev.scale.providers.ExitCode;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ExitCode;
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

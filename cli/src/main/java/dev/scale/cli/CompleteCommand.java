@@ -1,8 +1,12 @@
 package dev.scale.cli;
 
+import dev.scale.cli.output.OutputOption;
+
+import dev.scale.cli.context.Context;
+
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kinds;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -86,15 +90,22 @@ final class CompleteCommand implements Callable<Integer> {
         return switch (option.longestName()) {
             case "--on", "--require", "--with" -> targets();
             case "--provider" -> List.of("auto", "docker", "embedded");
-            case "--output", "--format" -> List.of("table", "json", "env", "shell", "dotenv", "github");
             case "--ttl" -> List.of("10m", "30m", "1h", "2h", "8h", "1d");
-            default -> List.of();
+            default -> completionCandidates(option); // --output: the formats this command has
         };
+    }
+
+    private static List<String> completionCandidates(OptionSpec option) {
+        List<String> out = new java.util.ArrayList<>();
+        if (option.completionCandidates() != null) {
+            option.completionCandidates().forEach(out::add);
+        }
+        return out;
     }
 
     /** Kinds and running instances: what --on accepts (a comma list completes its last item). */
     private List<String> targets() {
-        List<String> out = new java.util.ArrayList<>(Kinds.all().stream().map(k -> k.name()).toList());
+        List<String> out = new java.util.ArrayList<>(ctx.kinds().all().stream().map(k -> k.name()).toList());
         try {
             ctx.instances().list().forEach(i -> out.add(i.name()));
         } catch (ScaleException e) {
@@ -106,7 +117,7 @@ final class CompleteCommand implements Callable<Integer> {
     private static List<String> positionalValues(Context ctx, String command) {
         switch (command) {
             case "up", "try" -> {
-                return Kinds.all().stream().map(k -> k.name()).toList();
+                return ctx.kinds().all().stream().map(k -> k.name()).toList();
             }
             case "down", "rm", "env", "shell" -> {
                 try {

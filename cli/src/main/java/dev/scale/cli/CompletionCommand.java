@@ -1,6 +1,6 @@
 package dev.scale.cli;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

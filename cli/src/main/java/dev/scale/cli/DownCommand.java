@@ -1,11 +1,17 @@
 package dev.scale.cli;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.cli.context.Context;
+
+import dev.scale.cli.output.Format;
+import dev.scale.cli.output.OutputOption;
+import dev.scale.cli.output.Render;
+import dev.scale.errors.ScaleException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -24,18 +30,18 @@ final class DownCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Remove every instance scale started.")
     boolean all;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
+    @Mixin
+    OutputOption.TableOrJson output;
 
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        Render.Format format = Render.Format.parse(output, List.of(Render.Format.TABLE, Render.Format.JSON));
+        Format format = output.format();
         if (all == (names != null && !names.isEmpty())) {
             throw ScaleException.usage("name the instances to remove, or use --all (not both)", "see 'scale down --help'");
         }
         Map<String, Boolean> result = all ? ctx.instances().downAll() : ctx.instances().down(names);
-        if (format == Render.Format.JSON) {
+        if (format == Format.JSON) {
             Map<String, String> json = new LinkedHashMap<>();
             result.forEach((n, removed) -> json.put(n, removed ? "removed" : "not found"));
             ctx.out().println(Render.json(json));

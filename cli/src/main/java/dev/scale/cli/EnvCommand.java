@@ -1,9 +1,15 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+
+import dev.scale.cli.output.Format;
+import dev.scale.cli.output.OutputOption;
+import dev.scale.cli.output.Render;
 import dev.scale.providers.Instance;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -22,15 +28,13 @@ final class EnvCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "NAME", description = "Instance names, as `scale ls` shows them.")
     List<String> names;
 
-    @Option(names = {"-f", "--format", "-o", "--output"}, paramLabel = "FORMAT", defaultValue = "shell",
-            description = "shell, dotenv, github or json. Default: ${DEFAULT-VALUE}")
-    String format;
+    @Mixin
+    OutputOption.Variables output;
 
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        Render.Format f = Render.Format.parse(format,
-                List.of(Render.Format.SHELL, Render.Format.DOTENV, Render.Format.GITHUB, Render.Format.JSON));
+        Format f = output.format();
         List<Instance> chosen = names.stream().distinct().map(ctx.instances()::find).toList();
         Render.env(ctx, chosen, f);
         return 0;

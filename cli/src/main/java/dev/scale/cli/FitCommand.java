@@ -1,11 +1,18 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+import dev.scale.cli.context.OrderlyExit;
+import dev.scale.cli.context.ProgressLines;
+
+import dev.scale.cli.output.Format;
+import dev.scale.cli.output.OutputOption;
+import dev.scale.cli.output.Render;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.fit.Fit;
 import dev.scale.probes.fit.Requirement;
 import dev.scale.probes.fit.Scenario;
 import dev.scale.providers.Instance;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,8 +54,8 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For disposable stores: auto, docker or embedded.")
     String provider;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
+    @picocli.CommandLine.Mixin
+    OutputOption.TableOrJson output;
 
     @Option(names = "--report", paramLabel = "FILE", description = "Also write a self-contained HTML report with charts.")
     Path report;
@@ -82,9 +89,7 @@ final class FitCommand implements Callable<Integer> {
             ctx.out().flush();
             return 0;
         }
-        if (!output.equals("table") && !output.equals("json")) {
-            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
-        }
+        boolean json = output.format() == Format.JSON;
         if (on.isEmpty()) {
             throw ScaleException.usage("--on is missing", "name the stores to judge, e.g. --on redis,postgres");
         }
@@ -106,7 +111,7 @@ final class FitCommand implements Callable<Integer> {
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
             outcome = measure(ctx, s, targets, progress, exit);
         }
-        if (output.equals("json")) {
+        if (json) {
             ctx.out().println(Render.json(FitRender.json(outcome)));
         } else {
             FitRender.table(ctx.out(), outcome);
@@ -135,7 +140,7 @@ final class FitCommand implements Callable<Integer> {
             for (int t = 0; t < targets.size(); t++) {
                 Instance i = targets.get(t).instance();
                 String label = on.get(t).contains("://") ? i.name() : on.get(t);
-                stores.add(new Fit.Store(label, i.kind().name(), i.version(), StoreAdapter.of(i.kind(), i.endpoint())));
+                stores.add(new Fit.Store(label, i.kind().name(), i.version(), Datastores.store(i)));
             }
             return Fit.run(s, stores, new Fit.Listener() {
                 @Override

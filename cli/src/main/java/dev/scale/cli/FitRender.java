@@ -1,5 +1,7 @@
 package dev.scale.cli;
 
+import dev.scale.cli.output.Table;
+
 import dev.scale.probes.fit.Fit;
 import dev.scale.probes.fit.Requirement;
 import java.io.PrintWriter;
@@ -51,18 +53,18 @@ final class FitRender {
             first = Math.max(first, r.name().length());
         }
         out.printf(Locale.ROOT, "%s on %s%n%n", o.scenario().name(), String.join(", ", stores.stream().map(s -> s.name() + " " + s.version()).toList()));
-        List<List<String>> header = new ArrayList<>(List.of(List.of("requirement")));
-        stores.forEach(s -> header.add(List.of(s.name())));
-        row(out, first, header);
+        List<String> header = new ArrayList<>(List.of("requirement"));
+        stores.forEach(s -> header.add(s.name()));
+        List<List<String>> rows = new ArrayList<>();
         for (Requirement r : reqs) {
-            List<List<String>> cells = new ArrayList<>();
-            cells.add(List.of(r.name()));
+            List<String> row = new ArrayList<>(List.of(r.name()));
             for (Fit.Store s : stores) {
                 Fit.Cell c = o.cell(r.name(), s.name());
-                cells.add(wrap(c.verdict().label() + " · " + c.evidence(), CELL));
+                row.add(c.verdict().label() + " · " + c.evidence());
             }
-            row(out, first, cells);
+            rows.add(row);
         }
+        out.print(Table.aligned(header, rows, CELL));
         out.println();
         for (Fit.Store s : stores) {
             Map<Fit.Verdict, Integer> count = new LinkedHashMap<>();
@@ -73,38 +75,5 @@ final class FitRender {
             out.printf(Locale.ROOT, "%-" + first + "s  %d PASS, %d FAIL, %d N/A%s%n", s.name(), count.get(Fit.Verdict.PASS),
                     count.get(Fit.Verdict.FAIL), count.get(Fit.Verdict.NA), o.passes(s.name()) ? " · fits" : " · does not fit");
         }
-    }
-
-    private static void row(PrintWriter out, int first, List<List<String>> cells) {
-        int lines = 0;
-        for (List<String> c : cells) {
-            lines = Math.max(lines, c.size());
-        }
-        for (int l = 0; l < lines; l++) {
-            StringBuilder b = new StringBuilder();
-            for (int c = 0; c < cells.size(); c++) {
-                String text = l < cells.get(c).size() ? cells.get(c).get(l) : "";
-                int width = c == 0 ? first : CELL;
-                b.append(c == 0 ? "" : "  ").append(text).append(" ".repeat(Math.max(0, width - text.length())));
-            }
-            out.println(b.toString().stripTrailing());
-        }
-    }
-
-    /** Words into lines of at most {@code width} characters (a longer word gets a line of its own). */
-    static List<String> wrap(String text, int width) {
-        List<String> lines = new ArrayList<>();
-        StringBuilder line = new StringBuilder();
-        for (String word : text.split(" ")) {
-            if (line.length() > 0 && line.length() + 1 + word.length() > width) {
-                lines.add(line.toString());
-                line.setLength(0);
-            }
-            line.append(line.length() == 0 ? "" : " ").append(word);
-        }
-        if (line.length() > 0) {
-            lines.add(line.toString());
-        }
-        return lines;
     }
 }

@@ -1,7 +1,7 @@
 package dev.scale.cli;
 
 import dev.scale.probes.fit.Fit;
-import dev.scale.probes.fit.Measurement;
+import dev.scale.probes.Measurement;
 import dev.scale.probes.fit.Requirement;
 import dev.scale.probes.fit.Rule;
 import java.time.Instant;

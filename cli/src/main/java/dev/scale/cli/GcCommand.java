@@ -1,5 +1,7 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+
 import dev.scale.providers.Instance;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -1,5 +1,11 @@
 package dev.scale.cli;
 
+import dev.scale.cli.output.Table;
+
+import dev.scale.cli.context.Context;
+import dev.scale.cli.context.OrderlyExit;
+import dev.scale.cli.output.Render;
+
 import dev.scale.probes.Driver;
 import dev.scale.probes.KvProbe;
 import dev.scale.probes.Mix;
@@ -8,7 +14,9 @@ import dev.scale.probes.Workload;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Names;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -72,7 +80,7 @@ final class KvProbeCommand implements Callable<Integer> {
                 Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true), threads);
         Target target = where.resolve(ctx);
         Instance instance = target.instance();
-        StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint());
+        StoreAdapter store = Datastores.store(instance);
         Driver driver = store.driver();
         Result result;
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
@@ -143,19 +151,17 @@ final class KvProbeCommand implements Callable<Integer> {
                 w.keys(), w.valueSize(), w.distribution(), w.clients(), w.pipeline(),
                 w.openLoop() ? String.format(Locale.ROOT, "open loop at %,d ops/s", w.rate()) : "closed loop");
         out.printf(Locale.ROOT, "measured %.0f s after %.0f s warm-up%n%n", r.seconds(), w.warmup().toMillis() / 1000.0);
-        out.printf(Locale.ROOT, "%-8s %12s %9s %9s %9s %9s %9s%n", "op", "ops/s", "p50", "p90", "p99", "p99.9", "max");
+        List<List<String>> rows = new ArrayList<>();
         r.latency().forEach((op, l) -> {
             long count = op.equals("all") ? r.operations() : r.operationsByType().get(op);
-            out.printf(Locale.ROOT, "%-8s %,12.0f %9s %9s %9s %9s %9s%n", op, count / r.seconds(),
-                    ms(l.p50()), ms(l.p90()), ms(l.p99()), ms(l.p999()), ms(l.max()));
+            rows.add(List.of(op, String.format(Locale.ROOT, "%,.0f", count / r.seconds()), ms(l.p50()), ms(l.p90()), ms(l.p99()), ms(l.p999()), ms(l.max())));
         });
-        if (w.openLoop()) {
-            Result.Latency s = r.serviceTime().get("all");
-            if (s != null) {
-                out.printf(Locale.ROOT, "%-8s %12s %9s %9s %9s %9s %9s   (service time: from actual start)%n", "service", "",
-                        ms(s.p50()), ms(s.p90()), ms(s.p99()), ms(s.p999()), ms(s.max()));
-            }
+        Result.Latency s = w.openLoop() ? r.serviceTime().get("all") : null;
+        if (s != null) {
+            // the time from each operation's actual start, beside the latency from its intended start
+            rows.add(List.of("service", "", ms(s.p50()), ms(s.p90()), ms(s.p99()), ms(s.p999()), ms(s.max())));
         }
+        out.print(Table.aligned(List.of("op", "ops/s", "p50", "p90", "p99", "p99.9", "max"), rows));
         out.printf(Locale.ROOT, "%nerrors %d · generator CPU %.2f cores%s%n", r.errors(), r.generatorCpu(),
                 r.valid() ? "" : " · INVALID: " + r.invalidReason());
     }

@@ -1,8 +1,14 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+
+import dev.scale.cli.output.Format;
+import dev.scale.cli.output.OutputOption;
+import dev.scale.cli.output.Render;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -13,8 +19,8 @@ final class LsCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
+    @Mixin
+    OutputOption.TableOrJson output;
 
     @Option(names = "--reveal", description = "Show passwords in table output.")
     boolean reveal;
@@ -22,7 +28,7 @@ final class LsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        Render.Format format = Render.Format.parse(output, List.of(Render.Format.TABLE, Render.Format.JSON));
+        Format format = output.format();
         Render.instances(ctx, ctx.instances().list(), format, reveal);
         return 0;
     }

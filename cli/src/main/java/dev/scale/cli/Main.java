@@ -1,7 +1,9 @@
 package dev.scale.cli;
 
-import dev.scale.providers.ExitCode;
-import dev.scale.providers.ScaleException;
+import dev.scale.cli.context.Context;
+
+import dev.scale.errors.ExitCode;
+import dev.scale.errors.ScaleException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -15,9 +17,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        boolean verbose = Arrays.asList(args).contains("--verbose") || Arrays.asList(args).contains("-v");
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "off");
-        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
         int code = run(args, out, err, System.getenv(), System.console() != null);
@@ -31,7 +30,7 @@ public final class Main {
     }
 
     public static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
-        Context context = new Context(in, out, err, env, Clock.systemUTC(), terminal);
+        Context context = new Context(Datastores.kinds(), in, out, err, env, Clock.systemUTC(), terminal);
         if (args.length > 0 && args[0].equals(CompleteCommand.NAME)) {
             try {
                 return new CompleteCommand(context, Arrays.asList(args).subList(1, args.length)).call();
@@ -41,6 +40,16 @@ public final class Main {
         }
         CommandLine cli = commandLine(context);
         return cli.execute(args);
+    }
+
+    /** A context on scale's registry, writing to these writers (a seam for tests). */
+    public static Context context(PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
+        return new Context(Datastores.kinds(), out, err, env, Clock.systemUTC(), terminal);
+    }
+
+    /** The shell for a context, with every kind's part of it from the registry. */
+    public static dev.scale.cli.shell.Shell shell(Context context) {
+        return new dev.scale.cli.shell.Shell(context, Main::commandLine, Datastores::shell);
     }
 
     /** scale's command tree for a context; the shell's meta commands run through it too. */
@@ -57,6 +66,13 @@ public final class Main {
         cli.setColorScheme(CommandLine.Help.defaultColorScheme(
                 context.terminal() && !context.env().containsKey("NO_COLOR") ? CommandLine.Help.Ansi.AUTO : CommandLine.Help.Ansi.OFF));
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> report(context, ex, verbose(parseResult)));
+        // Libraries log only with --verbose, as picocli parsed it: words after `scale run ... --` are the child's, never scale's.
+        cli.setExecutionStrategy(parseResult -> {
+            boolean verbose = verbose(parseResult);
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "off");
+            System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+            return new CommandLine.RunLast().execute(parseResult);
+        });
         cli.setParameterExceptionHandler((ex, args) -> {
             String command = ex.getCommandLine().getCommandName();
             String help = "scale".equals(command) ? "scale --help" : "scale " + command + " --help";
@@ -67,7 +83,8 @@ public final class Main {
         return cli;
     }
 
-    private static boolean verbose(CommandLine.ParseResult parseResult) {
+    /** Whether --verbose was given to scale or any of its commands (it is inherited), not to a `run` child. */
+    static boolean verbose(CommandLine.ParseResult parseResult) {
         CommandLine.ParseResult top = parseResult;
         while (top != null) {
             if (top.hasMatchedOption("--verbose")) {

@@ -1,5 +1,7 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 

@@ -1,6 +1,12 @@
 package dev.scale.cli;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.cli.context.Context;
+import dev.scale.cli.context.ProgressLines;
+
+import dev.scale.cli.output.Format;
+import dev.scale.cli.output.OutputOption;
+import dev.scale.cli.output.Render;
+import dev.scale.errors.ScaleException;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,18 +20,15 @@ final class ProbeTarget {
     @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker or embedded.")
     String provider;
 
-    @Option(names = {"-o", "--output"}, defaultValue = "table", paramLabel = "FORMAT", description = "table or json. Default: ${DEFAULT-VALUE}")
-    String output;
+    @picocli.CommandLine.Mixin
+    OutputOption.TableOrJson output;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec mixee;
 
     /** Checks --output; call before anything starts. */
     boolean json() {
-        if (!output.equals("table") && !output.equals("json")) {
-            throw ScaleException.usage("unknown format '" + output + "'", "use table or json");
-        }
-        return output.equals("json");
+        return output.format() == Format.JSON;
     }
 
     Target resolve(Context ctx) {

@@ -1,14 +1,18 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+import dev.scale.cli.context.ProgressLines;
+import dev.scale.cli.context.ShutdownHook;
+
 import dev.scale.cli.shell.Init;
 import dev.scale.providers.ConnectionEnv;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Instances;
+import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Names;
 import dev.scale.providers.Provider;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,12 +40,13 @@ final class RunCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
 
-    @Option(names = "--with", required = true, split = ",", paramLabel = "KIND[:VERSION]",
-            description = "Datastores to start, comma-separated or repeated: postgres,redis:7")
+    @Option(names = "--with", required = true, split = ",", paramLabel = "KIND[:VERSION]", completionCandidates = Datastores.Names.class,
+            description = "Datastores to start (${COMPLETION-CANDIDATES}), comma-separated or repeated: postgres,redis:7")
     List<String> with;
 
     @Option(names = "--init", paramLabel = "KIND=FILE",
-            description = "Load FILE first: SQL for postgres, one Redis command a line for redis. KIND may be an instance name.")
+            description = "Load FILE first, in the kind's own language: SQL for postgres, one command a line for redis and memcached "
+                    + "(scale kinds lists each). KIND may be an instance name.")
     List<String> init = new ArrayList<>();
 
     @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", description = "auto, docker or embedded. Default: ${DEFAULT-VALUE}")
@@ -59,7 +64,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        List<Kinds.Requested> requested = with.stream().map(String::strip).filter(s -> !s.isEmpty()).map(Kinds::parse).toList();
+        List<Kinds.Requested> requested = with.stream().map(String::strip).filter(s -> !s.isEmpty()).map(ctx.kinds()::parse).toList();
         if (requested.isEmpty()) {
             throw ScaleException.usage("--with names no datastore", "e.g. --with postgres,redis");
         }
@@ -68,30 +73,25 @@ final class RunCommand implements Callable<Integer> {
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, quiet ? note -> { } : ctx::info);
         List<Instance> started = new ArrayList<>();
-        Thread cleanup = new Thread(() -> {
+        try (var cleanup = ShutdownHook.register("scale-run-cleanup", () -> {
             instances.cancelStarts();
             instances.down(started.stream().map(Instance::name).toList());
-        }, "scale-run-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        try {
-            started.addAll(instances.up(requested, null, life, null, chosen,
-                    quiet ? dev.scale.providers.Progress.NONE : new ProgressLines(ctx)));
-            inits.forEach((key, file) -> Init.load(target(key, started), file));
-            Map<String, String> env = new HashMap<>(ctx.env());
-            env.putAll(ConnectionEnv.of(started));
-            if (!quiet) {
-                ctx.info("running " + String.join(" ", command) + " with " + String.join(", ", ConnectionEnv.of(started).keySet()));
-            }
-            return Child.run(command, env);
-        } finally {
-            Map<String, Boolean> removed = instances.down(started.stream().map(Instance::name).toList());
-            if (!quiet && !removed.isEmpty()) {
-                ctx.info("removed " + String.join(", ", removed.keySet()));
-            }
+        })) {
             try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and removes them
+                started.addAll(instances.up(requested, null, life, null, chosen,
+                        quiet ? dev.scale.providers.Progress.NONE : new ProgressLines(ctx)));
+                inits.forEach((key, file) -> Init.load(Datastores.shell(target(key, started).kind()), target(key, started), file));
+                Map<String, String> env = new HashMap<>(ctx.env());
+                env.putAll(ConnectionEnv.of(started));
+                if (!quiet) {
+                    ctx.info("running " + String.join(" ", command) + " with " + String.join(", ", ConnectionEnv.of(started).keySet()));
+                }
+                return Child.run(command, env);
+            } finally {
+                Map<String, Boolean> removed = instances.down(started.stream().map(Instance::name).toList());
+                if (!quiet && !removed.isEmpty()) {
+                    ctx.info("removed " + String.join(", ", removed.keySet()));
+                }
             }
         }
     }

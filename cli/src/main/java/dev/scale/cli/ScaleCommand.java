@@ -1,5 +1,7 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Properties;
@@ -12,7 +14,7 @@ import picocli.CommandLine.Option;
         versionProvider = ScaleCommand.Version.class,
         sortOptions = false,
         description = {"Real datastores in seconds, measured for your use, gone without a trace.", ""},
-        subcommands = {TryCommand.class, ShellCommand.class, RunCommand.class, ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
+        subcommands = {TryCommand.class, KindsCommand.class, ShellCommand.class, RunCommand.class, ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
                 GcCommand.class, CacheCommand.class, CompletionCommand.class},
         footer = {"", "Examples:",
                 "  scale try redis                a disposable Redis and a shell on it, gone when the shell ends",
@@ -45,9 +47,9 @@ public final class ScaleCommand implements Runnable {
     public void run() {
         if (context.terminal()) {
             try {
-                new dev.scale.cli.shell.Shell(context, Main::commandLine).run();
+                Main.shell(context).run();
             } catch (java.io.IOException e) {
-                throw dev.scale.providers.ScaleException.failure("shell: " + e.getMessage(), e);
+                throw dev.scale.errors.ScaleException.failure("shell: " + e.getMessage(), e);
             }
             return;
         }

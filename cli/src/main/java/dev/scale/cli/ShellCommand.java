@@ -1,5 +1,7 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+
 import dev.scale.cli.shell.Shell;
 import java.io.IOException;
 import java.util.concurrent.Callable;
@@ -23,9 +25,9 @@ final class ShellCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Context ctx = parent.context();
-        Shell shell = new Shell(ctx, Main::commandLine);
+        Shell shell = Main.shell(ctx);
         boolean url = name != null && name.contains("://");
-        shell.connect(url ? null : name, url ? Target.fromUrl(name, ctx.clock().instant()) : null);
+        shell.connect(url ? null : name, url ? Target.fromUrl(ctx.kinds(), name, ctx.clock().instant()) : null);
         return shell.run();
     }
 }

@@ -1,11 +1,14 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+import dev.scale.cli.context.ProgressLines;
+
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Instances;
+import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import dev.scale.providers.Secret;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -44,7 +47,7 @@ record Target(Instance instance, boolean disposable) {
                 if (providerGiven) {
                     throw ScaleException.usage(String.format(notHere, "<url>", "a server that runs already"), "drop --provider");
                 }
-                targets[t] = new Target(fromUrl(on, ctx.clock().instant()), false);
+                targets[t] = new Target(fromUrl(ctx.kinds(), on, ctx.clock().instant()), false);
                 continue;
             }
             Instance named = running.stream().filter(i -> i.name().equals(on)).findFirst().orElse(null);
@@ -59,11 +62,11 @@ record Target(Instance instance, boolean disposable) {
                 continue;
             }
             try {
-                kinds.add(Kinds.parse(on));
+                kinds.add(ctx.kinds().parse(on));
                 toStart.add(t);
             } catch (ScaleException notAKind) {
                 throw ScaleException.usage("--on '" + on + "' is no running instance, kind or URL",
-                        "give an instance name (scale ls), a kind (" + Kinds.names() + ") or a URL such as redis://default:pw@host:6379/0");
+                        "give an instance name (scale ls), a kind (" + ctx.kinds().names() + ") or a URL such as " + ctx.kinds().all().get(0).urlExample());
             }
         }
         if (!kinds.isEmpty()) {
@@ -76,42 +79,22 @@ record Target(Instance instance, boolean disposable) {
         return List.of(targets);
     }
 
-    static Instance fromUrl(String url, Instant now) {
+    /** A server given by URL: its scheme says the kind, and the kind reads the rest ({@link Kind#endpointOf}). */
+    static Instance fromUrl(Kinds kinds, String url, Instant now) {
         URI uri;
         try {
             uri = URI.create(url);
         } catch (IllegalArgumentException e) {
-            throw ScaleException.usage("bad URL in --on: " + e.getMessage().replace(url, "<url>"));
+            throw ScaleException.usage("bad URL: " + e.getMessage().replace(url, "<url>"));
         }
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-        Kind kind = switch (scheme) {
-            case "redis" -> Kinds.byName("redis");
-            case "postgres", "postgresql" -> Kinds.byName("postgres");
-            case "couchbase" -> Kinds.byName("couchbase");
-            default -> throw ScaleException.usage("unsupported URL scheme '" + scheme + "' in --on",
-                    "use redis://, postgresql:// or couchbase://USER:PASSWORD@HOST:PORT/BUCKET");
-        };
+        if (uri.getScheme() == null) {
+            throw ScaleException.usage("the URL names no scheme", "write e.g. " + kinds.all().get(0).urlExample());
+        }
+        Kind kind = kinds.byScheme(uri.getScheme());
         if (uri.getHost() == null) {
-            throw ScaleException.usage("the URL in --on has no host");
+            throw ScaleException.usage("the URL has no host", "write e.g. " + kind.urlExample());
         }
-        String user = null;
-        String password = "";
-        if (uri.getRawUserInfo() != null) {
-            String[] parts = uri.getRawUserInfo().split(":", 2);
-            user = URLDecoder.decode(parts[0], StandardCharsets.UTF_8);
-            password = parts.length > 1 ? URLDecoder.decode(parts[1], StandardCharsets.UTF_8) : "";
-        }
-        boolean redis = scheme.equals("redis");
-        boolean couchbase = scheme.equals("couchbase");
-        int port = uri.getPort() > 0 ? uri.getPort() : redis ? 6379 : couchbase ? 11210 : 5432;
-        String path = uri.getPath() == null ? "" : uri.getPath().replaceFirst("^/", "");
-        if (couchbase && path.isEmpty()) {
-            throw ScaleException.usage("the couchbase URL in --on names no bucket", "write couchbase://USER:PASSWORD@HOST:PORT/BUCKET");
-        }
-        String database = redis ? null : (path.isEmpty() ? "postgres" : path);
-        String defaultUser = redis ? "default" : couchbase ? "Administrator" : "postgres";
-        Endpoint endpoint = new Endpoint(uri.getHost(), port, user == null || user.isEmpty() ? defaultUser : user,
-                Secret.of(password), database);
-        return new Instance(uri.getHost() + ":" + port, kind, "?", "url", endpoint, now, now.plus(Duration.ofDays(1)), Instance.State.RUNNING);
+        Endpoint endpoint = kind.endpointOf(uri);
+        return new Instance(endpoint.host() + ":" + endpoint.port(), kind, "?", "url", endpoint, now, now.plus(Duration.ofDays(1)), Instance.State.RUNNING);
     }
 }

@@ -1,8 +1,13 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.ProgressLines;
+import dev.scale.cli.context.ShutdownHook;
+
+import dev.scale.cli.context.Context;
+
 import dev.scale.cli.shell.Shell;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Instances;
+import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Names;
 import dev.scale.providers.Provider;
@@ -26,7 +31,8 @@ final class TryCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
 
-    @Parameters(paramLabel = "KIND[:VERSION]", description = "redis, postgres; e.g. redis:7.2")
+    @Parameters(paramLabel = "KIND[:VERSION]", completionCandidates = Datastores.Names.class,
+            description = "One of ${COMPLETION-CANDIDATES}; e.g. redis:7.2. See scale kinds.")
     String kind;
 
     @Option(names = "--name", paramLabel = "NAME", description = "Instance name. Default: the kind, then kind-2, …")
@@ -44,7 +50,7 @@ final class TryCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Context ctx = parent.context();
-        List<Kinds.Requested> requested = List.of(Kinds.parse(kind));
+        List<Kinds.Requested> requested = List.of(ctx.kinds().parse(kind));
         Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
         Instances.checkRequest(requested, name, image);
         boolean interactive = ctx.terminal();
@@ -52,33 +58,28 @@ final class TryCommand implements Callable<Integer> {
         Provider chosen = instances.choose(provider, interactive ? ctx::info : note -> { });
         String[] started = new String[1];
         // SIGTERM, SIGHUP (terminal closed) and Ctrl-C outside the shell end the JVM through its hooks.
-        Thread cleanup = new Thread(() -> {
+        try (var cleanup = ShutdownHook.register("scale-try-cleanup", () -> {
             instances.cancelStarts();
             if (started[0] != null) {
                 instances.down(List.of(started[0]));
             }
-        }, "scale-try-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        try {
-            Instance instance = instances.up(requested, name, life, image, chosen,
-                    interactive ? new ProgressLines(ctx) : dev.scale.providers.Progress.NONE).get(0);
-            started[0] = instance.name();
-            Shell shell = new Shell(ctx, Main::commandLine);
-            if (!shell.use(instance)) {
-                return 1;
-            }
-            return shell.run();
-        } finally {
-            if (started[0] != null) {
-                instances.down(List.of(started[0]));
-                if (interactive) {
-                    ctx.info("removed " + started[0]);
-                }
-            }
+        })) {
             try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running and removes it
+                Instance instance = instances.up(requested, name, life, image, chosen,
+                        interactive ? new ProgressLines(ctx) : dev.scale.providers.Progress.NONE).get(0);
+                started[0] = instance.name();
+                Shell shell = Main.shell(ctx);
+                if (!shell.use(instance)) {
+                    return 1;
+                }
+                return shell.run();
+            } finally {
+                if (started[0] != null) {
+                    instances.down(List.of(started[0]));
+                    if (interactive) {
+                        ctx.info("removed " + started[0]);
+                    }
+                }
             }
         }
     }

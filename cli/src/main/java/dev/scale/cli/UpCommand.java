@@ -1,7 +1,14 @@
 package dev.scale.cli;
 
+import dev.scale.cli.context.Context;
+import dev.scale.cli.context.ProgressLines;
+import dev.scale.cli.context.ShutdownHook;
+
+import dev.scale.cli.output.Format;
+import dev.scale.cli.output.OutputOption;
+import dev.scale.cli.output.Render;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Instances;
+import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Names;
 import dev.scale.providers.Provider;
@@ -9,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -25,7 +33,8 @@ final class UpCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
 
-    @Parameters(arity = "1..*", paramLabel = "KIND[:VERSION]", description = "redis, postgres; e.g. redis:7.2")
+    @Parameters(arity = "1..*", paramLabel = "KIND[:VERSION]", completionCandidates = Datastores.Names.class,
+            description = "Of ${COMPLETION-CANDIDATES}; e.g. redis:7.2. See scale kinds.")
     List<String> kinds;
 
     @Option(names = "--name", paramLabel = "NAME", description = "Instance name (one instance only). Default: the kind, then kind-2, …")
@@ -41,9 +50,8 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
     String image;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
-            description = "table, json, env, dotenv or github. Default: ${DEFAULT-VALUE}")
-    String output;
+    @Mixin
+    OutputOption.Connection output;
 
     @Option(names = "--reveal", description = "Show passwords in table output.")
     boolean reveal;
@@ -51,29 +59,20 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        Render.Format format = Render.Format.parse(output,
-                List.of(Render.Format.TABLE, Render.Format.JSON, Render.Format.SHELL, Render.Format.DOTENV, Render.Format.GITHUB));
-        List<Kinds.Requested> requested = kinds.stream().map(Kinds::parse).toList();
+        Format format = output.format();
+        List<Kinds.Requested> requested = kinds.stream().map(ctx.kinds()::parse).toList();
         Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
         Instances.checkRequest(requested, name, image);
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
         ProgressLines progress = new ProgressLines(ctx);
-        // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
-        Thread cleanup = new Thread(instances::cancelStarts, "scale-up-cleanup");
-        Runtime.getRuntime().addShutdownHook(cleanup);
         List<Instance> started;
-        try {
+        // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
+        try (var cleanup = ShutdownHook.register("scale-up-cleanup", instances::cancelStarts)) {
             started = instances.up(requested, name, life, image, chosen, progress);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(cleanup);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running: it cleans up
-            }
         }
         Render.instances(ctx, started, format, reveal);
-        if (format == Render.Format.TABLE) {
+        if (format == Format.TABLE) {
             ctx.info("connection variables: scale env " + started.get(0).name()
                     + (reveal ? "" : "; passwords hidden, add --reveal to show them"));
         }

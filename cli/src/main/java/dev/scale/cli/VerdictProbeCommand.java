@@ -1,10 +1,18 @@
 package dev.scale.cli;
 
+import dev.scale.cli.output.Table;
+
+import dev.scale.cli.context.OrderlyExit;
+import dev.scale.cli.context.ProgressLines;
+import dev.scale.cli.output.Render;
+
+import dev.scale.cli.context.Context;
+
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.fit.Measurement;
-import dev.scale.probes.fit.Params;
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
 import dev.scale.probes.fit.Rule;
-import dev.scale.probes.fit.VerdictProbe;
+import dev.scale.probes.VerdictProbe;
 import dev.scale.providers.Instance;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -79,7 +87,7 @@ final class VerdictProbeCommand implements Callable<Integer> {
         Instance instance = target.instance();
         Measurement m;
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
-            try (StoreAdapter store = StoreAdapter.of(instance.kind(), instance.endpoint())) {
+            try (StoreAdapter store = Datastores.store(instance)) {
                 m = probe.run(store, params, line -> progress.step(instance.name(), line));
             } finally {
                 exit.cleaningUp();
@@ -131,32 +139,6 @@ final class VerdictProbeCommand implements Callable<Integer> {
     /** Rows as aligned columns: numbers to the right, text to the left. */
     static void table(PrintWriter out, List<Map<String, Object>> rows) {
         List<String> columns = new ArrayList<>(rows.get(0).keySet());
-        int[] width = new int[columns.size()];
-        for (int c = 0; c < columns.size(); c++) {
-            width[c] = columns.get(c).length();
-            for (Map<String, Object> r : rows) {
-                width[c] = Math.max(width[c], Rule.format(r.get(columns.get(c))).length());
-            }
-        }
-        StringBuilder header = new StringBuilder();
-        for (int c = 0; c < columns.size(); c++) {
-            header.append(c == 0 ? "" : "  ").append(pad(columns.get(c), width[c], numeric(rows, columns.get(c))));
-        }
-        out.println(header.toString().stripTrailing());
-        for (Map<String, Object> r : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < columns.size(); c++) {
-                line.append(c == 0 ? "" : "  ").append(pad(Rule.format(r.get(columns.get(c))), width[c], numeric(rows, columns.get(c))));
-            }
-            out.println(line.toString().stripTrailing());
-        }
-    }
-
-    private static boolean numeric(List<Map<String, Object>> rows, String column) {
-        return rows.stream().allMatch(r -> r.get(column) instanceof Number);
-    }
-
-    private static String pad(String s, int width, boolean right) {
-        return right ? " ".repeat(Math.max(0, width - s.length())) + s : s + " ".repeat(Math.max(0, width - s.length()));
+        out.print(Table.aligned(columns, rows.stream().map(r -> columns.stream().map(c -> Rule.format(r.get(c))).toList()).toList()));
     }
 }

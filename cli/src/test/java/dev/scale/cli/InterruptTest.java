@@ -118,9 +118,9 @@ class InterruptTest {
         Run ls = Run.of(env, "ls", "--output", "json", "--reveal");
         assertThat(ls.out()).as("the user's instance is still there").contains("\"name\" : \"" + name + "\"", "\"state\" : \"running\"");
         var instance = new com.fasterxml.jackson.databind.ObjectMapper().readTree(ls.out()).get(0);
-        try (var redis = dev.scale.probes.redis.RedisAdapter.connect(new dev.scale.providers.Endpoint("127.0.0.1",
+        try (var redis = dev.scale.probes.stores.redis.RedisAdapter.connect(new dev.scale.providers.Endpoint("127.0.0.1",
                 instance.get("port").asInt(), "default", dev.scale.providers.Secret.of(instance.get("password").asText()), null))) {
-            return ((dev.scale.probes.redis.Resp.Int) redis.call(List.of("DBSIZE"))).value();
+            return ((dev.scale.providers.kinds.redis.Resp.Int) redis.call(List.of("DBSIZE"))).value();
         }
     }
 

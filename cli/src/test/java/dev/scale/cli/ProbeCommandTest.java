@@ -104,7 +104,7 @@ class ProbeCommandTest {
     @Test
     void couchbaseGivenByUrlIsProbedAndJudgedAgainstTheTestDouble() throws Exception {
         // CouchbaseMock: a test double for Couchbase's key/value path (see CouchbaseMockServer).
-        try (var couchbase = dev.scale.probes.couchbase.CouchbaseMockServer.start()) {
+        try (var couchbase = dev.scale.probes.stores.couchbase.CouchbaseMockServer.start()) {
             Map<String, String> env = env();
             Run probe = Run.of(env, "probe", "atomic-rmw", "--on", couchbase.url(), "--clients", "3", "--increments", "100", "-o", "json");
             assertThat(probe.code()).as(probe.err()).isZero();

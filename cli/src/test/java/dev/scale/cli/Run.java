@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /** One scale invocation through {@link Main#run}, with its output captured. */
@@ -16,11 +17,12 @@ record Run(int code, String out, String err) {
         env.put("SCALE_STATE_DIR", home.resolve("state").toString());
         env.put("SCALE_CONFIG_DIR", home.resolve("config").toString());
         env.put("SCALE_CACHE_DIR", Path.of("target/scale-test-cache").toAbsolutePath().toString());
-        for (String k : new String[] {"SCALE_IMAGE_REDIS", "SCALE_IMAGE_POSTGRES", "DOCKER_HOST", "PATH", "CI"}) {
-            if (System.getenv(k) != null) {
-                env.put(k, System.getenv(k));
+        System.getenv().forEach((k, v) -> {
+            // the stand-in images CI built (SCALE_IMAGE_<KIND>), the engine, and where programs are
+            if (k.startsWith("SCALE_IMAGE_") || List.of("DOCKER_HOST", "PATH", "CI").contains(k)) {
+                env.put(k, v);
             }
-        }
+        });
         return env;
     }
 

@@ -1,6 +1,6 @@
 package dev.scale.probes;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,36 +1,15 @@
 package dev.scale.probes;
 
-import dev.scale.probes.atomic.Method;
-import dev.scale.probes.model.RelationalModel;
-import dev.scale.probes.postgres.PostgresAdapter;
-import dev.scale.probes.redis.RedisAdapter;
-import dev.scale.probes.ttl.TtlProbe;
-import dev.scale.providers.Endpoint;
-import dev.scale.probes.couchbase.CouchbaseAdapter;
-import dev.scale.providers.CouchbaseKind;
-import dev.scale.providers.Kind;
-import dev.scale.providers.PostgresKind;
-import dev.scale.providers.RedisKind;
+import dev.scale.probes.Method;
+import dev.scale.probes.RelationalModel;
 import java.util.List;
 
 /**
- * Everything the probes need from one kind of store, reached at one endpoint. The only place that
- * chooses code by kind: a probe is written once against this, and a new kind is one more adapter.
+ * Everything the probes need from one kind of store, reached at one endpoint. A probe is written once
+ * against this; each kind's adapter lives in its own package under {@code dev.scale.probes.stores}, and the
+ * CLI's registry says which adapter serves which kind.
  */
 public interface StoreAdapter extends AutoCloseable {
-
-    static StoreAdapter of(Kind kind, Endpoint endpoint) {
-        if (kind instanceof RedisKind) {
-            return new RedisAdapter(endpoint);
-        }
-        if (kind instanceof PostgresKind) {
-            return new PostgresAdapter(endpoint);
-        }
-        if (kind instanceof CouchbaseKind) {
-            return new CouchbaseAdapter(endpoint);
-        }
-        throw new IllegalArgumentException("no probes for kind " + kind.name());
-    }
 
     /** The kind's name: redis, postgres. */
     String kind();
@@ -50,7 +29,7 @@ public interface StoreAdapter extends AutoCloseable {
     /** The kv probe's driver, for throughput and latency under a mix. */
     Driver driver();
 
-    TtlProbe.Store ttl();
+    TtlStore ttl();
 
     /** The ways this store offers to increment a counter, the naive one first. */
     List<String> rmwMethods();

@@ -3,11 +3,11 @@ package dev.scale.probes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scale.probes.postgres.PostgresDriver;
-import dev.scale.probes.redis.RedisDriver;
+import dev.scale.probes.stores.postgres.PostgresDriver;
+import dev.scale.probes.stores.redis.RedisDriver;
 import dev.scale.providers.Endpoint;
-import dev.scale.providers.ExitCode;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ExitCode;
+import dev.scale.errors.ScaleException;
 import dev.scale.providers.Secret;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;

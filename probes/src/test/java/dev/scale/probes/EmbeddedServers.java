@@ -41,13 +41,16 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
         return postgres;
     }
 
+    private static final dev.scale.providers.Kind REDIS = new dev.scale.providers.kinds.redis.RedisKind();
+    private static final dev.scale.providers.Kind POSTGRES = new dev.scale.providers.kinds.postgres.PostgresKind();
+
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         state = Files.createTempDirectory("scale-servers");
         provider = new EmbeddedProvider(new Dirs(state, state.resolve("config"), Path.of("target/scale-test-cache").toAbsolutePath()),
-                Clock.systemUTC());
-        redis = provider.start(new Spec(prefix + "-redis", Kinds.byName("redis"), null, null, Duration.ofMinutes(10)), Progress.NONE);
-        postgres = provider.start(new Spec(prefix + "-pg", Kinds.byName("postgres"), null, null, Duration.ofMinutes(10)), Progress.NONE);
+                new Kinds(java.util.List.of(REDIS, POSTGRES)), Clock.systemUTC());
+        redis = provider.start(new Spec(prefix + "-redis", REDIS, null, null, Duration.ofMinutes(10)), Progress.NONE);
+        postgres = provider.start(new Spec(prefix + "-pg", POSTGRES, null, null, Duration.ofMinutes(10)), Progress.NONE);
     }
 
     /** Runs even when beforeAll failed half-way: whatever started is removed. */

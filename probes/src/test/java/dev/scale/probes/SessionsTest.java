@@ -2,8 +2,8 @@ package dev.scale.probes;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scale.probes.postgres.PostgresSession;
-import dev.scale.probes.redis.RedisSession;
+import dev.scale.probes.stores.postgres.PostgresSession;
+import dev.scale.probes.stores.redis.RedisSession;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.scale.probes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;

@@ -1,5 +1,6 @@
 package dev.scale.providers;
 
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -19,4 +19,24 @@ public record Endpoint(String host, int port, String username, Secret password, 
     public Endpoint(String host, int port, String username, Secret password, String database) {
         this(host, port, username, password, database, Map.of());
     }
+
+    /** The user and password a URL carries, percent-decoded; empty strings where it has none. */
+    public record Login(String user, String password) {
+        public String userOr(String fallback) {
+            return user.isEmpty() ? fallback : user;
+        }
+    }
+
+    public static Login loginOf(java.net.URI url) {
+        if (url.getRawUserInfo() == null) {
+            return new Login("", "");
+        }
+        String[] parts = url.getRawUserInfo().split(":", 2);
+        try {
+            return new Login(java.net.URLDecoder.decode(parts[0], java.nio.charset.StandardCharsets.UTF_8),
+                    parts.length > 1 ? java.net.URLDecoder.decode(parts[1], java.nio.charset.StandardCharsets.UTF_8) : "");
+        } catch (IllegalArgumentException e) {
+            throw dev.scale.errors.ScaleException.usage("bad percent-encoding in the URL's user or password");
+        }
+    }
 }

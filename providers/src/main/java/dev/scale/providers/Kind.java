@@ -1,20 +1,26 @@
 package dev.scale.providers;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a datastore is, independent of where it runs: its image, its port, how to tell it is ready,
- * and its connection contract (URL and environment variables).
+ * What a datastore is, independent of where it runs: its image, its ports, how to tell it is ready, its
+ * connection contract (URL and environment variables), and how it runs as a local process, or why it
+ * cannot. One implementation per datastore, each in its own package under {@code dev.scale.providers.kinds};
+ * nothing outside that package knows a particular kind.
  */
-public sealed interface Kind permits RedisKind, PostgresKind, CouchbaseKind {
+public interface Kind {
 
     /** The name users type: {@code redis}, {@code postgres}. */
     String name();
 
     /** Other names accepted on the command line ({@code postgresql}, {@code pg}). */
     List<String> aliases();
+
+    /** What it is, in a few words, for help texts and README's table: "key/value store with TTL". */
+    String summary();
 
     String defaultVersion();
 
@@ -37,6 +43,11 @@ public sealed interface Kind permits RedisKind, PostgresKind, CouchbaseKind {
      * @param deadline         {@link System#nanoTime()} by which it must be done
      */
     default void initialize(Endpoint endpoint, String containerAddress, long deadline, Progress progress, String instanceName) throws Exception {
+    }
+
+    /** Whether clients must log in; false gives instances no password (memcached's text protocol has none). */
+    default boolean authenticates() {
+        return true;
     }
 
     /** The user a new instance is created with; null where the kind has none. */
@@ -74,4 +85,20 @@ public sealed interface Kind permits RedisKind, PostgresKind, CouchbaseKind {
 
     /** The connection contract's environment variables, unprefixed, in a stable order. */
     Map<String, String> env(Endpoint endpoint);
+
+    /** The URL schemes that address this kind's servers ({@code redis}, {@code postgresql}), first the one {@link #url} writes. */
+    List<String> urlSchemes();
+
+    /** An example URL for error messages and help: {@code redis://default:PASSWORD@HOST:6379/0}. */
+    String urlExample();
+
+    /**
+     * The endpoint a URL of one of {@link #urlSchemes} names, with this kind's defaults for what it leaves out
+     * (port, user, database).
+     * @throws dev.scale.errors.ScaleException a usage error when the URL lacks what this kind needs
+     */
+    Endpoint endpointOf(URI url);
+
+    /** How this kind runs as a process on this machine, with no Docker; {@link EmbeddedRecipe#none} says why it cannot. */
+    EmbeddedRecipe embedded();
 }

@@ -1,36 +1,49 @@
 package dev.scale.providers;
 
+import dev.scale.errors.ScaleException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-/** The known kinds, and parsing of {@code kind[:version]} as users type it. */
+/**
+ * A set of kinds, and parsing of {@code kind[:version]} as users type it. The CLI's registry makes the one
+ * set scale knows; providers are given it, and never name a kind themselves.
+ */
 public final class Kinds {
-    private static final List<Kind> ALL = List.of(new RedisKind(), new PostgresKind(), new CouchbaseKind());
     private static final Pattern VERSION = Pattern.compile("[0-9][A-Za-z0-9._-]{0,63}");
+    private final List<Kind> all;
 
-    private Kinds() {
+    public Kinds(List<Kind> all) {
+        this.all = List.copyOf(all);
     }
 
-    public static List<Kind> all() {
-        return ALL;
+    public List<Kind> all() {
+        return all;
     }
 
-    public static String names() {
-        return ALL.stream().map(Kind::name).collect(Collectors.joining(", "));
+    public String names() {
+        return all.stream().map(Kind::name).collect(Collectors.joining(", "));
+    }
+
+    /** The kind whose URLs have this scheme ({@code redis}, {@code postgresql}), or a usage error naming the known ones. */
+    public Kind byScheme(String scheme) {
+        String wanted = scheme.toLowerCase(Locale.ROOT);
+        return all.stream().filter(k -> k.urlSchemes().contains(wanted)).findFirst()
+                .orElseThrow(() -> ScaleException.usage("unsupported URL scheme '" + scheme + "'",
+                        "use one of " + all.stream().map(k -> k.urlSchemes().get(0) + "://").collect(Collectors.joining(", "))));
     }
 
     /** A kind by its name or alias, or a usage error that lists the known kinds and the nearest one. */
-    public static Kind byName(String name) {
+    public Kind byName(String name) {
         String wanted = name.toLowerCase(Locale.ROOT);
-        for (Kind kind : ALL) {
+        for (Kind kind : all) {
             if (kind.name().equals(wanted) || kind.aliases().contains(wanted)) {
                 return kind;
             }
         }
-        Kind nearest = ALL.stream()
+        Kind nearest = all.stream()
                 .min(Comparator.comparingInt(k -> distance(k.name(), wanted)))
                 .orElseThrow();
         String hint = distance(nearest.name(), wanted) <= Math.max(2, wanted.length() / 2)
@@ -40,7 +53,7 @@ public final class Kinds {
     }
 
     /** Parses {@code redis}, {@code redis:7.2}, {@code postgres:16}. */
-    public static Requested parse(String text) {
+    public Requested parse(String text) {
         int colon = text.indexOf(':');
         String kindName = colon < 0 ? text : text.substring(0, colon);
         String version = colon < 0 ? null : text.substring(colon + 1);

@@ -1,5 +1,6 @@
 package dev.scale.providers;
 
+import dev.scale.errors.ScaleException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.regex.Matcher;

@@ -33,6 +33,20 @@ public final class Secret {
         return value;
     }
 
+    /** No credential: a kind that authenticates nobody (memcached without SASL). */
+    public static Secret none() {
+        return new Secret("");
+    }
+
+    public boolean isEmpty() {
+        return value.isEmpty();
+    }
+
+    /** {@code text} with this secret replaced by {@code ****}; unchanged when there is no secret. */
+    public String redactIn(String text) {
+        return value.isEmpty() ? text : text.replace(value, "****");
+    }
+
     @Override
     public String toString() {
         return "****";

@@ -1,5 +1,7 @@
 package dev.scale.providers;
 
+import dev.scale.errors.ExitCode;
+import dev.scale.errors.ScaleException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,8 +14,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class ContractTest {
-    private static final Kind REDIS = Kinds.byName("redis");
-    private static final Kind POSTGRES = Kinds.byName("postgres");
+    private static final Kind REDIS = TestKinds.KINDS.byName("redis");
+    private static final Kind POSTGRES = TestKinds.KINDS.byName("postgres");
 
     private static Instance instance(String name, Kind kind, int port) {
         Endpoint e = new Endpoint("127.0.0.1", port, kind.defaultUsername(), Secret.of("pw" + port), kind.defaultDatabase());
@@ -32,7 +34,7 @@ class ContractTest {
 
     @Test
     void couchbaseGivesTheSdksConnectionStringOnTheExternalNetworkAndTheBucket() {
-        Kind couchbase = Kinds.byName("cb");
+        Kind couchbase = TestKinds.KINDS.byName("cb");
         Endpoint e = new Endpoint("127.0.0.1", 32790, "scale", Secret.of("pw"), "scale", Map.of("mgmt", 32788, "n1ql", 32789));
         assertThat(couchbase.env(e)).containsExactly(
                 Map.entry("COUCHBASE_CONNECTION_STRING", "couchbase://127.0.0.1:32790?network=external"),
@@ -75,16 +77,16 @@ class ContractTest {
 
     @Test
     void unknownKindSuggestsTheNearest() {
-        assertThatThrownBy(() -> Kinds.byName("redsi"))
+        assertThatThrownBy(() -> TestKinds.KINDS.byName("redsi"))
                 .isInstanceOf(ScaleException.class)
                 .satisfies(e -> {
                     ScaleException se = (ScaleException) e;
                     assertThat(se.exitCode()).isEqualTo(ExitCode.USAGE);
                     assertThat(se.oneLine()).contains("unknown kind 'redsi'").contains("did you mean redis?");
                 });
-        assertThat(Kinds.byName("PostgreSQL")).isSameAs(POSTGRES);
-        assertThat(Kinds.parse("redis:7.2").version()).isEqualTo("7.2");
-        assertThatThrownBy(() -> Kinds.parse("redis:latest;rm")).hasMessageContaining("bad version 'latest;rm'");
+        assertThat(TestKinds.KINDS.byName("PostgreSQL")).isSameAs(POSTGRES);
+        assertThat(TestKinds.KINDS.parse("redis:7.2").version()).isEqualTo("7.2");
+        assertThatThrownBy(() -> TestKinds.KINDS.parse("redis:latest;rm")).hasMessageContaining("bad version 'latest;rm'");
     }
 
     @Test

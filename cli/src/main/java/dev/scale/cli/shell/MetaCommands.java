@@ -1,6 +1,6 @@
 package dev.scale.cli.shell;
 
-import dev.scale.cli.Context;
+import dev.scale.cli.context.Context;
 import dev.scale.providers.Instance;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

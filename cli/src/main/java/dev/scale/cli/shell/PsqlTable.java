@@ -1,5 +1,6 @@
 package dev.scale.cli.shell;
 
+import dev.scale.cli.output.Table;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -9,14 +10,14 @@ import java.util.List;
 import java.util.Set;
 
 /** A result set as psql prints it in aligned mode: centred headers, numbers to the right, a row count. */
-final class PsqlTable {
+public final class PsqlTable {
     private static final Set<Integer> NUMERIC = Set.of(Types.BIGINT, Types.INTEGER, Types.SMALLINT, Types.TINYINT,
             Types.NUMERIC, Types.DECIMAL, Types.REAL, Types.DOUBLE, Types.FLOAT);
 
     private PsqlTable() {
     }
 
-    static String format(ResultSet rs) throws SQLException {
+    public static String format(ResultSet rs) throws SQLException {
         ResultSetMetaData md = rs.getMetaData();
         int cols = md.getColumnCount();
         String[] names = new String[cols];
@@ -38,34 +39,7 @@ final class PsqlTable {
     }
 
     /** Rows under named columns ({@code right}: numbers, aligned right), as psql prints them. */
-    static String format(String[] names, boolean[] right, List<String[]> rows) {
-        int cols = names.length;
-        int[] width = new int[cols];
-        for (int c = 0; c < cols; c++) {
-            width[c] = names[c].length();
-            for (String[] row : rows) {
-                width[c] = Math.max(width[c], row[c].length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        StringBuilder header = new StringBuilder();
-        StringBuilder rule = new StringBuilder();
-        for (int c = 0; c < cols; c++) {
-            int pad = width[c] - names[c].length();
-            header.append(c == 0 ? " " : "| ").append(" ".repeat(pad / 2)).append(names[c]).append(" ".repeat(pad - pad / 2)).append(' ');
-            rule.append(c == 0 ? "" : "+").append("-".repeat(width[c] + 2));
-        }
-        out.append(header).append('\n').append(rule).append('\n');
-        for (String[] row : rows) {
-            StringBuilder line = new StringBuilder();
-            for (int c = 0; c < cols; c++) {
-                String v = row[c];
-                String cell = right[c] ? " ".repeat(width[c] - v.length()) + v : v + " ".repeat(width[c] - v.length());
-                line.append(c == 0 ? " " : " | ").append(cell);
-            }
-            out.append(line.toString().stripTrailing()).append('\n');
-        }
-        out.append('(').append(rows.size()).append(rows.size() == 1 ? " row)" : " rows)").append("\n\n");
-        return out.toString();
+    public static String format(String[] names, boolean[] right, List<String[]> rows) {
+        return Table.psql(List.of(names), right, rows.stream().map(List::of).toList());
     }
 }

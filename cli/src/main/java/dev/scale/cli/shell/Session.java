@@ -5,7 +5,7 @@ import java.io.PrintWriter;
 import java.util.List;
 
 /** The shell's connection to one instance: native input in, results out, in that datastore's own style. */
-interface Session extends AutoCloseable {
+public interface Session extends AutoCloseable {
 
     Instance instance();
 
@@ -20,6 +20,11 @@ interface Session extends AutoCloseable {
 
     /** Words to complete native input with: command names, keywords, table and column names. */
     List<String> words();
+
+    /** Whether {@link #words} complete every word (SQL), or only the first, the command's name (after which come keys and values). */
+    default boolean wordsAfterFirst() {
+        return true;
+    }
 
     /** Whether completion candidates are matched case-insensitively and offered in upper case. */
     default boolean upperCaseWords() {

@@ -1,11 +1,10 @@
 package dev.scale.cli.shell;
 
-import dev.scale.cli.Context;
+import dev.scale.cli.context.Context;
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Kinds;
-import dev.scale.providers.PostgresKind;
-import dev.scale.providers.ScaleException;
+import dev.scale.providers.Kind;
+import dev.scale.errors.ScaleException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -36,14 +35,19 @@ public final class Shell {
 
     private final Context ctx;
     private final Function<Context, CommandLine> scaleCommandLine;
+    private final Function<Kind, ShellKind> shells;
     private Session session;
     private boolean timing;
     private boolean quit;
 
-    /** @param scaleCommandLine makes scale's own command tree for a context (so meta commands reuse it) */
-    public Shell(Context ctx, Function<Context, CommandLine> scaleCommandLine) {
+    /**
+     * @param scaleCommandLine makes scale's own command tree for a context (so meta commands reuse it)
+     * @param shells           each kind's part of the shell (the CLI's registry)
+     */
+    public Shell(Context ctx, Function<Context, CommandLine> scaleCommandLine, Function<Kind, ShellKind> shells) {
         this.ctx = ctx;
         this.scaleCommandLine = scaleCommandLine;
+        this.shells = shells;
     }
 
     Session session() {
@@ -53,11 +57,7 @@ public final class Shell {
     /** Connects to an instance (replacing the current one); errors are reported, not thrown. */
     boolean use(Instance instance, PrintWriter err) {
         try {
-            Session next = switch (instance.kind().name()) {
-                case "postgres" -> new PostgresSession(instance);
-                case "couchbase" -> new CouchbaseSession(instance);
-                default -> new RedisSession(instance);
-            };
+            Session next = shells.apply(instance.kind()).open(instance);
             if (session != null) {
                 session.close();
             }
@@ -304,8 +304,8 @@ public final class Shell {
         } else {
             b.styled(AttributedStyle.BOLD.foreground(AttributedStyle.CYAN), session.instance().name())
                     .append(" [")
-                    .styled(AttributedStyle.DEFAULT.foreground(session.instance().kind() instanceof PostgresKind
-                            ? AttributedStyle.BLUE : AttributedStyle.RED), session.instance().kind().name())
+                    .styled(AttributedStyle.DEFAULT.foreground(shells.apply(session.instance().kind()).promptColour()),
+                            session.instance().kind().name())
                     .append("]");
         }
         return b.append("> ").toAnsi(terminal);
@@ -322,10 +322,5 @@ public final class Shell {
             // no history then
         }
         return file;
-    }
-
-    /** Known kinds, for completing \\up. */
-    static List<String> kindNames() {
-        return Kinds.all().stream().map(k -> k.name()).toList();
     }
 }

@@ -1,8 +1,8 @@
 package dev.scale.cli.shell;
 
-import dev.scale.cli.Context;
+import dev.scale.cli.context.Context;
 import dev.scale.providers.Instance;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -48,7 +48,7 @@ final class ShellCompleter implements Completer {
             metaNames().forEach(n -> candidates.add(new Candidate("\\" + n)));
             return;
         }
-        if (session instanceof RedisSession && index > 0) {
+        if (!session.wordsAfterFirst() && index > 0) {
             return; // after the command name come keys and values
         }
         for (String w : session.words()) {
@@ -85,13 +85,13 @@ final class ShellCompleter implements Completer {
                 if (previous.equals("--provider")) {
                     out.addAll(List.of("auto", "docker", "embedded"));
                 } else if (previous.equals("--output") || previous.equals("-o") || previous.equals("--format")) {
-                    out.addAll(List.of("table", "json", "env", "dotenv", "github"));
+                    o.completionCandidates().forEach(out::add);
                 }
                 return out;
             }
         }
         if (command.equals("up")) {
-            out.addAll(Shell.kindNames());
+            ctx.kinds().all().forEach(k -> out.add(k.name()));
         } else if (List.of("down", "env", "use").contains(command)) {
             try {
                 ctx.instances().list().stream().map(Instance::name).forEach(out::add);

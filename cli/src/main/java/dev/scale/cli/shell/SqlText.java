@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Where SQL statements end: at a ';' outside quotes, dollar quotes and comments. */
-final class SqlText {
+public final class SqlText {
     private SqlText() {
     }
 
     /** The statements of the text, each without its ';'; text after the last ';' is left out unless {@code all}. */
-    static List<String> statements(String text, boolean all) {
+    public static List<String> statements(String text, boolean all) {
         List<String> out = new ArrayList<>();
         int start = 0;
         int i = 0;
@@ -68,7 +68,7 @@ final class SqlText {
     }
 
     /** Whether the text ends with a finished statement (nothing but space and comments after its ';'). */
-    static boolean complete(String text) {
+    public static boolean complete(String text) {
         if (text.isBlank()) {
             return true;
         }

@@ -1,8 +1,9 @@
 package dev.scale.cli.shell;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scale.cli.Context;
+import dev.scale.cli.context.Context;
 import dev.scale.cli.Main;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -66,7 +67,7 @@ class ShellTest {
     @Test
     void pipedCouchbaseRunsKeyValueCommandsOnTheBucketAgainstTheTestDouble() throws Exception {
         // CouchbaseMock, a test double serving the key/value path only: SQL++ cannot be tried against it.
-        try (var couchbase = dev.scale.probes.couchbase.CouchbaseMockServer.start()) {
+        try (var couchbase = dev.scale.probes.stores.couchbase.CouchbaseMockServer.start()) {
             Result r = scale("""
                     upsert user:1 {"name": "ann", "tags": ["a b"]}
                     get user:1
@@ -84,9 +85,9 @@ class ShellTest {
             assertThat(r.err()).contains("(error) DocumentExists", "(error) DocumentNotFound").doesNotContain("\tat ");
             assertThat(r.err().lines().filter(l -> l.startsWith("(error)"))).hasSize(3); // insert, get after remove, the SQL++ line
             java.time.Instant now = java.time.Instant.now();
-            var instance = new dev.scale.providers.Instance("cb", dev.scale.providers.Kinds.byName("couchbase"), "?", "url", couchbase.endpoint,
+            var instance = new dev.scale.providers.Instance("cb", new dev.scale.providers.kinds.couchbase.CouchbaseKind(), "?", "url", couchbase.endpoint,
                     now, now.plusSeconds(60), dev.scale.providers.Instance.State.RUNNING);
-            try (CouchbaseSession session = new CouchbaseSession(instance)) {
+            try (Session session = new dev.scale.cli.shell.couchbase.CouchbaseShell().open(instance)) {
                 assertThat(session.words()).as("completion: key/value commands, SQL++ keywords, the bucket")
                         .contains("UPSERT", "INCR", "REMOVE", "SELECT", "JOIN", "`scale`");
                 assertThat(session.complete("get k")).isTrue();
@@ -124,14 +125,14 @@ class ShellTest {
     void jlineShellOnATestTerminalRunsCommandsMetaCommandsAndHidesThePassword() throws Exception {
         Map<String, String> env = env();
         StringWriter sink = new StringWriter();
-        Context ctx = new Context(new PrintWriter(sink, true), new PrintWriter(sink, true), env, Clock.systemUTC(), false);
+        Context ctx = Main.context(new PrintWriter(sink, true), new PrintWriter(sink, true), env, false);
         assertThat(Main.run(new String[] {"up", "redis", "--name", "term"}, new PrintWriter(sink, true), new PrintWriter(sink, true), env, false)).isZero();
         try {
             String input = "\\timing on\nSET k hello\nGET k\n\\info\n\\use nope\n\\frob\nPING\n\\q\nGET never\n";
             ByteArrayOutputStream screen = new ByteArrayOutputStream();
             try (Terminal terminal = TerminalBuilder.builder().system(false).type(Terminal.TYPE_DUMB)
                     .streams(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)), screen).build()) {
-                Shell shell = new Shell(ctx, Main::commandLine);
+                Shell shell = Main.shell(ctx);
                 shell.connect("term");
                 assertThat(shell.interactive(terminal)).isZero();
             }
@@ -152,10 +153,10 @@ class ShellTest {
     void completionOffersRedisCommandsMetaCommandsOptionsAndLiveNames() throws Exception {
         Map<String, String> env = env();
         StringWriter sink = new StringWriter();
-        Context ctx = new Context(new PrintWriter(sink, true), new PrintWriter(sink, true), env, Clock.systemUTC(), false);
+        Context ctx = Main.context(new PrintWriter(sink, true), new PrintWriter(sink, true), env, false);
         Main.run(new String[] {"up", "redis", "--name", "compl"}, new PrintWriter(sink, true), new PrintWriter(sink, true), env, false);
         try {
-            Shell shell = new Shell(ctx, Main::commandLine);
+            Shell shell = Main.shell(ctx);
             shell.connect("compl");
             ShellCompleter completer = new ShellCompleter(shell, ctx, Main::commandLine);
             assertThat(candidates(completer, "SE")).contains("SET", "SETEX", "SELECT");

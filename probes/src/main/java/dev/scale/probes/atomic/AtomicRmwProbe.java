@@ -1,10 +1,12 @@
 package dev.scale.probes.atomic;
 
+import dev.scale.probes.Method;
+
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.fit.Measurement;
-import dev.scale.probes.fit.Params;
-import dev.scale.probes.fit.VerdictProbe;
-import dev.scale.providers.ScaleException;
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
+import dev.scale.errors.ScaleException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -91,10 +93,6 @@ public final class AtomicRmwProbe implements VerdictProbe {
                 .build(), table);
     }
 
-    /** The counter a method increments. */
-    public static String key(String method) {
-        return "scale:rmw:" + method;
-    }
 
     /** Each of the store's methods in turn, with its counter removed afterwards (bounds are the params', checked by {@link Params#of}). */
     static List<Row> rows(StoreAdapter store, int clients, int increments, Consumer<String> progress) throws Exception {
@@ -112,7 +110,7 @@ public final class AtomicRmwProbe implements VerdictProbe {
     }
 
     private static Row runOne(StoreAdapter store, String name, int clients, int increments) {
-        String key = key(name);
+        String key = Method.key(name);
         List<Method> connections = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {

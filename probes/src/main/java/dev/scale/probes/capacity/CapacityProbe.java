@@ -2,9 +2,9 @@ package dev.scale.probes.capacity;
 
 import dev.scale.probes.KvSession;
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.fit.Measurement;
-import dev.scale.probes.fit.Params;
-import dev.scale.probes.fit.VerdictProbe;
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

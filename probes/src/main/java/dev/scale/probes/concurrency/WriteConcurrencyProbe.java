@@ -2,9 +2,9 @@ package dev.scale.probes.concurrency;
 
 import dev.scale.probes.Clients;
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.fit.Measurement;
-import dev.scale.probes.fit.Params;
-import dev.scale.probes.fit.VerdictProbe;
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,7 +1,9 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Measurement;
+
 import dev.scale.probes.StoreAdapter;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -75,7 +77,7 @@ public final class Fit {
                         if (interrupted(e)) {
                             throw ScaleException.failure("interrupted", e); // Ctrl-C: stop the run, not judge the store
                         }
-                        if (e instanceof ScaleException se && se.exitCode() == dev.scale.providers.ExitCode.USAGE) {
+                        if (e instanceof ScaleException se && se.exitCode() == dev.scale.errors.ExitCode.USAGE) {
                             throw se;
                         }
                         m = failed(r, e instanceof ScaleException se ? se.oneLine() : e.getMessage() == null ? e.toString() : e.getMessage());

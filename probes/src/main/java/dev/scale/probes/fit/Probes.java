@@ -1,7 +1,9 @@
 package dev.scale.probes.fit;
 
-import dev.scale.probes.RwMixProbe;
+import dev.scale.probes.VerdictProbe;
 import dev.scale.probes.atomic.AtomicRmwProbe;
+
+import dev.scale.probes.RwMixProbe;
 import dev.scale.probes.capacity.CapacityProbe;
 import dev.scale.probes.concurrency.WriteConcurrencyProbe;
 import dev.scale.probes.model.KvModelProbe;

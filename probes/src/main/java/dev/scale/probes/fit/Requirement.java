@@ -1,5 +1,8 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
+
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;

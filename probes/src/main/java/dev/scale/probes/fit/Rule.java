@@ -1,6 +1,6 @@
 package dev.scale.probes.fit;
 
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;

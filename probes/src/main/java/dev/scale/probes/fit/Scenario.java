@@ -1,9 +1,12 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,11 @@
 package dev.scale.probes.model;
 
+import dev.scale.probes.RelationalModel;
+
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.fit.Measurement;
-import dev.scale.probes.fit.Params;
-import dev.scale.probes.fit.VerdictProbe;
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -1,11 +1,13 @@
 package dev.scale.probes.ttl;
 
+import dev.scale.probes.TtlStore;
+
 import dev.scale.probes.KvSession;
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.fit.Measurement;
-import dev.scale.probes.fit.Params;
-import dev.scale.probes.fit.VerdictProbe;
-import dev.scale.providers.ScaleException;
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
+import dev.scale.errors.ScaleException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -20,22 +22,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * expiry column that reads honour, plus a periodic delete), and its cost is reported.
  */
 public final class TtlProbe implements VerdictProbe {
-
-    /** The store-specific part: how many of the probe's keys still physically exist, and the emulation's sweep. */
-    public interface Store {
-        KvSession session() throws Exception;
-
-        /** Called before the keys are written (a baseline for {@link #present}). */
-        void before(String prefix) throws Exception;
-
-        /** How many of the probe's keys still physically exist, without touching (and so expiring) them. */
-        long present(String prefix) throws Exception;
-
-        /** Deletes expired rows once (emulated TTL only); returns rows deleted. */
-        long sweep() throws Exception;
-
-        void cleanUp(String prefix) throws Exception;
-    }
 
     public record Result(boolean nativeTtl, int keys, long ttlMillis, int polled, int earlyExpiries, double latenessP50Millis,
                          double latenessP99Millis, double latenessMaxMillis, double reclaimedAfterMillis, boolean allReclaimed,
@@ -100,7 +86,7 @@ public final class TtlProbe implements VerdictProbe {
                 .build(), List.of());
     }
 
-    public static Result run(Store store, int keys, Duration ttl, int pollEvery, Duration sweepInterval) throws Exception {
+    public static Result run(TtlStore store, int keys, Duration ttl, int pollEvery, Duration sweepInterval) throws Exception {
         if (keys < 10 || keys > 1_000_000) {
             throw ScaleException.usage("--keys must be between 10 and 1000000");
         }

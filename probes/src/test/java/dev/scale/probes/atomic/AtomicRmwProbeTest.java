@@ -1,5 +1,8 @@
 package dev.scale.probes.atomic;
 
+import dev.scale.probes.stores.postgres.PostgresAdapter;
+import dev.scale.probes.stores.redis.RedisAdapter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
@@ -34,7 +37,7 @@ class AtomicRmwProbeTest {
 
     @Test
     void redisIncrAndWatchMultiLoseNothingAndWatchMultiPaysInAborts() throws Exception {
-        var rows = byName(AtomicRmwProbe.rows(StoreAdapter.of(servers.redis().kind(), servers.redis().endpoint()), 8, 300, line -> { }));
+        var rows = byName(AtomicRmwProbe.rows(new RedisAdapter(servers.redis().endpoint()), 8, 300, line -> { }));
         assertAtomicOnesLoseNothing(rows);
         assertThat(rows.get("incr").aborts()).isZero();
         assertThat(rows.get("watch-multi").aborts()).as("contention makes EXEC fail and retry").isPositive();
@@ -42,7 +45,7 @@ class AtomicRmwProbeTest {
 
     @Test
     void postgresPrimitivesLoseNothingAndOptimisticIsolationLevelsRetry() throws Exception {
-        var rows = byName(AtomicRmwProbe.rows(StoreAdapter.of(servers.postgres().kind(), servers.postgres().endpoint()), 8, 150, line -> { }));
+        var rows = byName(AtomicRmwProbe.rows(new PostgresAdapter(servers.postgres().endpoint()), 8, 150, line -> { }));
         assertAtomicOnesLoseNothing(rows);
         assertThat(rows.get("update-add").aborts()).isZero();
         assertThat(rows.get("select-for-update").aborts()).as("it waits for the lock instead").isZero();

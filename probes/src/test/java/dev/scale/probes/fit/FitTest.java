@@ -1,11 +1,12 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Measurement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.redis.RedisAdapter;
-import dev.scale.probes.redis.Resp;
+import dev.scale.probes.stores.redis.RedisAdapter;
+import dev.scale.providers.kinds.redis.Resp;
 import dev.scale.providers.Instance;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +19,8 @@ class FitTest {
     static final EmbeddedServers servers = new EmbeddedServers("fit");
 
     static Fit.Store store(Instance i) {
-        return new Fit.Store(i.name(), i.kind().name(), i.version(), StoreAdapter.of(i.kind(), i.endpoint()));
+        return new Fit.Store(i.name(), i.kind().name(), i.version(), i.kind().name().equals("redis") ? new dev.scale.probes.stores.redis.RedisAdapter(i.endpoint())
+                : new dev.scale.probes.stores.postgres.PostgresAdapter(i.endpoint()));
     }
 
     static final String SCENARIO = """
@@ -88,7 +90,7 @@ class FitTest {
         String redis = servers.redis().name();
         assertThat(Fit.run(full, List.of(store(servers.redis())), quiet).passes(redis)).isTrue();
         try (Resp r = RedisAdapter.connect(servers.redis().endpoint())) {
-            long used = StoreAdapter.of(servers.redis().kind(), servers.redis().endpoint()).bytesUsed();
+            long used = new RedisAdapter(servers.redis().endpoint()).bytesUsed();
             r.call(List.of("CONFIG", "SET", "maxmemory", Long.toString(used + (1 << 20))));
             r.call(List.of("CONFIG", "SET", "maxmemory-policy", "allkeys-lru"));
             Fit.Outcome o = Fit.run(full, List.of(store(servers.redis())), quiet);

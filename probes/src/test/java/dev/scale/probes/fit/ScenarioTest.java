@@ -1,10 +1,12 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Measurement;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.scale.providers.ExitCode;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ExitCode;
+import dev.scale.errors.ScaleException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,16 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Measurement;
+import dev.scale.probes.Params;
+import dev.scale.probes.VerdictProbe;
+import dev.scale.probes.stores.postgres.PostgresAdapter;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
 import dev.scale.probes.StoreAdapter;
-import dev.scale.probes.redis.RedisAdapter;
-import dev.scale.probes.redis.Resp;
+import dev.scale.probes.stores.redis.RedisAdapter;
+import dev.scale.providers.kinds.redis.Resp;
 import dev.scale.providers.Instance;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -26,8 +31,8 @@ class VerdictProbesTest {
 
     @BeforeAll
     static void start() {
-        redis = StoreAdapter.of(servers.redis().kind(), servers.redis().endpoint());
-        postgres = StoreAdapter.of(servers.postgres().kind(), servers.postgres().endpoint());
+        redis = new RedisAdapter(servers.redis().endpoint());
+        postgres = new PostgresAdapter(servers.postgres().endpoint());
     }
 
     static Measurement run(String probe, StoreAdapter store, Map<String, ?> params) throws Exception {
@@ -46,7 +51,7 @@ class VerdictProbesTest {
 
     static List<String> postgresTables() throws Exception {
         List<String> tables = new ArrayList<>();
-        try (Connection c = new dev.scale.probes.postgres.PostgresDriver(servers.postgres().endpoint()).connect();
+        try (Connection c = new dev.scale.probes.stores.postgres.PostgresDriver(servers.postgres().endpoint()).connect();
              ResultSet rs = c.createStatement().executeQuery("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")) {
             while (rs.next()) {
                 tables.add(rs.getString(1));

@@ -1,5 +1,8 @@
 package dev.scale.probes.ttl;
 
+import dev.scale.probes.stores.postgres.PostgresTtl;
+import dev.scale.probes.stores.redis.RedisTtl;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
@@ -14,19 +17,19 @@ class TtlProbeTest {
 
     @Test
     void redisExpiresNativelyOnTimeAndReclaimsUntouchedKeysByItself() throws Exception {
-        TtlProbe.Result r = TtlProbe.run(TtlStores.redis(servers.redis().endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofSeconds(1));
+        TtlProbe.Result r = TtlProbe.run(RedisTtl.of(servers.redis().endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofSeconds(1));
         assertThat(r.nativeTtl()).isTrue();
         assertThat(r.polled()).isEqualTo(60);
         assertThat(r.earlyExpiries()).isZero();
         assertThat(r.latenessP99Millis()).isLessThan(250);
         assertThat(r.allReclaimed()).as("Redis's active expiry removes keys nobody reads").isTrue();
         assertThat(r.emulation()).isNull();
-        assertThat(TtlStores.redis(servers.redis().endpoint()).present("scale:ttl:")).isZero();
+        assertThat(RedisTtl.of(servers.redis().endpoint()).present("scale:ttl:")).isZero();
     }
 
     @Test
     void postgresHasNoNativeTtlAndItsEmulationIsMeasured() throws Exception {
-        TtlProbe.Result r = TtlProbe.run(TtlStores.postgres(servers.postgres().endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofMillis(200));
+        TtlProbe.Result r = TtlProbe.run(PostgresTtl.of(servers.postgres().endpoint()), 300, Duration.ofMillis(500), 5, Duration.ofMillis(200));
         assertThat(r.nativeTtl()).isFalse();
         assertThat(r.emulation()).contains("expires_at").contains("200 ms");
         assertThat(r.earlyExpiries()).isZero();

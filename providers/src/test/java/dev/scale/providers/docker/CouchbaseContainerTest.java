@@ -1,5 +1,6 @@
 package dev.scale.providers.docker;
 
+import dev.scale.providers.TestKinds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,13 +12,13 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.scale.providers.Config;
 import dev.scale.providers.Dirs;
-import dev.scale.providers.ExitCode;
+import dev.scale.errors.ExitCode;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Instances;
+import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.RequireDocker;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import dev.scale.providers.Spec;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,7 +48,7 @@ class CouchbaseContainerTest {
         docker = RequireDocker.engine().client();
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
         config = Config.load(dirs, System.getenv());
-        instances = new Instances(dirs, config, System.getenv(), Clock.systemUTC());
+        instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC());
         provider = (DockerProvider) instances.choose("docker", note -> { });
     }
 
@@ -58,7 +59,7 @@ class CouchbaseContainerTest {
     @Test
     void anEngineWithoutTheImageAndNoRegistryGetsOneLineNamingTheImageAndTheOverride() {
         String image = "scale-test/couchbase-absent:0";
-        assertThatThrownBy(() -> instances.up(List.of(Kinds.parse("couchbase")), "cb-noimage", Duration.ofMinutes(1), image, provider, Progress.NONE))
+        assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("couchbase")), "cb-noimage", Duration.ofMinutes(1), image, provider, Progress.NONE))
                 .isInstanceOfSatisfying(ScaleException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.ENVIRONMENT);
                     assertThat(e.oneLine()).contains(image, "--image", "SCALE_IMAGE_COUCHBASE").doesNotContain("\n");
@@ -68,13 +69,13 @@ class CouchbaseContainerTest {
 
     @Test
     void upSetsUpTheClusterAndBucketAndTheContractReachesItFromTheHost() {
-        String image = config.image(new Spec("cb", Kinds.byName("couchbase"), null, null, Duration.ofMinutes(10)));
+        String image = config.image(new Spec("cb", TestKinds.KINDS.byName("couchbase"), null, null, Duration.ofMinutes(10)));
         try {
             docker.inspectImageCmd(image).exec();
         } catch (NotFoundException absent) {
             Assumptions.abort("no Couchbase Server image " + image + " on this engine (set SCALE_IMAGE_COUCHBASE to run this test)");
         }
-        Instance cb = instances.up(List.of(Kinds.parse("couchbase")), "cb-it", Duration.ofMinutes(10), null, provider, Progress.NONE).get(0);
+        Instance cb = instances.up(List.of(TestKinds.KINDS.parse("couchbase")), "cb-it", Duration.ofMinutes(10), null, provider, Progress.NONE).get(0);
         try {
             Map<String, String> env = cb.kind().env(cb.endpoint());
             assertThat(env).containsKeys("COUCHBASE_CONNECTION_STRING", "COUCHBASE_USERNAME", "COUCHBASE_PASSWORD", "COUCHBASE_BUCKET");

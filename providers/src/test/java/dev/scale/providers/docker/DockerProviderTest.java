@@ -1,5 +1,6 @@
 package dev.scale.providers.docker;
 
+import dev.scale.providers.TestKinds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -7,13 +8,13 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import dev.scale.providers.Config;
 import dev.scale.providers.Dirs;
-import dev.scale.providers.ExitCode;
+import dev.scale.errors.ExitCode;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Instances;
+import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.RequireDocker;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -42,7 +43,7 @@ class DockerProviderTest {
         docker = RequireDocker.engine().client();
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
         Config config = Config.load(dirs, System.getenv());
-        instances = new Instances(dirs, config, System.getenv(), Clock.systemUTC());
+        instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC());
         provider = (DockerProvider) instances.choose("docker", note -> { });
     }
 
@@ -61,9 +62,9 @@ class DockerProviderTest {
         String tcBefore = java.nio.file.Files.exists(tcProperties) ? java.nio.file.Files.readString(tcProperties) : null;
         int volumesBefore = docker.listVolumesCmd().exec().getVolumes() == null ? 0 : docker.listVolumesCmd().exec().getVolumes().size();
         String r = unique("it-redis");
-        Instance redis = instances.up(List.of(Kinds.parse("redis")), r, Duration.ofMinutes(5), null, provider, Progress.NONE).get(0);
+        Instance redis = instances.up(List.of(TestKinds.KINDS.parse("redis")), r, Duration.ofMinutes(5), null, provider, Progress.NONE).get(0);
         String p = unique("it-pg");
-        Instance pg = instances.up(List.of(Kinds.parse("postgres")), p, Duration.ofMinutes(5), null, provider, Progress.NONE).get(0);
+        Instance pg = instances.up(List.of(TestKinds.KINDS.parse("postgres")), p, Duration.ofMinutes(5), null, provider, Progress.NONE).get(0);
         try {
             try (Jedis jedis = new Jedis(java.net.URI.create(redis.url()))) {
                 assertThat(jedis.set("greeting", "hello")).isEqualTo("OK");
@@ -92,7 +93,7 @@ class DockerProviderTest {
             // Another scale process sees both, with their passwords, from the containers alone.
             Instances other = new Instances(new Dirs(home.resolve("s2"), home.resolve("c2"), home.resolve("k2")),
                     Config.load(new Dirs(home.resolve("s2"), home.resolve("c2"), home.resolve("k2")), System.getenv()),
-                    System.getenv(), Clock.systemUTC());
+                    TestKinds.KINDS, System.getenv(), Clock.systemUTC());
             Instance seen = other.find(p);
             assertThat(seen.url()).isEqualTo(pg.url());
             assertThat(seen.state()).isEqualTo(Instance.State.RUNNING);
@@ -112,7 +113,7 @@ class DockerProviderTest {
     @Test
     void containerRemovesItselfWhenItsTimeToLivePassesWithNoScaleCommand() throws Exception {
         String r = unique("it-ttl");
-        instances.up(List.of(Kinds.parse("redis")), r, Duration.ofSeconds(3), null, provider, Progress.NONE);
+        instances.up(List.of(TestKinds.KINDS.parse("redis")), r, Duration.ofSeconds(3), null, provider, Progress.NONE);
         assertThat(containersNamed(r)).hasSize(1);
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (!containersNamed(r).isEmpty() && System.nanoTime() < deadline) {
@@ -125,8 +126,8 @@ class DockerProviderTest {
     void aServerThatCannotStartLeavesNoContainer() {
         String p = unique("it-broken");
         // A Redis image cannot run `postgres`: the container exits during start-up.
-        String redisImage = new Config(new Properties(), System.getenv()).image(new dev.scale.providers.Spec("x", Kinds.byName("redis"), null, null, Duration.ofMinutes(1)));
-        assertThatThrownBy(() -> instances.up(List.of(Kinds.parse("postgres")), p, Duration.ofMinutes(1), redisImage, provider, Progress.NONE))
+        String redisImage = new Config(new Properties(), System.getenv()).image(new dev.scale.providers.Spec("x", TestKinds.KINDS.byName("redis"), null, null, Duration.ofMinutes(1)));
+        assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("postgres")), p, Duration.ofMinutes(1), redisImage, provider, Progress.NONE))
                 .isInstanceOf(ScaleException.class)
                 .hasMessageContaining("postgres container for '" + p + "'");
         assertThat(containersNamed(p)).isEmpty();
@@ -135,7 +136,7 @@ class DockerProviderTest {
     @Test
     void aMissingImageNamesItAndHowToOverrideIt() {
         String r = unique("it-noimage");
-        assertThatThrownBy(() -> instances.up(List.of(Kinds.parse("redis")), r, Duration.ofMinutes(1),
+        assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("redis")), r, Duration.ofMinutes(1),
                 "scale-test/does-not-exist:0", provider, Progress.NONE))
                 .isInstanceOfSatisfying(ScaleException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.ENVIRONMENT);
@@ -147,9 +148,9 @@ class DockerProviderTest {
     @Test
     void aNameInUseIsRefused() {
         String r = unique("it-dup");
-        instances.up(List.of(Kinds.parse("redis")), r, Duration.ofMinutes(2), null, provider, Progress.NONE);
+        instances.up(List.of(TestKinds.KINDS.parse("redis")), r, Duration.ofMinutes(2), null, provider, Progress.NONE);
         try {
-            assertThatThrownBy(() -> instances.up(List.of(Kinds.parse("redis")), r, Duration.ofMinutes(2), null, provider, Progress.NONE))
+            assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("redis")), r, Duration.ofMinutes(2), null, provider, Progress.NONE))
                     .isInstanceOfSatisfying(ScaleException.class, e -> assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE));
             assertThat(containersNamed(r)).hasSize(1);
         } finally {

@@ -1,14 +1,15 @@
 package dev.scale.providers.embedded;
 
+import dev.scale.providers.TestKinds;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scale.providers.Dirs;
-import dev.scale.providers.ExitCode;
+import dev.scale.errors.ExitCode;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
-import dev.scale.providers.ScaleException;
+import dev.scale.errors.ScaleException;
 import dev.scale.providers.Spec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class EmbeddedProviderTest {
     @BeforeEach
     void setUp() {
         dirs = new Dirs(state, state.resolve("config"), CACHE);
-        provider = new EmbeddedProvider(dirs, Clock.systemUTC());
+        provider = new EmbeddedProvider(dirs, TestKinds.KINDS, Clock.systemUTC());
     }
 
     @AfterEach
@@ -56,7 +57,7 @@ class EmbeddedProviderTest {
     }
 
     private Instance start(String name, String kind, Duration ttl) {
-        return provider.start(new Spec(name, Kinds.byName(kind), null, null, ttl), Progress.NONE);
+        return provider.start(new Spec(name, TestKinds.KINDS.byName(kind), null, null, ttl), Progress.NONE);
     }
 
     private Set<Long> serverPids() throws Exception {
@@ -112,7 +113,7 @@ class EmbeddedProviderTest {
                 .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE, PosixFilePermission.OWNER_EXECUTE);
 
         // Another scale process lists both from the records alone.
-        EmbeddedProvider other = new EmbeddedProvider(dirs, Clock.systemUTC());
+        EmbeddedProvider other = new EmbeddedProvider(dirs, TestKinds.KINDS, Clock.systemUTC());
         assertThat(other.list()).extracting(Instance::name).containsExactly("cache", "db");
         assertThat(other.list()).allMatch(i -> i.state() == Instance.State.RUNNING);
 
@@ -159,9 +160,9 @@ class EmbeddedProviderTest {
             List<Future<Instance>> futures = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 // Two providers stand for two scale processes sharing one state directory.
-                EmbeddedProvider p = i % 2 == 0 ? provider : new EmbeddedProvider(dirs, Clock.systemUTC());
+                EmbeddedProvider p = i % 2 == 0 ? provider : new EmbeddedProvider(dirs, TestKinds.KINDS, Clock.systemUTC());
                 String name = "par-" + i;
-                Callable<Instance> task = () -> p.start(new Spec(name, Kinds.byName("redis"), null, null, Duration.ofMinutes(2)), Progress.NONE);
+                Callable<Instance> task = () -> p.start(new Spec(name, TestKinds.KINDS.byName("redis"), null, null, Duration.ofMinutes(2)), Progress.NONE);
                 futures.add(pool.submit(task));
             }
             Set<Integer> ports = new HashSet<>();
@@ -188,7 +189,7 @@ class EmbeddedProviderTest {
 
     @Test
     void aVersionItDoesNotCarryIsRefusedWithAWayOut() {
-        assertThatThrownBy(() -> provider.start(new Spec("v", Kinds.byName("redis"), "7", null, Duration.ofMinutes(1)), Progress.NONE))
+        assertThatThrownBy(() -> provider.start(new Spec("v", TestKinds.KINDS.byName("redis"), "7", null, Duration.ofMinutes(1)), Progress.NONE))
                 .isInstanceOfSatisfying(ScaleException.class, e -> {
                     assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
                     assertThat(e.oneLine()).contains("--provider docker");
@@ -202,7 +203,7 @@ class EmbeddedProviderTest {
         try (java.net.ServerSocket squatter = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             java.util.List<Integer> chosen = new java.util.ArrayList<>();
             // the first choice is a port another program holds, as if it took it after scale chose it
-            EmbeddedProvider clashing = new EmbeddedProvider(dirs, Clock.systemUTC(), held -> {
+            EmbeddedProvider clashing = new EmbeddedProvider(dirs, TestKinds.KINDS, System.getenv(), Clock.systemUTC(), held -> {
                 int port;
                 if (chosen.isEmpty()) {
                     port = squatter.getLocalPort();
@@ -214,7 +215,7 @@ class EmbeddedProviderTest {
                 chosen.add(port);
                 return port;
             });
-            Instance redis = clashing.start(new Spec("clash", Kinds.byName("redis"), null, null, Duration.ofMinutes(2)), Progress.NONE);
+            Instance redis = clashing.start(new Spec("clash", TestKinds.KINDS.byName("redis"), null, null, Duration.ofMinutes(2)), Progress.NONE);
             try {
                 assertThat(chosen).hasSize(2);
                 assertThat(redis.endpoint().port()).isEqualTo(chosen.get(1)).isNotEqualTo(squatter.getLocalPort());

@@ -1,0 +1,74 @@
+package dev.scale.cli;
+
+
+
+
+
+
+
+import dev.scale.cli.shell.ShellKind;
+import dev.scale.cli.shell.couchbase.CouchbaseShell;
+import dev.scale.cli.shell.postgres.PostgresShell;
+import dev.scale.cli.shell.redis.RedisShell;
+import dev.scale.errors.ScaleException;
+import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.stores.couchbase.CouchbaseAdapter;
+import dev.scale.probes.stores.postgres.PostgresAdapter;
+import dev.scale.probes.stores.redis.RedisAdapter;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kind;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.kinds.couchbase.CouchbaseKind;
+import dev.scale.providers.kinds.postgres.PostgresKind;
+import dev.scale.providers.kinds.redis.RedisKind;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The registry: every datastore scale knows, one line each, with its three parts (what it is and how it runs,
+ * how the probes use it, how the shell speaks to it). The only place that names the kinds; help texts,
+ * completion, {@code --on} validation, {@code scale kinds} and README's table all read it.
+ */
+final class Datastores {
+
+    /** One datastore's parts, each from its own package in its own module. */
+    record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, ShellKind shell) {
+    }
+
+    static final List<Datastore> ALL = List.of(
+            new Datastore(new RedisKind(), RedisAdapter::new, new RedisShell()),
+            new Datastore(new PostgresKind(), PostgresAdapter::new, new PostgresShell()),
+            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, new CouchbaseShell()));
+
+    private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
+
+    private Datastores() {
+    }
+
+    static Kinds kinds() {
+        return KINDS;
+    }
+
+    static Datastore of(Kind kind) {
+        return ALL.stream().filter(d -> d.kind().name().equals(kind.name())).findFirst()
+                .orElseThrow(() -> ScaleException.usage("unknown kind '" + kind.name() + "'", "known kinds: " + KINDS.names()));
+    }
+
+    static ShellKind shell(Kind kind) {
+        return of(kind).shell();
+    }
+
+    /** The probes' adapter for an instance, connected to its endpoint. */
+    static StoreAdapter store(Instance instance) {
+        return of(instance.kind()).store().apply(instance.endpoint());
+    }
+
+    /** The kinds' names, for picocli's completion candidates and ${COMPLETION-CANDIDATES} in help texts. */
+    static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return ALL.stream().map(d -> d.kind().name()).iterator();
+        }
+    }
+}

@@ -1,0 +1,228 @@
+package dev.scale.providers.kinds.couchbase;
+
+import dev.scale.errors.ScaleException;
+import dev.scale.providers.EmbeddedRecipe;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Kind;
+import dev.scale.providers.Progress;
+import dev.scale.providers.Secret;
+import dev.scale.providers.Wait;
+import com.couchbase.client.java.Cluster;
+import com.couchbase.client.java.ClusterOptions;
+import com.couchbase.client.java.Collection;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Couchbase Server, community edition, one node. A fresh container is a node nobody has set up, so
+ * {@link #initialize} does over the REST API what the Testcontainers Couchbase module does (and an
+ * operator does in the console): services, memory quotas sized for a laptop, the admin user, the
+ * external (alternate) addresses the SDK needs to follow Docker's mapped ports, and one bucket with no
+ * replica, so that durable writes work on a single node. Ready means the bucket took a key/value write.
+ */
+public final class CouchbaseKind implements Kind {
+    static final int MGMT = 8091;
+    static final int QUERY = 8093;
+    static final int KV = 11210;
+    /** Made on first use: every scale command loads the kinds, and few talk to Couchbase. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
+    private static final EmbeddedRecipe NO_EMBEDDED = EmbeddedRecipe.none(
+            "couchbase runs in Docker only: there is no embedded Couchbase Server; start a Docker engine (scale then uses it), or use --provider docker");
+
+    @Override public String name() { return "couchbase"; }
+    @Override public List<String> aliases() { return List.of("cb"); }
+    @Override public String summary() { return "document store: key/value, SQL++ and replication"; }
+    @Override public List<String> urlSchemes() { return List.of("couchbase"); }
+    @Override public String urlExample() { return "couchbase://USER:PASSWORD@HOST:11210/BUCKET"; }
+    @Override public EmbeddedRecipe embedded() { return NO_EMBEDDED; }
+    @Override public String defaultVersion() { return "7.6.2"; }
+    @Override public String officialImage(String version) { return "couchbase:community-" + version; }
+    @Override public int containerPort() { return KV; }
+    @Override public Map<String, Integer> servicePorts() { return Map.of("mgmt", MGMT, "n1ql", QUERY); }
+    @Override public String defaultUsername() { return "scale"; }
+    @Override public String defaultDatabase() { return "scale"; }
+    @Override public Map<String, String> containerEnv(Endpoint endpoint) { return Map.of(); }
+    @Override public List<String> containerCommand() { return List.of("couchbase-server"); }
+    @Override public String containerPrelude() { return ""; }
+    @Override public String stopSignal() { return "TERM"; }
+    @Override public Duration startTimeout() { return Duration.ofMinutes(3); }
+
+    /** A REST call to the node; {@code auth} once the admin user exists. */
+    private record Rest(HttpClient http, String base, String user, String password) {
+        HttpResponse<String> call(String method, int port, String path, Map<String, String> form, boolean auth) throws IOException, InterruptedException {
+            StringBuilder body = new StringBuilder();
+            form.forEach((k, v) -> body.append(body.length() == 0 ? "" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + ":" + port + path)).timeout(Duration.ofSeconds(10));
+            if (auth) {
+                b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
+            }
+            if (method.equals("GET")) {
+                b.GET();
+            } else {
+                b.header("Content-Type", "application/x-www-form-urlencoded").method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
+            }
+            return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        }
+
+        /** The call, which must succeed. */
+        String ok(String method, int port, String path, Map<String, String> form, boolean auth, String what) throws IOException, InterruptedException {
+            HttpResponse<String> r = call(method, port, path, form, auth);
+            if (r.statusCode() / 100 != 2) {
+                throw new IOException(what + ": HTTP " + r.statusCode() + " " + r.body().strip());
+            }
+            return r.body();
+        }
+    }
+
+    private static Rest rest(Endpoint e) {
+        return new Rest(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http://" + e.host(), e.username(),
+                e.password().reveal());
+    }
+
+    private static int port(Endpoint e, String service) {
+        Integer p = e.ports().get(service);
+        if (p == null) {
+            throw new IllegalStateException("no " + service + " port for this Couchbase instance");
+        }
+        return p;
+    }
+
+    /** The bucket's description from the cluster manager (basicStats, bucketType), if its port is known (scale's own instances). */
+    public static java.util.Optional<JsonNode> bucketDetails(Endpoint e) throws IOException, InterruptedException {
+        Integer mgmt = e.ports().get("mgmt");
+        if (mgmt == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(Json.MAPPER.readTree(rest(e).ok("GET", mgmt, "/pools/default/buckets/" + e.database(), Map.of(), true,
+                "reading the bucket's statistics")));
+    }
+
+    @Override
+    public void initialize(Endpoint e, String containerAddress, long deadline, Progress progress, String instanceName) throws Exception {
+        Rest rest = rest(e);
+        int mgmt = port(e, "mgmt");
+        progress.step(instanceName, "waiting for the Couchbase cluster manager on 127.0.0.1:" + mgmt);
+        until(deadline, "the cluster manager to answer", () -> rest.call("GET", mgmt, "/pools", Map.of(), false).statusCode() == 200);
+        boolean enterprise = Json.MAPPER.readTree(rest.ok("GET", mgmt, "/pools", Map.of(), false, "reading /pools")).path("isEnterprise").asBoolean();
+        progress.step(instanceName, "setting up the node: services, memory quotas, admin user, external addresses");
+        // The internal name differs from the external one, so the SDK can tell which network it is on.
+        rest.ok("POST", mgmt, "/node/controller/rename", Map.of("hostname", containerAddress), false, "renaming the node");
+        rest.ok("POST", mgmt, "/node/controller/setupServices", Map.of("services", "kv,n1ql,index"), false, "enabling services");
+        rest.ok("POST", mgmt, "/pools/default", Map.of("memoryQuota", "256", "indexMemoryQuota", "256"), false, "setting memory quotas");
+        rest.ok("POST", mgmt, "/settings/web", Map.of("username", e.username(), "password", e.password().reveal(), "port", "SAME"), false,
+                "creating the admin user");
+        Map<String, String> external = new LinkedHashMap<>();
+        external.put("hostname", e.host());
+        external.put("mgmt", Integer.toString(mgmt));
+        external.put("kv", Integer.toString(e.port()));
+        external.put("n1ql", Integer.toString(port(e, "n1ql")));
+        rest.ok("PUT", mgmt, "/node/controller/setupAlternateAddresses/external", external, true, "publishing the external addresses");
+        rest.ok("POST", mgmt, "/settings/indexes", Map.of("storageMode", enterprise ? "memory_optimized" : "forestdb"), true, "setting up the indexer");
+        progress.step(instanceName, "creating bucket " + e.database() + " (no replica)");
+        rest.ok("POST", mgmt, "/pools/default/buckets", Map.of("name", e.database(), "ramQuotaMB", "128", "bucketType", "couchbase",
+                "replicaNumber", "0", "flushEnabled", "1"), true, "creating the bucket");
+        until(deadline, "the bucket's services", () -> {
+            HttpResponse<String> r = rest.call("GET", mgmt, "/pools/default/b/" + e.database(), Map.of(), true);
+            if (r.statusCode() != 200) {
+                return false;
+            }
+            for (JsonNode node : Json.MAPPER.readTree(r.body()).path("nodesExt")) {
+                if (!node.path("services").has("kv") || !node.path("services").has("n1ql")) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        int query = port(e, "n1ql");
+        progress.step(instanceName, "building the primary index, so that SQL++ works at once");
+        until(deadline, "the query service to know the bucket", () -> {
+            HttpResponse<String> r = rest.call("POST", query, "/query/service",
+                    Map.of("statement", "SELECT COUNT(*) > 0 AS present FROM system:keyspaces WHERE name = \"" + e.database() + "\""), true);
+            return r.statusCode() == 200 && Json.MAPPER.readTree(r.body()).at("/results/0/present").asBoolean();
+        });
+        HttpResponse<String> index = rest.call("POST", query, "/query/service", Map.of("statement", "CREATE PRIMARY INDEX ON `" + e.database() + "`"), true);
+        if (index.statusCode() != 200 && !index.body().contains("retried in background")) {
+            throw new IOException("creating the primary index: HTTP " + index.statusCode() + " " + index.body().strip());
+        }
+        until(deadline, "the primary index", () -> {
+            HttpResponse<String> r = rest.call("POST", query, "/query/service", Map.of("statement",
+                    "SELECT COUNT(*) > 0 AS online FROM system:indexes WHERE keyspace_id = \"" + e.database() + "\" AND is_primary = true AND state = \"online\""), true);
+            return r.statusCode() == 200 && Json.MAPPER.readTree(r.body()).at("/results/0/online").asBoolean();
+        });
+    }
+
+    private static void until(long deadline, String what, Wait.Attempt<Boolean> check) throws IOException {
+        try {
+            Wait.until(deadline, what, () -> Boolean.TRUE.equals(check.get()) ? Boolean.TRUE : null);
+        } catch (Wait.TimedOut e) {
+            throw new IOException(e.getMessage(), e.getCause());
+        }
+    }
+
+    /** The SDK's connection string; Docker instances name the external network, the one with the mapped ports. */
+    public static String connectionString(Endpoint e) {
+        return "couchbase://" + e.host() + ":" + e.port() + (e.ports().isEmpty() ? "" : "?network=external");
+    }
+
+    /** Upserts and reads back one document in the bucket; the version comes from the cluster manager when it is known. */
+    @Override
+    public String probe(Endpoint e) throws Exception {
+        Cluster cluster = Cluster.connect(connectionString(e), ClusterOptions.clusterOptions(e.username(), e.password().reveal())
+                .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(3)).connectTimeout(Duration.ofSeconds(10)))));
+        try {
+            Collection c = cluster.bucket(e.database()).defaultCollection();
+            c.upsert("scale:ready", "ready");
+            c.get("scale:ready");
+            c.remove("scale:ready");
+        } finally {
+            cluster.disconnect();
+        }
+        if (e.ports().containsKey("mgmt")) {
+            String pools = rest(e).ok("GET", port(e, "mgmt"), "/pools", Map.of(), true, "reading the version");
+            return Json.MAPPER.readTree(pools).path("implementationVersion").asText("");
+        }
+        return "";
+    }
+
+    @Override
+    public String url(Endpoint e) {
+        return connectionString(e);
+    }
+
+    /** {@code couchbase://USER:PASSWORD@HOST[:PORT]/BUCKET}: the bucket is required; the port defaults to key/value's 11210. */
+    @Override
+    public Endpoint endpointOf(java.net.URI url) {
+        String path = url.getPath() == null ? "" : url.getPath().replaceFirst("^/", "");
+        if (path.isEmpty()) {
+            throw ScaleException.usage("the couchbase URL names no bucket", "write " + urlExample());
+        }
+        Endpoint.Login login = Endpoint.loginOf(url);
+        return new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : KV, login.userOr("Administrator"),
+                Secret.of(login.password()), path);
+    }
+
+    @Override
+    public Map<String, String> env(Endpoint e) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("COUCHBASE_CONNECTION_STRING", connectionString(e));
+        env.put("COUCHBASE_USERNAME", e.username());
+        env.put("COUCHBASE_PASSWORD", e.password().reveal());
+        env.put("COUCHBASE_BUCKET", e.database());
+        return env;
+    }
+}

@@ -1,0 +1,128 @@
+package dev.scale.providers.kinds.postgres;
+
+import dev.scale.errors.ScaleException;
+import dev.scale.providers.BinaryCache;
+import dev.scale.providers.EmbeddedRecipe;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Programs;
+import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Properties;
+
+/**
+ * PostgreSQL from zonky's binaries (this platform's only): {@code initdb} as UTF-8 with SCRAM
+ * authentication and the instance's password, the contract's database created in single-user mode, then
+ * the server on 127.0.0.1 with no Unix socket. As root, {@link Programs#rootless} runs both unprivileged.
+ */
+final class PostgresEmbedded implements EmbeddedRecipe {
+    private final String version;
+
+    PostgresEmbedded() {
+        Properties p = new Properties();
+        try (InputStream in = PostgresEmbedded.class.getResourceAsStream("binary.properties")) {
+            if (in != null) {
+                p.load(in);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        String v = p.getProperty("version", "unknown");
+        version = v.endsWith(".0") && v.chars().filter(c -> c == '.').count() == 2 ? v.substring(0, v.length() - 2) : v;
+    }
+
+    @Override
+    public Optional<String> unavailable(Machine machine) {
+        return Optional.empty(); // a platform without zonky's binaries is found when they are unpacked
+    }
+
+    @Override
+    public String source() {
+        return "PostgreSQL " + version + ", carried in scale's jar";
+    }
+
+    @Override
+    public String version(Machine machine) {
+        return version;
+    }
+
+    @Override
+    public List<String> prepare(Setup s) throws IOException, InterruptedException {
+        Path home = home(s.machine().binaries());
+        Programs programs = s.machine().programs();
+        s.progress().step(s.name(), "initialising a PostgreSQL data directory");
+        initdb(home, s.dir(), s.endpoint(), programs);
+        List<String> server = new ArrayList<>(programs.rootless());
+        server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", s.dir().resolve("data").toString(),
+                "-p", Integer.toString(s.endpoint().port()), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="));
+        return server;
+    }
+
+    private Path home(BinaryCache cache) {
+        return cache.unpacked("postgres-" + version + "-" + BinaryCache.platform(), "bin/postgres", tmp -> {
+            InputStream archive;
+            try {
+                archive = DefaultPostgresBinaryResolver.INSTANCE.getPgBinary(zonkySystem(), System.getProperty("os.arch"));
+            } catch (RuntimeException e) {
+                archive = null;
+            }
+            if (archive == null) {
+                throw BinaryCache.unsupported("postgres");
+            }
+            BinaryCache.extractTxz(archive, tmp);
+        });
+    }
+
+    private static void initdb(Path home, Path dir, Endpoint e, Programs programs) throws IOException, InterruptedException {
+        Path log = dir.resolve("server.log");
+        Path pwfile = dir.resolve("pwfile");
+        Files.writeString(Files.createFile(pwfile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+                e.password().reveal() + "\n", StandardCharsets.UTF_8);
+        List<String> cmd = new ArrayList<>(programs.rootless());
+        cmd.addAll(List.of(home.resolve("bin/initdb").toString(), "-D", dir.resolve("data").toString(), "-U", e.username(),
+                "--pwfile=" + pwfile, "-A", "scram-sha-256", "-E", "UTF-8", "--no-instructions", "--no-sync"));
+        try {
+            int rc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start().waitFor();
+            if (rc != 0) {
+                throw ScaleException.failure("initdb failed (exit " + rc + "): " + tail(log), null);
+            }
+        } catch (IOException ex) {
+            throw ScaleException.environment("cannot run initdb: " + ex.getMessage(),
+                    "the embedded PostgreSQL may not run on this platform; use --provider docker", ex);
+        } finally {
+            Files.deleteIfExists(pwfile);
+        }
+        // The database the contract names exists from the first connection on.
+        List<String> single = new ArrayList<>(programs.rootless());
+        single.addAll(List.of(home.resolve("bin/postgres").toString(), "--single", "-D", dir.resolve("data").toString(), "-jE", "postgres"));
+        Process p = new ProcessBuilder(single).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        p.getOutputStream().write(("CREATE DATABASE \"" + e.database() + "\" OWNER \"" + e.username() + "\";\n").getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        if (p.waitFor() != 0) {
+            throw ScaleException.failure("could not create database " + e.database() + ": " + tail(log), null);
+        }
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException e) {
+            return "no log";
+        }
+    }
+
+    private static String zonkySystem() {
+        String os = System.getProperty("os.name").toLowerCase(Locale.ROOT);
+        return os.contains("mac") ? "Darwin" : os.contains("linux") ? "Linux" : "Windows";
+    }
+}

@@ -1,0 +1,82 @@
+package dev.scale.providers.kinds.postgres;
+
+import dev.scale.providers.EmbeddedRecipe;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Kind;
+import dev.scale.providers.Secret;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+public final class PostgresKind implements Kind {
+    private final EmbeddedRecipe embedded = new PostgresEmbedded();
+
+    @Override public String name() { return "postgres"; }
+    @Override public List<String> aliases() { return List.of("postgresql", "pg"); }
+    @Override public String summary() { return "relational database with transactions"; }
+    @Override public String defaultVersion() { return "17"; }
+    @Override public String officialImage(String version) { return "postgres:" + version; }
+    @Override public int containerPort() { return 5432; }
+    @Override public String defaultUsername() { return "scale"; }
+    @Override public String defaultDatabase() { return "scale"; }
+    @Override public List<String> containerCommand() { return List.of("postgres"); }
+    @Override public String containerPrelude() { return "export POSTGRES_PASSWORD=\"$SCALE_PASSWORD\"\n"; }
+    /** SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to leave. */
+    @Override public String stopSignal() { return "INT"; }
+    @Override public Duration startTimeout() { return Duration.ofSeconds(90); }
+    @Override public List<String> urlSchemes() { return List.of("postgresql", "postgres"); }
+    @Override public String urlExample() { return "postgresql://USER:PASSWORD@HOST:5432/DATABASE"; }
+    @Override public EmbeddedRecipe embedded() { return embedded; }
+
+    @Override
+    public Map<String, String> containerEnv(Endpoint e) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("POSTGRES_USER", e.username());
+        env.put("POSTGRES_DB", e.database());
+        return env;
+    }
+
+    @Override
+    public String probe(Endpoint e) throws Exception {
+        try (Connection c = Jdbc.connect(e, "scale ready check", 2, 5);
+             Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT 1, current_setting('server_version')")) {
+            if (!rs.next() || rs.getInt(1) != 1) {
+                throw new IllegalStateException("SELECT 1 did not return 1");
+            }
+            return rs.getString(2).split(" ")[0];
+        }
+    }
+
+    @Override
+    public String url(Endpoint e) {
+        return "postgresql://" + e.username() + ":" + e.password().reveal() + "@" + e.host() + ":" + e.port() + "/" + e.database();
+    }
+
+    @Override
+    public Map<String, String> env(Endpoint e) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("DATABASE_URL", url(e));
+        env.put("JDBC_DATABASE_URL", Jdbc.url(e) + "?user=" + e.username() + "&password=" + e.password().reveal());
+        env.put("PGHOST", e.host());
+        env.put("PGPORT", Integer.toString(e.port()));
+        env.put("PGUSER", e.username());
+        env.put("PGPASSWORD", e.password().reveal());
+        env.put("PGDATABASE", e.database());
+        return env;
+    }
+
+    /** {@code postgresql://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]}; libpq's defaults: user and database postgres, port 5432. */
+    @Override
+    public Endpoint endpointOf(URI url) {
+        Endpoint.Login login = Endpoint.loginOf(url);
+        String path = url.getPath() == null ? "" : url.getPath().replaceFirst("^/", "");
+        return new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : 5432, login.userOr("postgres"),
+                Secret.of(login.password()), path.isEmpty() ? "postgres" : path);
+    }
+}

@@ -1,0 +1,225 @@
+package dev.scale.providers.lifecycle;
+
+import dev.scale.errors.ScaleException;
+import dev.scale.providers.Config;
+import dev.scale.providers.Dirs;
+import dev.scale.providers.Instance;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.Names;
+import dev.scale.providers.Progress;
+import dev.scale.providers.Provider;
+import dev.scale.providers.Spec;
+import dev.scale.providers.docker.DockerEngine;
+import dev.scale.providers.docker.DockerProvider;
+import dev.scale.providers.embedded.EmbeddedProvider;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/** The instance lifecycle across providers: what {@code up}, {@code ls}, {@code down} and {@code gc} do. */
+public final class Instances {
+    private final DockerProvider docker;
+    private final EmbeddedProvider embedded;
+    private final DockerEngine engine;
+    private final Clock clock;
+    private final Kinds kinds;
+    /** Instances an {@code up} in progress has started but not yet returned, removed too on Ctrl-C. */
+    private final Map<String, Provider> notHandedOver = new java.util.concurrent.ConcurrentHashMap<>();
+
+    public Instances(Dirs dirs, Config config, Kinds kinds, Map<String, String> env, Clock clock) {
+        this.engine = new DockerEngine(env);
+        this.docker = new DockerProvider(engine, config, kinds, clock);
+        this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
+        this.clock = clock;
+        this.kinds = kinds;
+    }
+
+    /** The kinds these instances can be of. */
+    public Kinds kinds() {
+        return kinds;
+    }
+
+    public EmbeddedProvider embedded() {
+        return embedded;
+    }
+
+    /**
+     * The provider for new instances: {@code docker} or {@code embedded} as forced, or for {@code auto}
+     * docker when an engine answers and embedded otherwise. The choice is said through {@code note}.
+     */
+    public Provider choose(String choice, Consumer<String> note) {
+        switch (choice) {
+            case "docker" -> {
+                engine.client();
+                return docker;
+            }
+            case "embedded" -> {
+                embedded.unavailableReason().ifPresent(why -> {
+                    throw ScaleException.environment(why, null, null);
+                });
+                return embedded;
+            }
+            case "auto" -> {
+                if (engine.reachable()) {
+                    note.accept("using the docker provider");
+                    return docker;
+                }
+                if (embedded.unavailableReason().isEmpty()) {
+                    note.accept("no Docker engine answered; using the embedded provider");
+                    return embedded;
+                }
+                throw ScaleException.environment("no Docker engine is reachable, and " + embedded.unavailableReason().get(),
+                        DockerEngine.HOW_TO_GET_ONE, null);
+            }
+            default -> throw ScaleException.usage("unknown provider '" + choice + "'", "use auto, docker or embedded");
+        }
+    }
+
+    /** Rejects a request that cannot be right whatever the provider, before anything is asked of one. */
+    public static void checkRequest(List<Kinds.Requested> requested, String name, String image) {
+        if (name != null && requested.size() > 1) {
+            throw ScaleException.usage("--name names one instance, but " + requested.size() + " were asked for",
+                    "start them one at a time, or let scale name them");
+        }
+        if (image != null && requested.size() > 1) {
+            throw ScaleException.usage("--image applies to one instance, but " + requested.size() + " were asked for",
+                    "set SCALE_IMAGE_<KIND> for each kind instead");
+        }
+        if (name != null) {
+            Names.checkName(name);
+        }
+    }
+
+    /**
+     * Starts every requested instance in parallel and returns once all answer. All or nothing: when one
+     * fails, the others are removed too, and the first failure is thrown.
+     */
+    public List<Instance> up(List<Kinds.Requested> requested, String name, Duration ttl, String image,
+                             Provider provider, Progress progress) {
+        checkRequest(requested, name, image);
+        Set<String> taken = new HashSet<>();
+        list().forEach(i -> taken.add(i.name()));
+        List<Spec> specs = new ArrayList<>();
+        for (Kinds.Requested r : requested) {
+            String n = name != null ? Names.checkName(name) : Names.nextFree(r.kind().name(), taken);
+            if (name != null && taken.contains(n)) {
+                throw ScaleException.usage("an instance named '" + n + "' already exists",
+                        "choose another --name, or remove it with: scale down " + n);
+            }
+            taken.add(n);
+            specs.add(new Spec(n, r.kind(), r.version(), image, ttl));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(specs.size(), runnable -> {
+            Thread t = new Thread(runnable, "scale-up");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Instance>> futures = new ArrayList<>();
+            for (Spec spec : specs) {
+                futures.add(pool.submit(() -> {
+                    Instance started = provider.start(spec, progress);
+                    notHandedOver.put(started.name(), provider);
+                    return started;
+                }));
+            }
+            List<Instance> started = new ArrayList<>();
+            RuntimeException failure = null;
+            for (Future<Instance> f : futures) {
+                try {
+                    started.add(f.get());
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException re ? re
+                                : ScaleException.failure(String.valueOf(e.getCause().getMessage()), e.getCause());
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failure = ScaleException.failure("interrupted", e);
+                    break;
+                }
+            }
+            if (failure != null) {
+                cancelStarts();
+                throw failure;
+            }
+            started.forEach(i -> notHandedOver.remove(i.name()));
+            return started;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Removes whatever an {@code up} in progress has made so far, started or half-started (Ctrl-C, a failed sibling). */
+    public void cancelStarts() {
+        List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts));
+        notHandedOver.forEach((name, provider) -> steps.add(() -> provider.remove(name)));
+        RuntimeException first = null;
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;  // keep cleaning; report the first failure at the end
+            }
+        }
+        notHandedOver.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    /** Every instance scale started, from every provider that can be asked (docker only when an engine answers). */
+    public List<Instance> list() {
+        List<Instance> all = new ArrayList<>(embedded.list());
+        if (engine.reachable()) {
+            all.addAll(docker.list());
+        }
+        all.sort(java.util.Comparator.comparing(Instance::name));
+        return all;
+    }
+
+    public Instance find(String name) {
+        return list().stream().filter(i -> i.name().equals(name)).findFirst()
+                .orElseThrow(() -> ScaleException.usage("no instance named '" + name + "'", "see the running ones with: scale ls"));
+    }
+
+    /** Removes the named instances; the value says, per name, whether it existed. */
+    public Map<String, Boolean> down(List<String> names) {
+        Map<String, Boolean> result = new LinkedHashMap<>();
+        boolean dockerUp = engine.reachable();
+        for (String n : names) {
+            boolean removed = embedded.remove(n);
+            if (dockerUp) {
+                removed |= docker.remove(n);
+            }
+            result.put(n, removed);
+        }
+        return result;
+    }
+
+    public Map<String, Boolean> downAll() {
+        return down(list().stream().map(Instance::name).distinct().toList());
+    }
+
+    /** Removes instances whose time to live has passed or whose server is dead. */
+    public List<Instance> gc() {
+        List<Instance> gone = new ArrayList<>();
+        for (Instance i : list()) {
+            if (i.expired(clock.instant()) || i.state() == Instance.State.DEAD) {
+                down(List.of(i.name()));
+                gone.add(i);
+            }
+        }
+        return gone;
+    }
+}
