@@ -8,11 +8,13 @@ package dev.scale.cli;
 
 import dev.scale.cli.shell.ShellKind;
 import dev.scale.cli.shell.couchbase.CouchbaseShell;
+import dev.scale.cli.shell.memcached.MemcachedShell;
 import dev.scale.cli.shell.postgres.PostgresShell;
 import dev.scale.cli.shell.redis.RedisShell;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.stores.couchbase.CouchbaseAdapter;
+import dev.scale.probes.stores.memcached.MemcachedAdapter;
 import dev.scale.probes.stores.postgres.PostgresAdapter;
 import dev.scale.probes.stores.redis.RedisAdapter;
 import dev.scale.providers.Endpoint;
@@ -20,6 +22,7 @@ import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.kinds.couchbase.CouchbaseKind;
+import dev.scale.providers.kinds.memcached.MemcachedKind;
 import dev.scale.providers.kinds.postgres.PostgresKind;
 import dev.scale.providers.kinds.redis.RedisKind;
 import java.util.List;
@@ -39,7 +42,8 @@ final class Datastores {
     static final List<Datastore> ALL = List.of(
             new Datastore(new RedisKind(), RedisAdapter::new, new RedisShell()),
             new Datastore(new PostgresKind(), PostgresAdapter::new, new PostgresShell()),
-            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, new CouchbaseShell()));
+            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, new CouchbaseShell()),
+            new Datastore(new MemcachedKind(), MemcachedAdapter::new, new MemcachedShell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
