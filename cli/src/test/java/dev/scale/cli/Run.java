@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /** One scale invocation through {@link Main#run}, with its output captured. */
-record Run(int code, String out, String err) {
+public record Run(int code, String out, String err) {
 
     /** An environment with scale's state in {@code home} and the machine's Docker and image settings. */
-    static Map<String, String> env(Path home) {
+    public static Map<String, String> env(Path home) {
         Map<String, String> env = new HashMap<>();
         env.put("HOME", home.toString());
         env.put("SCALE_STATE_DIR", home.resolve("state").toString());
@@ -27,7 +27,7 @@ record Run(int code, String out, String err) {
     }
 
     /** {@link #env} with a DOCKER_HOST nobody answers on: scale chooses the embedded provider. */
-    static Map<String, String> withoutDocker(Path home) {
+    public static Map<String, String> withoutDocker(Path home) {
         Map<String, String> env = env(home);
         env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
         return env;

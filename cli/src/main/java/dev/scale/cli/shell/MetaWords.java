@@ -3,12 +3,12 @@ package dev.scale.cli.shell;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Splits a meta command into words: spaces separate, single or double quotes group. No expansion of any kind. */
-final class MetaWords {
+/** Splits a typed line into words: spaces separate, single or double quotes group. No expansion of any kind. */
+public final class MetaWords {
     private MetaWords() {
     }
 
-    static List<String> split(String text) {
+    public static List<String> split(String text) {
         List<String> words = new ArrayList<>();
         StringBuilder cur = new StringBuilder();
         char quote = 0;

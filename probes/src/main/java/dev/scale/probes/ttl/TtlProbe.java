@@ -1,5 +1,6 @@
 package dev.scale.probes.ttl;
 
+
 import dev.scale.probes.TtlStore;
 
 import dev.scale.probes.KvSession;

@@ -1,5 +1,6 @@
 package dev.scale.cli.shell.memcached;
 
+import dev.scale.cli.shell.MetaWords;
 import dev.scale.cli.shell.Session;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.memcached.Memcache;
@@ -59,7 +60,7 @@ final class MemcachedSession implements Session {
 
     /** Runs one typed command; returns what to print, each line ending in a newline. */
     String run(String input) throws IOException {
-        List<String> w = words(input);
+        List<String> w = MetaWords.split(input); // "double" or 'single' quotes keep spaces in a value
         if (w.isEmpty()) {
             return "";
         }
@@ -167,39 +168,6 @@ final class MemcachedSession implements Session {
 
     private static byte[] bytes(String value) {
         return value.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Words separated by spaces; "double" or 'single' quotes keep spaces in a value. */
-    static List<String> words(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        char quote = 0;
-        boolean in = false;
-        for (char c : line.toCharArray()) {
-            if (quote != 0) {
-                if (c == quote) {
-                    quote = 0;
-                } else {
-                    cur.append(c);
-                }
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-                in = true;
-            } else if (Character.isWhitespace(c)) {
-                if (in) {
-                    out.add(cur.toString());
-                    cur.setLength(0);
-                    in = false;
-                }
-            } else {
-                cur.append(c);
-                in = true;
-            }
-        }
-        if (in) {
-            out.add(cur.toString());
-        }
-        return out;
     }
 
     private void reconnect(PrintWriter out) {

@@ -7,16 +7,15 @@ import dev.scale.cli.shell.Session;
 
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
+import dev.scale.providers.kinds.postgres.Jdbc;
 import java.io.PrintWriter;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Properties;
 import java.util.TreeSet;
 import org.postgresql.util.PSQLException;
 
@@ -40,13 +39,7 @@ final class PostgresSession implements Session {
     }
 
     private Connection connect() throws SQLException {
-        Endpoint e = instance.endpoint();
-        Properties props = new Properties();
-        props.setProperty("user", e.username());
-        props.setProperty("password", e.password().reveal());
-        props.setProperty("connectTimeout", "5");
-        props.setProperty("ApplicationName", "scale shell");
-        return DriverManager.getConnection("jdbc:postgresql://" + e.host() + ":" + e.port() + "/" + e.database(), props);
+        return Jdbc.connect(instance.endpoint(), "scale shell", 5, 0);
     }
 
     @Override

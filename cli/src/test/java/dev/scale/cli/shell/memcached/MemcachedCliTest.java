@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scale.cli.Main;
+import dev.scale.cli.Run;
 import dev.scale.providers.RequireDocker;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -40,17 +41,7 @@ class MemcachedCliTest {
     }
 
     private Map<String, String> env() {
-        Map<String, String> env = new HashMap<>();
-        env.put("HOME", home.toString());
-        env.put("SCALE_STATE_DIR", home.resolve("state").toString());
-        env.put("SCALE_CONFIG_DIR", home.resolve("config").toString());
-        env.put("SCALE_CACHE_DIR", Path.of("target/scale-test-cache").toAbsolutePath().toString());
-        System.getenv().forEach((k, v) -> {
-            if (k.startsWith("SCALE_IMAGE_") || List.of("DOCKER_HOST", "PATH", "CI").contains(k)) {
-                env.put(k, v);
-            }
-        });
-        return env;
+        return Run.env(home);
     }
 
     private Result scale(Map<String, String> env, String stdin, String... args) {

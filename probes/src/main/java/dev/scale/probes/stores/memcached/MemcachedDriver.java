@@ -59,7 +59,7 @@ public final class MemcachedDriver implements Driver {
                 }
                 out.flip();
                 highestKey = Math.max(highestKey, k + n - 1);
-                MemcachedWire.writeFully(ch, out);
+                EventLoop.writeFully(ch, out);
                 if (!MemcachedWire.await(ch, in, scanner, n)) {
                     throw new IOException("memcached closed the connection while loading");
                 }
@@ -137,7 +137,7 @@ public final class MemcachedDriver implements Driver {
                     MemcachedWire.delete(out, k + i);
                 }
                 out.flip();
-                MemcachedWire.writeFully(ch, out);
+                EventLoop.writeFully(ch, out);
                 if (!MemcachedWire.await(ch, in, scanner, n)) {
                     throw new IOException("memcached closed the connection while removing the probe's keys");
                 }

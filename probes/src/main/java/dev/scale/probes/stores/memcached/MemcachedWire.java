@@ -1,5 +1,6 @@
 package dev.scale.probes.stores.memcached;
 
+import dev.scale.probes.KvKeys;
 import dev.scale.probes.EventLoop;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -12,9 +13,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class MemcachedWire {
     /** The kv probe's keys: the same names as on the other stores, zero-padded so that every key has one length. */
-    static final byte[] PREFIX = "scale:kv:".getBytes(StandardCharsets.US_ASCII);
-    static final int DIGITS = 10;
-    static final int KEY_LENGTH = PREFIX.length + DIGITS;
+    static final int KEY_LENGTH = KvKeys.LENGTH;
     private static final byte[] GET = "get ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SET = "set ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DELETE = "delete ".getBytes(StandardCharsets.US_ASCII);
@@ -26,14 +25,14 @@ final class MemcachedWire {
     /** {@code get KEY}: answered by {@code VALUE KEY FLAGS BYTES}, the data and {@code END}, or {@code END} alone on a miss. */
     static void get(ByteBuffer out, long key) {
         out.put(GET);
-        key(out, key);
+        KvKeys.put(out, key);
         out.put(CRLF);
     }
 
     /** {@code set KEY 0 0 BYTES}, the value: answered by {@code STORED}. {@code header} is {@link #setHeader}'s. */
     static void set(ByteBuffer out, long key, byte[] header, byte[] value) {
         out.put(SET);
-        key(out, key);
+        KvKeys.put(out, key);
         out.put(header);
         out.put(value);
         out.put(CRLF);
@@ -47,7 +46,7 @@ final class MemcachedWire {
     /** {@code delete KEY}: answered by {@code DELETED} or {@code NOT_FOUND}. */
     static void delete(ByteBuffer out, long key) {
         out.put(DELETE);
-        key(out, key);
+        KvKeys.put(out, key);
         out.put(CRLF);
     }
 
@@ -56,27 +55,6 @@ final class MemcachedWire {
         out.put(DELETE);
         out.put(key);
         out.put(CRLF);
-    }
-
-    static void key(ByteBuffer out, long key) {
-        out.put(PREFIX);
-        int pos = out.position();
-        long k = key;
-        for (int i = DIGITS - 1; i >= 0; i--) {
-            out.put(pos + i, (byte) ('0' + (k % 10)));
-            k /= 10;
-        }
-        out.position(pos + DIGITS);
-    }
-
-    static String keyText(long key) {
-        ByteBuffer b = ByteBuffer.allocate(KEY_LENGTH);
-        key(b, key);
-        return new String(b.array(), StandardCharsets.US_ASCII);
-    }
-
-    static void writeFully(SocketChannel ch, ByteBuffer out) throws IOException {
-        EventLoop.writeFully(ch, out);
     }
 
     /**

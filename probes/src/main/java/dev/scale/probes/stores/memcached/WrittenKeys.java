@@ -1,5 +1,7 @@
 package dev.scale.probes.stores.memcached;
 
+import dev.scale.probes.EventLoop;
+
 import dev.scale.providers.Endpoint;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -61,7 +63,7 @@ final class WrittenKeys {
                     MemcachedWire.delete(out, all.get(i));
                 }
                 out.flip();
-                MemcachedWire.writeFully(ch, out);
+                EventLoop.writeFully(ch, out);
                 int replies = 0;
                 while (replies < n) {
                     in.clear();

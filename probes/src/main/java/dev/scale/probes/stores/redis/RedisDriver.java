@@ -1,5 +1,7 @@
 package dev.scale.probes.stores.redis;
 
+import dev.scale.probes.KvKeys;
+
 import dev.scale.probes.Driver;
 import dev.scale.probes.EventLoop;
 import dev.scale.probes.Run;
@@ -38,7 +40,7 @@ public final class RedisDriver implements Driver {
             ByteBuffer out = ByteBuffer.allocate(512);
             Wire.command(out, "AUTH", endpoint.username() == null ? "default" : endpoint.username(), password);
             out.flip();
-            Wire.writeFully(ch, out);
+            EventLoop.writeFully(ch, out);
             ByteBuffer in = ByteBuffer.allocate(512);
             Wire.Scanner scanner = new Wire.Scanner();
             while (scanner.scan(in.flip()) == 0) {
@@ -71,7 +73,7 @@ public final class RedisDriver implements Driver {
                     Wire.set(out, k + i, header, value);
                 }
                 out.flip();
-                Wire.writeFully(ch, out);
+                EventLoop.writeFully(ch, out);
                 int replies = 0;
                 while (replies < n) {
                     in.clear();
@@ -156,11 +158,11 @@ public final class RedisDriver implements Driver {
                 byte[] keyHeader = Wire.bulkHeader(Wire.KEY_LENGTH);
                 for (int i = 0; i < n; i++) {
                     out.put(keyHeader);
-                    Wire.key(out, k + i);
+                    KvKeys.put(out, k + i);
                     out.put(new byte[] {'\r', '\n'});
                 }
                 out.flip();
-                Wire.writeFully(ch, out);
+                EventLoop.writeFully(ch, out);
                 int replies = 0;
                 while (replies < 1) {
                     in.clear();

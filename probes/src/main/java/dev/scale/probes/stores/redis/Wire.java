@@ -1,15 +1,12 @@
 package dev.scale.probes.stores.redis;
 
-import java.io.IOException;
+import dev.scale.probes.KvKeys;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /** RESP encoding straight into reused buffers, and an incremental reply scanner: nothing allocated per operation. */
 final class Wire {
-    static final byte[] PREFIX = "scale:kv:".getBytes(StandardCharsets.US_ASCII);
-    static final int DIGITS = 10;
-    static final int KEY_LENGTH = PREFIX.length + DIGITS;
+    static final int KEY_LENGTH = KvKeys.LENGTH;
     private static final byte[] GET = ("*2\r\n$3\r\nGET\r\n$" + KEY_LENGTH + "\r\n").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] SET = ("*3\r\n$3\r\nSET\r\n$" + KEY_LENGTH + "\r\n").getBytes(StandardCharsets.US_ASCII);
     private static final byte[] CRLF = {'\r', '\n'};
@@ -19,13 +16,13 @@ final class Wire {
 
     static void get(ByteBuffer out, long key) {
         out.put(GET);
-        key(out, key);
+        KvKeys.put(out, key);
         out.put(CRLF);
     }
 
     static void set(ByteBuffer out, long key, byte[] valueHeader, byte[] value) {
         out.put(SET);
-        key(out, key);
+        KvKeys.put(out, key);
         out.put(CRLF);
         out.put(valueHeader);
         out.put(value);
@@ -36,17 +33,6 @@ final class Wire {
         return ("$" + length + "\r\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    static void key(ByteBuffer out, long key) {
-        out.put(PREFIX);
-        int pos = out.position();
-        long k = key;
-        for (int i = DIGITS - 1; i >= 0; i--) {
-            out.put(pos + i, (byte) ('0' + (k % 10)));
-            k /= 10;
-        }
-        out.position(pos + DIGITS);
-    }
-
     static void command(ByteBuffer out, String... args) {
         out.put(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
         for (String a : args) {
@@ -55,10 +41,6 @@ final class Wire {
             out.put(b);
             out.put(CRLF);
         }
-    }
-
-    static void writeFully(SocketChannel ch, ByteBuffer out) throws IOException {
-        dev.scale.probes.EventLoop.writeFully(ch, out);
     }
 
     /**
