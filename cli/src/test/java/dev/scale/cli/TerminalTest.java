@@ -1,14 +1,9 @@
 package dev.scale.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,80 +22,18 @@ class TerminalTest {
     Path home;
     Path bin;
     String session;
+    Tmux tmux;
 
     @BeforeEach
     void setUp() throws Exception {
-        require("tmux");
-        session = "scale-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
-        // A `scale` on PATH that runs this build, for tmux and for the completion scripts.
-        bin = Files.createDirectories(home.resolve("bin"));
-        Path scale = bin.resolve("scale");
-        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        tmux = new Tmux(home);
+        bin = tmux.bin();
+        session = tmux.session();
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        run("tmux", "kill-session", "-t", session);
-    }
-
-    private static void require(String program) {
-        boolean found = false;
-        for (String dir : System.getenv("PATH").split(":")) {
-            found |= Files.isExecutable(Path.of(dir, program));
-        }
-        if (!found && "true".equals(System.getenv("CI"))) {
-            fail(program + " is not installed; .ci/run must install it");
-        }
-        assumeTrue(found, program + " is not installed");
-    }
-
-    private String envPrefix() {
-        Map<String, String> env = Run.env(home);
-        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
-        env.put("PATH", bin + ":" + System.getenv("PATH"));
-        env.put("TERM", "xterm-256color");
-        StringBuilder b = new StringBuilder("env");
-        env.forEach((k, v) -> b.append(' ').append(k).append("='").append(v.replace("'", "'\\''")).append('\''));
-        return b.toString();
-    }
-
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        p.waitFor(20, TimeUnit.SECONDS);
-        return out;
-    }
-
-    private void start(String shellCommand) throws Exception {
-        run("tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", envPrefix() + " " + shellCommand + "; sleep 60");
-    }
-
-    /** Types text literally (tmux would read a trailing ';' as its own separator, hence the escape). */
-    private void type(String text) throws Exception {
-        run("tmux", "send-keys", "-t", session, "-l", text.endsWith(";") ? text.substring(0, text.length() - 1) + "\\;" : text);
-    }
-
-    private void key(String key) throws Exception {
-        run("tmux", "send-keys", "-t", session, key);
-    }
-
-    private String screen() throws Exception {
-        return run("tmux", "capture-pane", "-t", session, "-p");
-    }
-
-    private String waitFor(String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
-        String s = "";
-        while (System.nanoTime() < deadline) {
-            s = screen();
-            if (s.contains(text)) {
-                return s;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("'" + text + "' never appeared; screen:\n" + s);
+        tmux.close();
     }
 
     private void assertNoInstanceLeft() throws Exception {
@@ -114,37 +47,37 @@ class TerminalTest {
 
     @Test
     void tryRedisCompletesACommandNameWithTabAndCtrlDRemovesTheInstance() throws Exception {
-        start("scale try redis");
-        waitFor("redis [redis]>");
-        type("PIN");
-        key("Tab");
-        waitFor("PING");
-        key("Enter");
+        tmux.start("scale try redis");
+        tmux.waitFor("redis [redis]>");
+        tmux.type("PIN");
+        tmux.key("Tab");
+        tmux.waitFor("PING");
+        tmux.key("Enter");
         // the next prompt, not only the reply: a key typed before JLine reads again may be flushed when it re-enters raw mode
-        waitFor("PONG\nredis [redis]>");
-        key("C-d");
-        waitFor("scale: removed redis");
+        tmux.waitFor("PONG\nredis [redis]>");
+        tmux.key("C-d");
+        tmux.waitFor("scale: removed redis");
         assertNoInstanceLeft();
     }
 
     @Test
     void tryPostgresPrintsAQueryAsATableAndCtrlDRemovesTheInstance() throws Exception {
-        start("scale try postgres");
-        waitFor("postgres [postgres]>");
-        type("create table fruit (name text, qty int);");
-        key("Enter");
-        waitFor("CREATE TABLE");
-        type("insert into fruit values ('apple', 3);");
-        key("Enter");
-        waitFor("INSERT 0 1");
-        type("select * from fru");
-        key("Tab");
-        type(";");
-        key("Enter");
-        String s = waitFor("(1 row)");
+        tmux.start("scale try postgres");
+        tmux.waitFor("postgres [postgres]>");
+        tmux.type("create table fruit (name text, qty int);");
+        tmux.key("Enter");
+        tmux.waitFor("CREATE TABLE");
+        tmux.type("insert into fruit values ('apple', 3);");
+        tmux.key("Enter");
+        tmux.waitFor("INSERT 0 1");
+        tmux.type("select * from fru");
+        tmux.key("Tab");
+        tmux.type(";");
+        tmux.key("Enter");
+        String s = tmux.waitFor("(1 row)");
         assertThat(s).contains(" name  | qty", "-------+-----", " apple |   3");
-        key("C-d");
-        waitFor("scale: removed postgres");
+        tmux.key("C-d");
+        tmux.waitFor("scale: removed postgres");
         assertNoInstanceLeft();
     }
 
@@ -163,9 +96,9 @@ class TerminalTest {
 
     @Test
     void sigtermToATryRemovesTheInstance() throws Exception {
-        start("scale try redis");
-        waitFor("redis [redis]>");
-        long pane = Long.parseLong(run("tmux", "list-panes", "-t", session, "-F", "#{pane_pid}").strip());
+        tmux.start("scale try redis");
+        tmux.waitFor("redis [redis]>");
+        long pane = Long.parseLong(Tmux.run("tmux", "list-panes", "-t", session, "-F", "#{pane_pid}").strip());
         ProcessHandle java = ProcessHandle.of(pane).orElseThrow().descendants()
                 .filter(p -> p.info().command().map(c -> c.endsWith("java")).orElse(false)).findFirst().orElseThrow();
         java.destroy(); // SIGTERM
@@ -175,15 +108,15 @@ class TerminalTest {
 
     @Test
     void closingTheTerminalRemovesTheInstance() throws Exception {
-        start("scale try redis");
-        waitFor("redis [redis]>");
-        run("tmux", "kill-session", "-t", session); // the terminal goes away: SIGHUP
+        tmux.start("scale try redis");
+        tmux.waitFor("redis [redis]>");
+        Tmux.run("tmux", "kill-session", "-t", session); // the terminal goes away: SIGHUP
         awaitNoInstanceLeft();
     }
 
     @Test
     void bashCompletionScriptCompletesCommandsOptionValuesAndLiveInstanceNames() throws Exception {
-        require("bash");
+        Tmux.require("bash");
         Path script = home.resolve("scale.bash");
         assertThat(Run.of(Run.env(home), "completion", "bash").code()).isZero();
         Files.writeString(script, Run.of(Run.env(home), "completion", "bash").out());
@@ -202,7 +135,7 @@ class TerminalTest {
             env.put("PATH", bin + ":" + System.getenv("PATH"));
             env.forEach((k, v) -> command.add(k + "=" + v));
             command.addAll(List.of("bash", "--norc", "-c", probe));
-            List<String> lines = run(command.toArray(String[]::new)).lines().toList();
+            List<String> lines = Tmux.run(command.toArray(String[]::new)).lines().toList();
             assertThat(lines).containsExactly("down", "bash-one", "auto docker embedded", "zsh");
         } finally {
             Run.of(env, "down", "bash-one");
@@ -211,22 +144,22 @@ class TerminalTest {
 
     @Test
     void zshCompletionCompletesACommandAndALiveInstanceName() throws Exception {
-        require("zsh");
+        Tmux.require("zsh");
         Map<String, String> env = Run.env(home);
         env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
         assertThat(Run.of(env, "up", "redis", "--name", "zsh-one").code()).isZero();
         try {
-            start("zsh -f");
+            tmux.start("zsh -f");
             Thread.sleep(500);
-            type("PS1='zsh> '; autoload -U compinit && compinit -u && source <(scale completion zsh)");
-            key("Enter");
-            waitFor("zsh> ");
-            type("scale dow");
-            key("Tab");
-            waitFor("scale down");
-            type(" zsh-");
-            key("Tab");
-            waitFor("scale down zsh-one");
+            tmux.type("PS1='zsh> '; autoload -U compinit && compinit -u && source <(scale completion zsh)");
+            tmux.key("Enter");
+            tmux.waitFor("zsh> ");
+            tmux.type("scale dow");
+            tmux.key("Tab");
+            tmux.waitFor("scale down");
+            tmux.type(" zsh-");
+            tmux.key("Tab");
+            tmux.waitFor("scale down zsh-one");
         } finally {
             Run.of(env, "down", "zsh-one");
         }

@@ -111,7 +111,7 @@ final class MetaCommands {
         @Override
         public Integer call() {
             var out = parent.ctx.out();
-            out.println("Type Redis commands or SQL (ended by ';') for the connected instance. Meta commands:");
+            out.println("Type the connected datastore's own commands (SQL ends at ';'; scale kinds says what each takes). Meta commands:");
             out.println("  \\up KIND[:VERSION] [options]   start an instance (and connect, if none is connected)");
             out.println("  \\down NAME... | --all          remove instances");
             out.println("  \\ls                            list instances");

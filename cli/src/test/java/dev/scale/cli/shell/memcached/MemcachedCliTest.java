@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scale.cli.Main;
 import dev.scale.cli.Run;
+import dev.scale.cli.Tmux;
 import dev.scale.providers.RequireDocker;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -228,6 +229,32 @@ class MemcachedCliTest {
             assertThat(r.err()).doesNotContain("\tat ");
         }
         assertThat(scale(env, "", "ls").out()).contains("no instances");
+    }
+
+    @Test
+    void onARealTerminalTheShellCompletesCommandsKeepsHistoryAndCtrlDRemovesTheInstance() throws Exception {
+        require("embedded");
+        try (Tmux tmux = new Tmux(home)) {
+            tmux.start("scale try memcached");
+            tmux.waitFor("memcached [memcached]>");
+            tmux.type("inc");
+            tmux.key("Tab");
+            tmux.waitFor("incr");
+            tmux.key("C-u");
+            tmux.type("set visits 41");
+            tmux.key("Enter");
+            tmux.waitFor("STORED\nmemcached [memcached]>");
+            tmux.type("incr visits");
+            tmux.key("Enter");
+            tmux.waitFor("42\nmemcached [memcached]>");
+            tmux.key("Up"); // history: the last command again
+            tmux.key("Enter");
+            tmux.waitFor("43\nmemcached [memcached]>");
+            tmux.key("C-d");
+            tmux.waitFor("scale: removed memcached");
+        }
+        assertThat(Files.readString(home.resolve("state/history"))).contains("incr visits");
+        assertThat(scale("ls").out()).contains("no instances");
     }
 
     @Test
