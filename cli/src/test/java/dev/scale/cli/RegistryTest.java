@@ -91,6 +91,23 @@ class RegistryTest {
     }
 
     @Test
+    void anInstanceOfAKindThisScaleDoesNotKnowNeitherBreaksLsNorEscapesDown() throws Exception {
+        // as a newer scale, with one more kind, would leave it
+        Path dir = Files.createDirectories(home.resolve("state/embedded/mq"));
+        Files.writeString(dir.resolve("instance.json"), """
+                {"name":"mq","kind":"rabbitmq","version":"3.13","port":5672,"username":"scale","password":"pw",
+                 "database":null,"createdAt":"2026-11-30T00:00:00Z","expiresAt":"2026-11-30T01:00:00Z"}
+                """);
+        Run ls = Run.of(Run.withoutDocker(home), "ls");
+        assertThat(ls.code()).as(ls.err()).isZero();
+        assertThat(ls.out()).contains("no instances");
+        Run down = Run.of(Run.withoutDocker(home), "down", "mq");
+        assertThat(down.code()).isZero();
+        assertThat(down.out()).contains("removed mq");
+        assertThat(dir).doesNotExist();
+    }
+
+    @Test
     void wordsAfterDoubleDashAreTheChildsNeverScalesOwn() {
         Context ctx = Main.context(new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true), Run.env(home), false);
         CommandLine cli = Main.commandLine(ctx);

@@ -27,6 +27,12 @@ public final class Kinds {
         return all.stream().map(Kind::name).collect(Collectors.joining(", "));
     }
 
+    /** Whether a name or alias is one of these kinds. */
+    public boolean knows(String name) {
+        String wanted = name == null ? "" : name.toLowerCase(Locale.ROOT);
+        return all.stream().anyMatch(k -> k.name().equals(wanted) || k.aliases().contains(wanted));
+    }
+
     /** The kind whose URLs have this scheme ({@code redis}, {@code postgresql}), or a usage error naming the known ones. */
     public Kind byScheme(String scheme) {
         String wanted = scheme.toLowerCase(Locale.ROOT);

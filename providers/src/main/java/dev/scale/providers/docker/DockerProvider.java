@@ -275,6 +275,9 @@ public final class DockerProvider implements Provider {
                 .withLabelFilter(Map.of(MANAGED, "true")).exec();
         List<Instance> out = new ArrayList<>();
         for (Container c : containers) {
+            if (!kinds.knows(c.getLabels().get(LABEL + ".kind"))) {
+                continue; // made by a scale that knows more kinds: its TTL still ends it, and down NAME removes it
+            }
             try {
                 out.add(toInstance(docker, c));
             } catch (NotFoundException gone) {

@@ -308,6 +308,9 @@ public final class EmbeddedProvider implements Provider {
                     continue; // being written or being removed
                 }
                 boolean alive = pid(dir, "server.pid").map(ProcessHandle::isAlive).orElse(false);
+                if (!kinds.knows(r.kind())) {
+                    continue; // made by a scale that knows more kinds: its TTL still ends it, and down NAME removes it
+                }
                 Kind kind = kinds.byName(r.kind());
                 Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), Secret.of(r.password()), r.database());
                 out.add(new Instance(r.name(), kind, r.version(), name(), endpoint, r.createdAt(), r.expiresAt(),
