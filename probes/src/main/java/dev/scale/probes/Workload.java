@@ -58,4 +58,11 @@ public record Workload(Mix mix, long keys, int valueSize, String distribution, i
     public long batchIntervalNanos() {
         return (long) (1e9 * clients * pipeline / rate);
     }
+
+    /** The value every write of the kv probe stores: {@link #valueSize} random bytes, the same in every run and driver. */
+    public byte[] value() {
+        byte[] v = new byte[valueSize];
+        new java.util.SplittableRandom(42).nextBytes(v);
+        return v;
+    }
 }

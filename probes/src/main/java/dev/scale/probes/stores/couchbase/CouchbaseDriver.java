@@ -35,16 +35,10 @@ public final class CouchbaseDriver implements Driver {
         this.store = store;
     }
 
-    private static byte[] value(int size) {
-        byte[] v = new byte[size];
-        new SplittableRandom(7).nextBytes(v);
-        return v;
-    }
-
     @Override
     public void load(Workload w, LongConsumer written) {
         AsyncCollection c = store.collection().async();
-        byte[] value = value(w.valueSize());
+        byte[] value = w.value();
         for (long from = 0; from < w.keys(); from += 1000) {
             List<CompletableFuture<?>> batch = new ArrayList<>();
             for (long k = from; k < Math.min(w.keys(), from + 1000); k++) {
@@ -68,7 +62,7 @@ public final class CouchbaseDriver implements Driver {
     @Override
     public void run(Workload w, Run run) throws InterruptedException {
         AsyncCollection c = store.collection().async();
-        byte[] value = value(w.valueSize());
+        byte[] value = w.value();
         KeyChooser chooser = KeyChooser.of(w.distribution(), w.keys());
         ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "scale-couchbase-driver");

@@ -9,7 +9,6 @@ import dev.scale.providers.Endpoint;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
 /**
@@ -34,16 +33,10 @@ public final class MemcachedDriver implements Driver {
         }
     }
 
-    static byte[] value(int size) {
-        byte[] v = new byte[size];
-        new SplittableRandom(42).nextBytes(v);
-        return v;
-    }
-
     /** Sets every key, 512 a batch; a refusal (a value over the item size limit, out of memory) stops the load and says why. */
     @Override
     public void load(Workload w, LongConsumer written) throws IOException {
-        byte[] value = value(w.valueSize());
+        byte[] value = w.value();
         byte[] header = MemcachedWire.setHeader(value.length);
         int batch = Math.max(1, Math.min(512, (4 << 20) / (value.length + 64)));
         try (SocketChannel ch = connect()) {
@@ -75,7 +68,7 @@ public final class MemcachedDriver implements Driver {
 
     @Override
     public void run(Workload w, Run run) throws Exception {
-        byte[] value = value(w.valueSize());
+        byte[] value = w.value();
         byte[] header = MemcachedWire.setHeader(value.length);
         // memcached serves each connection from one of its worker threads (-t 4 by default), so like memaslap -T
         // at one thread a core, a loop per core by default: on 2 cores one loop kept memcached ~15% below

@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.util.SplittableRandom;
 import java.util.function.LongConsumer;
 
 /** Redis traffic on the {@link EventLoop}, as redis-benchmark makes it: GET and SET of 1 KB-ish values. */
@@ -59,7 +58,7 @@ public final class RedisDriver implements Driver {
 
     @Override
     public void load(Workload w, LongConsumer written) throws IOException {
-        byte[] value = value(w.valueSize());
+        byte[] value = w.value();
         byte[] header = Wire.bulkHeader(value.length);
         int batch = 512;
         try (SocketChannel ch = connect()) {
@@ -91,15 +90,9 @@ public final class RedisDriver implements Driver {
         highestKey = w.keys() - 1;
     }
 
-    static byte[] value(int size) {
-        byte[] v = new byte[size];
-        new SplittableRandom(42).nextBytes(v);
-        return v;
-    }
-
     @Override
     public void run(Workload w, Run run) throws Exception {
-        byte[] value = value(w.valueSize());
+        byte[] value = w.value();
         byte[] header = Wire.bulkHeader(value.length);
         // One loop by default, as redis-benchmark: Redis serves from one thread, the other core is the generator's.
         EventLoop.run(w, run, new EventLoop.Protocol() {
