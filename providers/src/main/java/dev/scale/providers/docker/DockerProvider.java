@@ -15,6 +15,7 @@ import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.NameTaken;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
 import dev.scale.errors.ScaleException;
@@ -141,8 +142,7 @@ public final class DockerProvider implements Provider {
                     .exec()
                     .getId();
         } catch (ConflictException e) {
-            throw ScaleException.usage("an instance named '" + spec.name() + "' already exists",
-                    "choose another --name, or remove it with: scale down " + spec.name());
+            throw new NameTaken(spec.name());
         }
         inFlight.add(id);
         try {

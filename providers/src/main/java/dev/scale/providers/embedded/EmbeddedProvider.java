@@ -12,6 +12,7 @@ import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.NameTaken;
 import dev.scale.providers.Programs;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
@@ -166,8 +167,7 @@ public final class EmbeddedProvider implements Provider {
             try {
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (FileAlreadyExistsException e) {
-                throw ScaleException.usage("an instance named '" + spec.name() + "' already exists",
-                        "choose another --name, or remove it with: scale down " + spec.name());
+                throw new NameTaken(spec.name());
             }
             Set<Integer> held = new HashSet<>();
             for (InstanceRecord r : records()) {

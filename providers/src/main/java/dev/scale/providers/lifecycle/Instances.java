@@ -5,6 +5,7 @@ import dev.scale.providers.Config;
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.NameTaken;
 import dev.scale.providers.Names;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
@@ -33,6 +34,8 @@ public final class Instances {
     private final DockerEngine engine;
     private final Clock clock;
     private final Kinds kinds;
+    /** How often a name scale chose may turn out taken before up gives up (8 parallel ups of one kind need 7). */
+    private static final int NAME_ATTEMPTS = 32;
     /** Instances an {@code up} in progress has started but not yet returned, removed too on Ctrl-C. */
     private final Map<String, Provider> notHandedOver = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -113,8 +116,7 @@ public final class Instances {
         for (Kinds.Requested r : requested) {
             String n = name != null ? Names.checkName(name) : Names.nextFree(r.kind().name(), taken);
             if (name != null && taken.contains(n)) {
-                throw ScaleException.usage("an instance named '" + n + "' already exists",
-                        "choose another --name, or remove it with: scale down " + n);
+                throw new NameTaken(n);
             }
             taken.add(n);
             specs.add(new Spec(n, r.kind(), r.version(), image, ttl));
@@ -128,9 +130,28 @@ public final class Instances {
             List<Future<Instance>> futures = new ArrayList<>();
             for (Spec spec : specs) {
                 futures.add(pool.submit(() -> {
-                    Instance started = provider.start(spec, progress);
-                    notHandedOver.put(started.name(), provider);
-                    return started;
+                    Spec s = spec;
+                    for (int attempt = 1; ; attempt++) {
+                        try {
+                            Instance started = provider.start(s, progress);
+                            notHandedOver.put(started.name(), provider);
+                            return started;
+                        } catch (NameTaken clash) {
+                            if (name != null || attempt >= NAME_ATTEMPTS) {
+                                throw clash;
+                            }
+                            // Another scale process took the name between the look above and the start: the
+                            // creation is the atomic check, so a name scale chose becomes the next free one.
+                            String next;
+                            synchronized (taken) {
+                                taken.add(clash.name());
+                                list().forEach(i -> taken.add(i.name()));
+                                next = Names.nextFree(s.kind().name(), taken);
+                                taken.add(next);
+                            }
+                            s = new Spec(next, s.kind(), s.version(), s.image(), s.ttl());
+                        }
+                    }
                 }));
             }
             List<Instance> started = new ArrayList<>();

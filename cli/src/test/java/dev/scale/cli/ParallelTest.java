@@ -1,0 +1,109 @@
+package dev.scale.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scale.providers.RequireDocker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Several scale processes at once on one machine, as CI jobs sharing an engine run them: scale's default
+ * names are taken atomically (at creation), so parallel ups of one kind all succeed under distinct names,
+ * and one explicit name asked for twice is refused once, in one line.
+ */
+class ParallelTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+    Path scale;
+    Map<String, String> env;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        scale = bin.resolve("scale");
+        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        env = Run.env(home);
+    }
+
+    @AfterEach
+    void tearDown() {
+        Run.of(env, "down", "--all");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    private List<Process> startAll(int n, String... args) throws Exception {
+        List<Process> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            List<String> command = new ArrayList<>(List.of(scale.toString()));
+            command.addAll(List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(command);
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            pb.redirectOutput(home.resolve("out-" + i + ".txt").toFile()).redirectError(home.resolve("err-" + i + ".txt").toFile());
+            all.add(pb.start());
+        }
+        for (Process p : all) {
+            assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+        }
+        return all;
+    }
+
+    private String out(int i) throws Exception {
+        return Files.readString(home.resolve("out-" + i + ".txt"));
+    }
+
+    private String err(int i) throws Exception {
+        return Files.readString(home.resolve("err-" + i + ".txt"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "docker"})
+    void eightUpsOfOneKindAtOnceAllSucceedUnderDistinctNames(String provider) throws Exception {
+        if (provider.equals("docker")) {
+            RequireDocker.engine();
+        } else {
+            env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        }
+        int n = 8;
+        List<Process> ups = startAll(n, "up", "redis", "--provider", provider, "--ttl", "10m", "--output", "json");
+        TreeSet<String> names = new TreeSet<>();
+        for (int i = 0; i < n; i++) {
+            assertThat(ups.get(i).exitValue()).as("up %d: %s", i, err(i)).isZero();
+            names.add(JSON.readTree(out(i)).get(0).get("name").asText());
+        }
+        assertThat(names).containsExactlyInAnyOrder("redis", "redis-2", "redis-3", "redis-4", "redis-5", "redis-6", "redis-7", "redis-8");
+        JsonNode listed = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
+        assertThat(listed).hasSize(n);
+        listed.forEach(i -> assertThat(i.get("state").asText()).isEqualTo("running"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded"})
+    void oneExplicitNameAskedForTwiceAtOnceIsRefusedOnceInOneLine(String provider) throws Exception {
+        env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        List<Process> ups = startAll(2, "up", "redis", "--provider", provider, "--name", "shared", "--ttl", "10m");
+        List<Integer> codes = ups.stream().map(Process::exitValue).sorted().toList();
+        assertThat(codes).containsExactly(0, 2);
+        int refused = ups.get(0).exitValue() == 2 ? 0 : 1;
+        assertThat(err(refused).lines().filter(l -> !l.startsWith("scale: [") && !l.contains("embedded provider")))
+                .containsExactly("scale: an instance named 'shared' already exists — choose another --name, or remove it with: scale down shared");
+        assertThat(Run.of(env, "ls").out()).contains("shared").doesNotContain("shared-2");
+    }
+}
