@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "gc", mixinStandardHelpOptions = true,
-        description = {"Remove instances whose time to live has passed or whose server has died.",
+        description = {"Remove instances whose time to live has passed, whose server has died, or that are orphaned",
+                "(the scale up, try or run that made them was killed before handing them over or removing them).",
                 "Instances remove themselves when their time is up; this catches what a sleeping laptop or a killed process left."})
 final class GcCommand implements Callable<Integer> {
     @ParentCommand
@@ -23,7 +24,9 @@ final class GcCommand implements Callable<Integer> {
             ctx.info("nothing to collect");
         }
         for (Instance i : gone) {
-            ctx.out().println("removed " + i.name() + " (" + (i.expired(ctx.clock().instant()) ? "expired" : "dead") + ")");
+            String why = i.expired(ctx.clock().instant()) ? "expired"
+                    : i.state() == Instance.State.ORPHANED ? "orphaned: the scale process that made it died before handing it over" : "dead";
+            ctx.out().println("removed " + i.name() + " (" + why + ")");
         }
         ctx.out().flush();
         return 0;

@@ -70,6 +70,7 @@ final class UpCommand implements Callable<Integer> {
         // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
         try (var cleanup = ShutdownHook.register("scale-up-cleanup", instances::cancelStarts)) {
             started = instances.up(requested, name, life, image, chosen, progress);
+            instances.handOver(started); // from here on they are the user's: this process's end is no orphaning
         }
         Render.instances(ctx, started, format, reveal);
         if (format == Format.TABLE) {

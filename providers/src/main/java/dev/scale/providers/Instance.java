@@ -21,7 +21,9 @@ public record Instance(
         /** Answering, or at least its process or container is running. */
         RUNNING,
         /** Its process or container is gone, but something of it is left for `down` to remove. */
-        DEAD
+        DEAD,
+        /** Running, but the scale process that made it died before handing it over: nobody will remove it but gc or its TTL. */
+        ORPHANED
     }
 
     public String url() {

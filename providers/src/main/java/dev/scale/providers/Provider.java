@@ -21,6 +21,14 @@ public interface Provider {
      */
     Instance start(Spec spec, Progress progress);
 
+    /**
+     * Hands a started instance over to the user ({@code up}): from now on it is theirs, not the starting
+     * process's, and that process's end does not make it an orphan. Instances of {@code try}, {@code run} and
+     * probes are never handed over.
+     * @throws NameTaken when another scale process handed over an instance of that name meanwhile
+     */
+    void handOver(String name);
+
     /** Every instance of this provider, from any scale process. */
     List<Instance> list();
 

@@ -16,6 +16,7 @@ import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.NameTaken;
+import dev.scale.providers.Owner;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
 import dev.scale.errors.ScaleException;
@@ -48,6 +49,13 @@ public final class DockerProvider implements Provider {
     static final String LABEL = "dev.scale";
     static final String MANAGED = LABEL + ".managed";
     private static final String CONTAINER_PREFIX = "scale-";
+    /**
+     * The container of an instance not yet handed over is named {@code scale-NAME.pending}; {@code up} renames it
+     * to {@code scale-NAME} when it hands it over. Labels cannot change after creation, a name can, atomically,
+     * and any engine reports it: so a pending container whose owner (a label) is gone is an orphan.
+     */
+    private static final String PENDING = ".pending";
+    static final String OWNER = LABEL + ".owner";
 
     /** $1 = TTL in seconds, $2 = stop signal, then the prelude, then the image's entrypoint and command. */
     private static final String WRAPPER = """
@@ -103,6 +111,7 @@ public final class DockerProvider implements Provider {
         Map<String, String> labels = new HashMap<>();
         labels.put(MANAGED, "true");
         labels.put(LABEL + ".name", spec.name());
+        labels.put(OWNER, Owner.current().toString());
         labels.put(LABEL + ".kind", kind.name());
         labels.put(LABEL + ".version", version);
         labels.put(LABEL + ".created-at", created.toString());
@@ -130,7 +139,7 @@ public final class DockerProvider implements Provider {
         progress.step(spec.name(), "creating container from " + image);
         try {
             id = docker.createContainerCmd(image)
-                    .withName(CONTAINER_PREFIX + spec.name())
+                    .withName(CONTAINER_PREFIX + spec.name() + PENDING)
                     .withLabels(labels)
                     .withEnv(env)
                     .withEntrypoint(entrypoint)
@@ -306,9 +315,10 @@ public final class DockerProvider implements Provider {
         }
         Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"),
                 services);
-        return new Instance(labels.get(LABEL + ".name"), kind, labels.get(LABEL + ".version"), name(), endpoint,
+        boolean orphaned = running && pending(c) && Owner.parse(labels.get(OWNER)).map(Owner::gone).orElse(false);
+        return new Instance(instanceName(c), kind, labels.get(LABEL + ".version"), name(), endpoint,
                 Instant.parse(labels.get(LABEL + ".created-at")), Instant.parse(labels.get(LABEL + ".expires-at")),
-                running ? Instance.State.RUNNING : Instance.State.DEAD);
+                !running ? Instance.State.DEAD : orphaned ? Instance.State.ORPHANED : Instance.State.RUNNING);
     }
 
     /** The host port bound to a container port, or 0 if none (a container that is stopping). */
@@ -317,11 +327,38 @@ public final class DockerProvider implements Provider {
         return b != null && b.length > 0 ? Integer.parseInt(b[0].getHostPortSpec()) : 0;
     }
 
+    /** The instance's name: its container's, less the prefix and the pending mark (a label cannot follow a rename). */
+    private static String instanceName(Container c) {
+        String n = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
+        if (!n.startsWith(CONTAINER_PREFIX)) {
+            return c.getLabels().get(LABEL + ".name");
+        }
+        n = n.substring(CONTAINER_PREFIX.length());
+        return n.endsWith(PENDING) ? n.substring(0, n.length() - PENDING.length()) : n;
+    }
+
+    private static boolean pending(Container c) {
+        return c.getNames() != null && c.getNames().length > 0 && c.getNames()[0].endsWith(PENDING);
+    }
+
+    @Override
+    public void handOver(String name) {
+        DockerClient docker = engine.client();
+        Container pending = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(MANAGED, "true")).exec().stream()
+                .filter(c -> pending(c) && name.equals(instanceName(c))).findFirst()
+                .orElseThrow(() -> ScaleException.failure("instance '" + name + "' is gone before it could be handed over", null));
+        try {
+            docker.renameContainerCmd(pending.getId()).withName(CONTAINER_PREFIX + name).exec();
+        } catch (ConflictException taken) {
+            throw new NameTaken(name);
+        }
+    }
+
     @Override
     public boolean remove(String name) {
         DockerClient docker = engine.client();
         List<Container> found = docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(MANAGED, "true", LABEL + ".name", name)).exec();
+                .withLabelFilter(Map.of(MANAGED, "true")).exec().stream().filter(c -> name.equals(instanceName(c))).toList();
         for (Container c : found) {
             removeQuietly(docker, c.getId());
         }

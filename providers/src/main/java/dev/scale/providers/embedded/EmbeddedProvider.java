@@ -13,6 +13,7 @@ import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.NameTaken;
+import dev.scale.providers.Owner;
 import dev.scale.providers.Programs;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Provider;
@@ -177,7 +178,7 @@ public final class EmbeddedProvider implements Provider {
             Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
             Secret password = kind.authenticates() ? Secret.random() : Secret.none();
             InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
-                    password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()));
+                    password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()), Owner.current().toString(), false);
             writePrivate(dir.resolve("instance.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
             return new Reserved(dir, record);
         } catch (IOException e) {
@@ -236,14 +237,7 @@ public final class EmbeddedProvider implements Provider {
         String serverVersion = awaitReady(spec, kind, dir, endpoint);
         progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
         // The binaries' own version is the truth (embedded-redis's "6.2.6" file is a 6.2.11 server).
-        InstanceRecord ready = new InstanceRecord(r.name(), r.kind(), serverVersion, r.port(), r.username(), r.password(),
-                r.database(), r.createdAt(), r.expiresAt());
-        try {
-            writePrivate(dir.resolve("instance.json.tmp"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(ready));
-            Files.move(dir.resolve("instance.json.tmp"), dir.resolve("instance.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw ScaleException.failure("cannot write " + dir.resolve("instance.json") + ": " + e.getMessage(), e);
-        }
+        rewrite(dir, r.withVersion(serverVersion));
         return new Instance(spec.name(), kind, serverVersion, name(), endpoint, r.createdAt(), r.expiresAt(), Instance.State.RUNNING);
     }
 
@@ -290,6 +284,22 @@ public final class EmbeddedProvider implements Provider {
         }
     }
 
+    /** Replaces the record in one atomic move, so that a reader never sees half of it. */
+    private void rewrite(Path dir, InstanceRecord record) {
+        try {
+            writePrivate(dir.resolve("instance.json.tmp"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+            Files.move(dir.resolve("instance.json.tmp"), dir.resolve("instance.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot write " + dir.resolve("instance.json") + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void handOver(String name) {
+        Path dir = root.resolve(name);
+        rewrite(dir, readRecord(dir).asHandedOver());
+    }
+
     @Override
     public List<Instance> list() {
         List<Instance> out = new ArrayList<>();
@@ -314,7 +324,7 @@ public final class EmbeddedProvider implements Provider {
                 Kind kind = kinds.byName(r.kind());
                 Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), Secret.of(r.password()), r.database());
                 out.add(new Instance(r.name(), kind, r.version(), name(), endpoint, r.createdAt(), r.expiresAt(),
-                        alive ? Instance.State.RUNNING : Instance.State.DEAD));
+                        !alive ? Instance.State.DEAD : r.orphaned() ? Instance.State.ORPHANED : Instance.State.RUNNING));
             }
         } catch (IOException e) {
             throw ScaleException.failure("cannot read " + root + ": " + e.getMessage(), e);

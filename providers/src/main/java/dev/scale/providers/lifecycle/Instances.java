@@ -181,6 +181,22 @@ public final class Instances {
         }
     }
 
+    /**
+     * Hands started instances over to the user ({@code up} does, once all answer): their starting process's end
+     * no longer makes them orphans. A name another process handed over meanwhile fails the whole up, which
+     * removes what it started.
+     */
+    public void handOver(List<Instance> started) {
+        try {
+            for (Instance i : started) {
+                (i.provider().equals(docker.name()) ? docker : embedded).handOver(i.name());
+            }
+        } catch (RuntimeException e) {
+            down(started.stream().map(Instance::name).toList());
+            throw e;
+        }
+    }
+
     /** Removes whatever an {@code up} in progress has made so far, started or half-started (Ctrl-C, a failed sibling). */
     public void cancelStarts() {
         List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts));
@@ -232,11 +248,11 @@ public final class Instances {
         return down(list().stream().map(Instance::name).distinct().toList());
     }
 
-    /** Removes instances whose time to live has passed or whose server is dead. */
+    /** Removes instances whose time to live has passed, whose server is dead, or whose maker died before handing them over. */
     public List<Instance> gc() {
         List<Instance> gone = new ArrayList<>();
         for (Instance i : list()) {
-            if (i.expired(clock.instant()) || i.state() == Instance.State.DEAD) {
+            if (i.expired(clock.instant()) || i.state() == Instance.State.DEAD || i.state() == Instance.State.ORPHANED) {
                 down(List.of(i.name()));
                 gone.add(i);
             }

@@ -1,0 +1,166 @@
+package dev.scale.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scale.providers.RequireDocker;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * scale killed with kill -9 (no hook runs) while it starts or uses an instance: what it leaves is never shown as
+ * a healthy instance. ls calls it orphaned (or dead), gc removes it, and nothing of it remains; an instance
+ * that up handed over stays running after up's process is gone.
+ */
+class OrphanTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+    Path scale;
+    Map<String, String> env;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        scale = bin.resolve("scale");
+        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        env = Run.env(home);
+    }
+
+    @AfterEach
+    void tearDown() {
+        Run.of(env, "down", "--all");
+    }
+
+    private Process scale(String stdin, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(scale.toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
+        if (stdin != null) {
+            pb.redirectInput(Files.writeString(home.resolve("stdin-" + System.nanoTime()), stdin).toFile());
+        }
+        return pb.start();
+    }
+
+    private void useProvider(String provider) {
+        if (provider.equals("docker")) {
+            RequireDocker.engine();
+        } else {
+            env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        }
+    }
+
+    /** Kills scale (and only scale: the sh wrapper execs java) without letting any hook run. */
+    private static void kill9(Process p) throws Exception {
+        p.destroyForcibly();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private JsonNode ls() throws Exception {
+        Run ls = Run.of(env, "ls", "--output", "json");
+        assertThat(ls.code()).as(ls.err()).isZero();
+        return JSON.readTree(ls.out());
+    }
+
+    private void assertGcLeavesNothing() throws Exception {
+        Run gc = Run.of(env, "gc");
+        assertThat(gc.code()).as(gc.err()).isZero();
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+        Path embedded = home.resolve("state/embedded");
+        if (Files.isDirectory(embedded)) {
+            try (var left = Files.list(embedded)) {
+                assertThat(left.filter(Files::isDirectory)).isEmpty();
+            }
+        }
+        assertThat(ProcessHandle.allProcesses().map(h -> h.info().commandLine().orElse("")).filter(c -> c.contains(home.toString())))
+                .as("no server or supervisor of this test's instances runs").isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "docker"})
+    void anUpKilledAtAnyStageLeavesOrphansThatLsNamesAndGcRemoves(String provider) throws Exception {
+        useProvider(provider);
+        long[] delaysMillis = {400, 1500, 3000}; // before the server exists, while it starts, while scale waits for it
+        List<String> handedOver = new ArrayList<>();
+        for (int i = 0; i < delaysMillis.length; i++) {
+            Process up = scale(null, "up", "postgres", "--provider", provider, "--name", "killed-" + i, "--ttl", "10m");
+            Thread.sleep(delaysMillis[i]);
+            if (!up.isAlive() && up.exitValue() == 0) {
+                handedOver.add("killed-" + i); // it finished first: the user has it
+            }
+            kill9(up);
+        }
+        assertThat(handedOver).as("at least the early kills come before the hand-over").hasSizeLessThan(delaysMillis.length);
+        Thread.sleep(5000); // what was launched finishes starting on its own
+        for (JsonNode i : ls()) {
+            String name = i.get("name").asText();
+            assertThat(i.get("state").asText()).as(name).isIn(handedOver.contains(name) ? List.of("running") : List.of("orphaned", "dead"));
+        }
+        String collected = Run.of(env, "gc").out();
+        handedOver.forEach(n -> assertThat(collected).as("gc keeps what up handed over").doesNotContain(n));
+        handedOver.forEach(n -> Run.of(env, "down", n));
+        assertGcLeavesNothing();
+        if (provider.equals("docker")) {
+            Process ps = new ProcessBuilder("docker", "ps", "-a", "-q", "--filter", "label=dev.scale.managed=true",
+                    "--filter", "label=dev.scale.name=killed-0", "--filter", "label=dev.scale.name=killed-1").start();
+            assertThat(new String(ps.getInputStream().readAllBytes())).isBlank();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded"})
+    void tryAndRunKilledWhileInUseLeaveOrphansAndAHandedOverInstanceStaysRunning(String provider) throws Exception {
+        useProvider(provider);
+        Process up = scale(null, "up", "redis", "--provider", provider, "--name", "kept");
+        assertThat(up.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue()).isZero();
+        // `try` reading from a pipe that stays open, and `run` with a child that outlives the kill
+        Path fifo = home.resolve("fifo");
+        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
+        Process holder = new ProcessBuilder("sh", "-c", "sleep 60 > '" + fifo + "'").start();
+        List<String> tryCommand = List.of(scale.toString(), "try", "redis", "--provider", provider, "--name", "tried");
+        ProcessBuilder tb = new ProcessBuilder(tryCommand).redirectInput(fifo.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+        tb.environment().clear();
+        tb.environment().putAll(env);
+        Process tried = tb.start();
+        Process ran = scale(null, "run", "--with", "redis", "--provider", provider, "--", "sleep", "8");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (ls().size() < 3 && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(ls()).hasSize(3);
+        for (JsonNode i : ls()) {
+            assertThat(i.get("state").asText()).as(i.get("name").asText() + " while its process lives").isEqualTo("running");
+        }
+        kill9(tried);
+        kill9(ran);
+        holder.destroyForcibly();
+        for (JsonNode i : ls()) {
+            assertThat(i.get("state").asText()).as(i.get("name").asText())
+                    .isEqualTo(i.get("name").asText().equals("kept") ? "running" : "orphaned");
+        }
+        Run gc = Run.of(env, "gc");
+        assertThat(gc.out()).contains("tried").doesNotContain("kept");
+        assertThat(ls()).singleElement().satisfies(i -> assertThat(i.get("name").asText()).isEqualTo("kept"));
+        Run.of(env, "down", "kept");
+        assertGcLeavesNothing();
+    }
+}
