@@ -6,6 +6,7 @@ import dev.scale.providers.Instance;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "gc", mixinStandardHelpOptions = true,
@@ -16,17 +17,20 @@ final class GcCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
 
+    @Option(names = "--dry-run", description = "Only list what would be removed, and why.")
+    boolean dryRun;
+
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        List<Instance> gone = ctx.instances().gc();
+        List<Instance> gone = dryRun ? ctx.instances().collectable() : ctx.instances().gc();
         if (gone.isEmpty()) {
             ctx.info("nothing to collect");
         }
         for (Instance i : gone) {
             String why = i.expired(ctx.clock().instant()) ? "expired"
                     : i.state() == Instance.State.ORPHANED ? "orphaned: the scale process that made it died before handing it over" : "dead";
-            ctx.out().println("removed " + i.name() + " (" + why + ")");
+            ctx.out().println((dryRun ? "would remove " : "removed ") + i.name() + " (" + why + ")");
         }
         ctx.out().flush();
         return 0;

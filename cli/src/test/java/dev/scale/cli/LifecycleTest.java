@@ -113,6 +113,10 @@ class LifecycleTest {
             server.destroyForcibly();
             server.onExit().get();
             assertThat(Run.of(env, "ls").out()).containsPattern("crashed\\s+redis\\s+\\S+\\s+embedded\\s+dead");
+            Run dry = Run.of(env, "gc", "--dry-run");
+            assertThat(dry.code()).isZero();
+            assertThat(dry.out()).isEqualTo("would remove crashed (dead)\n");
+            assertThat(home.resolve("state/embedded/crashed")).as("a dry run removes nothing").exists();
             Run gc = Run.of(env, "gc");
             assertThat(gc.code()).isZero();
             assertThat(gc.out()).contains("removed crashed (dead)").doesNotContain("healthy");

@@ -250,13 +250,15 @@ public final class Instances {
 
     /** Removes instances whose time to live has passed, whose server is dead, or whose maker died before handing them over. */
     public List<Instance> gc() {
-        List<Instance> gone = new ArrayList<>();
-        for (Instance i : list()) {
-            if (i.expired(clock.instant()) || i.state() == Instance.State.DEAD || i.state() == Instance.State.ORPHANED) {
-                down(List.of(i.name()));
-                gone.add(i);
-            }
-        }
+        List<Instance> gone = collectable();
+        gone.forEach(i -> down(List.of(i.name())));
         return gone;
+    }
+
+    /** What {@link #gc} would remove now, removing nothing. */
+    public List<Instance> collectable() {
+        return list().stream()
+                .filter(i -> i.expired(clock.instant()) || i.state() == Instance.State.DEAD || i.state() == Instance.State.ORPHANED)
+                .toList();
     }
 }
