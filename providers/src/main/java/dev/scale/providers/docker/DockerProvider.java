@@ -162,6 +162,13 @@ public final class DockerProvider implements Provider {
             initialize(docker, id, spec, image, info, endpoint, progress);
             progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + endpoint.port());
             String serverVersion = awaitReady(docker, id, spec, image, endpoint);
+            if (spec.version() != null && !serverVersion.isEmpty()
+                    && !(serverVersion.equals(spec.version()) || serverVersion.startsWith(spec.version() + "."))) {
+                // an image override runs what it runs: ls must not show the version asked for instead
+                throw ScaleException.usage("asked for " + kind.name() + " " + spec.version() + ", but image " + image + " runs "
+                        + kind.name() + " " + serverVersion, "ask for " + kind.name() + ":" + serverVersion.replaceFirst("^(\\d+\\.\\d+).*", "$1")
+                        + ", or give an image of " + spec.version() + " with --image or SCALE_IMAGE_" + kind.name().toUpperCase(java.util.Locale.ROOT));
+            }
             Instance instance = new Instance(spec.name(), kind, version, name(), endpoint, created, expires, Instance.State.RUNNING);
             progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
             inFlight.remove(id);

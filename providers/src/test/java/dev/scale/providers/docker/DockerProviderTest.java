@@ -157,4 +157,23 @@ class DockerProviderTest {
             instances.down(List.of(r));
         }
     }
+
+    @Test
+    void aVersionTheImageContradictsIsRefusedAndLeavesNoContainer() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("SCALE_IMAGE_REDIS") != null, "needs an image override, as CI sets");
+        String r = unique("it-ver");
+        // the test image (SCALE_IMAGE_REDIS, Debian's redis 7.0) answers for any version asked: scale reads the server's own
+        assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("redis:99")), r, Duration.ofMinutes(2), null, provider, Progress.NONE))
+                .isInstanceOfSatisfying(ScaleException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(ExitCode.USAGE);
+                    assertThat(e.oneLine()).contains("asked for redis 99, but image ").contains(" runs redis 7.").contains("ask for redis:7.");
+                });
+        assertThat(containersNamed(r)).isEmpty();
+        Instance ok = instances.up(List.of(TestKinds.KINDS.parse("redis:7")), r, Duration.ofMinutes(2), null, provider, Progress.NONE).get(0);
+        try {
+            assertThat(ok.version()).isEqualTo("7");
+        } finally {
+            instances.down(List.of(r));
+        }
+    }
 }
