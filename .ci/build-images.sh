@@ -12,14 +12,17 @@
 #     IMAGE_CMD       CMD, as JSON
 #     IMAGE_EXPOSE    EXPOSE, a port
 #     IMAGE_USER      USER, optional (empty: root)
+#     IMAGE_ENV       ENV settings the official image has, optional: NAME=VALUE, spaces between
 #     HOST_PACKAGES   Debian packages the tests need on the CI machine itself, optional
+#   rootfs.sh      optional: run inside the new root filesystem (chroot) before it is imported,
+#                  for what the official image does at build time (e.g. generating a locale)
 #
 # usage: build-images.sh                  build every missing image, in parallel
 #        build-images.sh --env            print `export SCALE_IMAGE_<KIND>=<tag>` for every kind; builds nothing
 #        build-images.sh --host-packages  print the kinds' HOST_PACKAGES, one a line; builds nothing
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-REV=1
+REV=2  # 2: the postgres image got the official one's locale (en_US.UTF-8) and so its UTF8 encoding
 suite=bookworm
 
 kinds() { # the kind folders, sorted
@@ -32,7 +35,7 @@ kinds() { # the kind folders, sorted
 
 load() { # kind: sets the IMAGE_* and HOST_PACKAGES variables from its image.env
   local kind=$1 f="$here/images/$1/image.env"
-  unset IMAGE_TAG IMAGE_PACKAGES IMAGE_CMD IMAGE_EXPOSE IMAGE_USER HOST_PACKAGES
+  unset IMAGE_TAG IMAGE_PACKAGES IMAGE_CMD IMAGE_EXPOSE IMAGE_USER IMAGE_ENV HOST_PACKAGES
   # shellcheck disable=SC1090
   . "$f"
   local v
@@ -41,6 +44,7 @@ load() { # kind: sets the IMAGE_* and HOST_PACKAGES variables from its image.env
   done
   [ -x "$here/images/$kind/entrypoint.sh" ] || { echo "build-images: $here/images/$kind/entrypoint.sh is missing or not executable" >&2; return 1; }
   IMAGE_USER=${IMAGE_USER:-}
+  IMAGE_ENV=${IMAGE_ENV:-}
   HOST_PACKAGES=${HOST_PACKAGES:-}
 }
 
@@ -76,11 +80,18 @@ build() { # kind
     || { tail -20 "$root.log"; rm -f "$root.log"; return 1; }
   rm -f "$root.log"
   install -m 0755 "$here/images/$kind/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
+  if [ -f "$here/images/$kind/rootfs.sh" ]; then
+    chroot "$root" /bin/sh -es < "$here/images/$kind/rootfs.sh" || { echo "build-images: $kind/rootfs.sh failed" >&2; return 1; }
+  fi
   rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/usr/share/doc "$root"/usr/share/man "$root"/usr/share/locale
   local changes=(-c 'ENTRYPOINT ["docker-entrypoint.sh"]' -c "CMD $cmd" -c "EXPOSE $expose"
     -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
     -c "LABEL dev.scale.ci-rev=$REV")
   [ -z "$user" ] || changes+=(-c "USER $user")
+  local setting
+  for setting in $IMAGE_ENV; do
+    changes+=(-c "ENV $setting")
+  done
   tar -C "$root" -c . | docker import "${changes[@]}" - "$image" > /dev/null
   echo "built $image"
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Mirrors the official postgres image's contract: POSTGRES_USER, POSTGRES_PASSWORD and
-# POSTGRES_DB on first start, data in $PGDATA, `postgres` as the default command, and the
+# Mirrors the official postgres image's contract: POSTGRES_USER, POSTGRES_PASSWORD,
+# POSTGRES_DB and POSTGRES_INITDB_ARGS on first start, a UTF8 cluster in the image's LANG (en_US.utf8),
+# data in $PGDATA, `postgres` as the default command, and the
 # server running as the unprivileged postgres user (PID 1 after exec, so signals reach it).
 set -e
 PGBIN=/usr/lib/postgresql/15/bin
@@ -21,7 +22,8 @@ if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then
   db="${POSTGRES_DB:-$user}"
   pwfile=$(mktemp)
   printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
-  initdb -D "$PGDATA" --username="$user" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  # shellcheck disable=SC2086 # POSTGRES_INITDB_ARGS is a list of arguments, as the official image splits it
+  initdb -D "$PGDATA" --username="$user" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 $POSTGRES_INITDB_ARGS >/dev/null
   rm -f "$pwfile"
   printf 'host all all all scram-sha-256\n' >> "$PGDATA/pg_hba.conf"
   printf "listen_addresses = '*'\n" >> "$PGDATA/postgresql.conf"

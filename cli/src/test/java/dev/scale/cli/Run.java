@@ -34,14 +34,14 @@ public record Run(int code, String out, String err) {
     }
 
     /** The run failed with {@code code} and one line (progress lines aside) holding the fragments, and no stack trace. */
-    static void assertOneLine(Run run, int code, String... fragments) {
+    public static void assertOneLine(Run run, int code, String... fragments) {
         org.assertj.core.api.Assertions.assertThat(run.code()).as(run.err()).isEqualTo(code);
         org.assertj.core.api.Assertions.assertThat(run.err().lines().filter(l -> !l.startsWith("scale: [") && !l.contains("embedded provider")))
                 .hasSize(1);
         org.assertj.core.api.Assertions.assertThat(run.err()).contains(fragments).doesNotContain("\tat ");
     }
 
-    static Run of(Map<String, String> env, String... args) {
+    public static Run of(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, false);

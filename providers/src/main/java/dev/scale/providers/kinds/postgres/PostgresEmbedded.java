@@ -90,6 +90,11 @@ final class PostgresEmbedded implements EmbeddedRecipe {
         List<String> cmd = new ArrayList<>(programs.rootless());
         cmd.addAll(List.of(home.resolve("bin/initdb").toString(), "-D", dir.resolve("data").toString(), "-U", e.username(),
                 "--pwfile=" + pwfile, "-A", "scram-sha-256", "-E", "UTF-8", "--no-instructions", "--no-sync"));
+        if (Files.isDirectory(Path.of("/usr/lib/locale/C.utf8"))) {
+            // A UTF-8 locale, as the official image's en_US.utf8, so that upper('é') is 'É'; C.UTF-8 is the one every
+            // glibc system has (scale's own environment may name none: LANG is often unset in CI)
+            cmd.add("--locale=C.UTF-8");
+        }
         try {
             int rc = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start().waitFor();
             if (rc != 0) {
