@@ -66,5 +66,9 @@ class SecretsTest {
         } finally {
             Run.of(env, "down", "--all");
         }
+        // and down left no server running: a record rewritten after its server started (the hand-over) once made
+        // scale disown that server, so down removed its directory and left it running
+        assertThat(ProcessHandle.allProcesses().map(p -> p.info().commandLine().orElse("")).filter(c -> c.contains(home.toString())))
+                .isEmpty();
     }
 }

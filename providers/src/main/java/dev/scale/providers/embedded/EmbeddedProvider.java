@@ -415,7 +415,9 @@ public final class EmbeddedProvider implements Provider {
     private static Optional<ProcessHandle> pid(Path dir, String file) {
         try {
             long pid = Long.parseLong(Files.readString(dir.resolve(file)).trim());
-            Instant made = Files.getLastModifiedTime(dir.resolve("instance.json")).toInstant().minusSeconds(2);
+            // supervisor.sh is written once, just before the processes start; instance.json is rewritten later
+            // (the server's version, the hand-over), so its time would disown a server that started earlier
+            Instant made = Files.getLastModifiedTime(dir.resolve("supervisor.sh")).toInstant().minusSeconds(2);
             return ProcessHandle.of(pid).filter(h -> h.info().startInstant().map(t -> !t.isBefore(made)).orElse(true));
         } catch (IOException | NumberFormatException e) {
             return Optional.empty();
