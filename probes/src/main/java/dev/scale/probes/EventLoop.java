@@ -236,6 +236,22 @@ public final class EventLoop {
         c.busy = false;
     }
 
+    /**
+     * Reads from a blocking channel until {@code replies} more replies are complete (a load's or a cleanup's batch).
+     * @return false when the server closed the connection first
+     */
+    public static boolean awaitReplies(SocketChannel ch, ByteBuffer in, Counter counter, int replies) throws IOException {
+        int seen = 0;
+        while (seen < replies) {
+            in.clear();
+            if (ch.read(in) < 0) {
+                return false;
+            }
+            seen += counter.scan(in.flip());
+        }
+        return true;
+    }
+
     /** Writes the whole buffer, spinning if the socket's send buffer is full (rare with these sizes). */
     public static void writeFully(SocketChannel ch, ByteBuffer out) throws IOException {
         while (out.hasRemaining()) {

@@ -53,7 +53,7 @@ public final class MemcachedDriver implements Driver {
                 out.flip();
                 highestKey = Math.max(highestKey, k + n - 1);
                 EventLoop.writeFully(ch, out);
-                if (!MemcachedWire.await(ch, in, scanner, n)) {
+                if (!EventLoop.awaitReplies(ch, in, scanner, n)) {
                     throw new IOException("memcached closed the connection while loading");
                 }
                 if (scanner.takeErrors() > 0) {
@@ -96,18 +96,7 @@ public final class MemcachedDriver implements Driver {
 
             @Override
             public EventLoop.Counter counter() {
-                MemcachedWire.Scanner scanner = new MemcachedWire.Scanner();
-                return new EventLoop.Counter() {
-                    @Override
-                    public int scan(ByteBuffer in) {
-                        return scanner.scan(in);
-                    }
-
-                    @Override
-                    public int takeErrors() {
-                        return scanner.takeErrors();
-                    }
-                };
+                return new MemcachedWire.Scanner();
             }
         }, w.threadsOr(Runtime.getRuntime().availableProcessors()));
         highestKey = Math.max(highestKey, run.newestKey());
@@ -131,7 +120,7 @@ public final class MemcachedDriver implements Driver {
                 }
                 out.flip();
                 EventLoop.writeFully(ch, out);
-                if (!MemcachedWire.await(ch, in, scanner, n)) {
+                if (!EventLoop.awaitReplies(ch, in, scanner, n)) {
                     throw new IOException("memcached closed the connection while removing the probe's keys");
                 }
             }

@@ -1,10 +1,8 @@
 package dev.scale.probes.stores.memcached;
 
-import dev.scale.probes.KvKeys;
 import dev.scale.probes.EventLoop;
-import java.io.IOException;
+import dev.scale.probes.KvKeys;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -58,28 +56,12 @@ final class MemcachedWire {
     }
 
     /**
-     * Reads from a blocking channel until {@code replies} more replies are complete.
-     * @return false when the server closed the connection first
-     */
-    static boolean await(SocketChannel ch, ByteBuffer in, Scanner scanner, int replies) throws IOException {
-        int seen = 0;
-        while (seen < replies) {
-            in.clear();
-            if (ch.read(in) < 0) {
-                return false;
-            }
-            seen += scanner.scan(in.flip());
-        }
-        return true;
-    }
-
-    /**
      * Counts complete replies in the bytes it is given, carrying a partial reply over to the next call. One
      * reply per command: a get's ends with its {@code END} line (the {@code VALUE} line and data before it are
      * skipped, the data by length, never scanned); every other reply is one line (STORED, DELETED, NOT_FOUND, a
      * number …). {@code ERROR}, {@code CLIENT_ERROR …} and {@code SERVER_ERROR …} lines count as replies and as errors.
      */
-    static final class Scanner {
+    static final class Scanner implements EventLoop.Counter {
         private static final int START = 0;
         private static final int LINE = 1;
         private static final int DATA = 2;
@@ -95,7 +77,8 @@ final class MemcachedWire {
         private final StringBuilder errorText = new StringBuilder();
 
         /** Consumes every byte of {@code in}; returns how many replies it completed. */
-        int scan(ByteBuffer in) {
+        @Override
+        public int scan(ByteBuffer in) {
             int done = 0;
             while (in.hasRemaining()) {
                 if (state == DATA) {
@@ -162,7 +145,8 @@ final class MemcachedWire {
         }
 
         /** Error replies seen since the last call. */
-        int takeErrors() {
+        @Override
+        public int takeErrors() {
             int e = errors;
             errors = 0;
             return e;

@@ -64,13 +64,8 @@ final class WrittenKeys {
                 }
                 out.flip();
                 EventLoop.writeFully(ch, out);
-                int replies = 0;
-                while (replies < n) {
-                    in.clear();
-                    if (ch.read(in) < 0) {
-                        throw new IOException("memcached closed the connection while deleting the probe's keys");
-                    }
-                    replies += scanner.scan(in.flip());
+                if (!EventLoop.awaitReplies(ch, in, scanner, n)) {
+                    throw new IOException("memcached closed the connection while deleting the probe's keys");
                 }
                 if (scanner.takeErrors() > 0) {
                     throw new IOException("memcached refused a delete: " + scanner.lastError());

@@ -42,11 +42,8 @@ public final class RedisDriver implements Driver {
             EventLoop.writeFully(ch, out);
             ByteBuffer in = ByteBuffer.allocate(512);
             Wire.Scanner scanner = new Wire.Scanner();
-            while (scanner.scan(in.flip()) == 0) {
-                in.clear();
-                if (ch.read(in) < 0) {
-                    throw ScaleException.failure("Redis closed the connection during AUTH", null);
-                }
+            if (!EventLoop.awaitReplies(ch, in, scanner, 1)) {
+                throw ScaleException.failure("Redis closed the connection during AUTH", null);
             }
             if (scanner.takeErrors() > 0) {
                 ch.close();
@@ -73,13 +70,8 @@ public final class RedisDriver implements Driver {
                 }
                 out.flip();
                 EventLoop.writeFully(ch, out);
-                int replies = 0;
-                while (replies < n) {
-                    in.clear();
-                    if (ch.read(in) < 0) {
-                        throw new IOException("Redis closed the connection while loading");
-                    }
-                    replies += scanner.scan(in.flip());
+                if (!EventLoop.awaitReplies(ch, in, scanner, n)) {
+                    throw new IOException("Redis closed the connection while loading");
                 }
                 if (scanner.takeErrors() > 0) {
                     throw ScaleException.failure("Redis refused a write while loading: " + scanner.lastError(), null);
@@ -118,18 +110,7 @@ public final class RedisDriver implements Driver {
 
             @Override
             public EventLoop.Counter counter() {
-                Wire.Scanner scanner = new Wire.Scanner();
-                return new EventLoop.Counter() {
-                    @Override
-                    public int scan(ByteBuffer in) {
-                        return scanner.scan(in);
-                    }
-
-                    @Override
-                    public int takeErrors() {
-                        return scanner.takeErrors();
-                    }
-                };
+                return new Wire.Scanner();
             }
         }, w.threadsOr(1));
         highestKey = Math.max(highestKey, run.newestKey());
@@ -156,13 +137,8 @@ public final class RedisDriver implements Driver {
                 }
                 out.flip();
                 EventLoop.writeFully(ch, out);
-                int replies = 0;
-                while (replies < 1) {
-                    in.clear();
-                    if (ch.read(in) < 0) {
-                        return;
-                    }
-                    replies += scanner.scan(in.flip());
+                if (!EventLoop.awaitReplies(ch, in, scanner, 1)) {
+                    return;
                 }
             }
         }

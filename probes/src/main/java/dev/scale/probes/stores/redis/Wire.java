@@ -1,5 +1,6 @@
 package dev.scale.probes.stores.redis;
 
+import dev.scale.probes.EventLoop;
 import dev.scale.probes.KvKeys;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -47,7 +48,7 @@ final class Wire {
      * Counts complete replies in the bytes it is given, carrying partial replies over to the next call.
      * Handles the replies GET, SET, DEL and AUTH give: simple strings, errors, integers, bulk strings.
      */
-    static final class Scanner {
+    static final class Scanner implements EventLoop.Counter {
         private static final int TYPE = 0;
         private static final int LINE = 1;
         private static final int BULK = 2;
@@ -60,7 +61,8 @@ final class Wire {
         private final StringBuilder errorText = new StringBuilder();
 
         /** Consumes every byte of {@code in}; returns how many replies it completed. */
-        int scan(ByteBuffer in) {
+        @Override
+        public int scan(ByteBuffer in) {
             int done = 0;
             while (in.hasRemaining()) {
                 if (state == TYPE) {
@@ -106,7 +108,8 @@ final class Wire {
         }
 
         /** Error replies seen since the last call. */
-        int takeErrors() {
+        @Override
+        public int takeErrors() {
             int e = errors;
             errors = 0;
             return e;
