@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scale.providers.RequireDocker;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,11 +33,7 @@ class ParallelTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        Path bin = Files.createDirectories(home.resolve("bin"));
-        scale = bin.resolve("scale");
-        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        scale = Run.launcher(home);
         env = Run.env(home);
     }
 

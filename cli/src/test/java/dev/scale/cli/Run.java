@@ -1,8 +1,11 @@
 package dev.scale.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +42,19 @@ public record Run(int code, String out, String err) {
         org.assertj.core.api.Assertions.assertThat(run.err().lines().filter(l -> !l.startsWith("scale: [") && !l.contains("embedded provider")))
                 .hasSize(1);
         org.assertj.core.api.Assertions.assertThat(run.err()).contains(fragments).doesNotContain("\tat ");
+    }
+
+    /**
+     * A {@code scale} command in {@code home/bin} that runs this build in its own JVM, for tests that need a real
+     * process (signals, kill -9, parallel CLIs, a terminal), with the start-up options ./scale uses.
+     */
+    public static Path launcher(Path home) throws IOException {
+        Path bin = Files.createDirectories(home.resolve("bin"));
+        Path scale = bin.resolve("scale");
+        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+                + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
+        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        return scale;
     }
 
     public static Run of(Map<String, String> env, String... args) {

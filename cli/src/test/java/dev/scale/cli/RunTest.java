@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,11 +25,7 @@ class RunTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        bin = Files.createDirectories(home.resolve("bin"));
-        Path scale = bin.resolve("scale");
-        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' -XX:TieredStopAtLevel=1 -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        bin = Run.launcher(home).getParent();
         env = Run.env(home);
         env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
         env.put("PATH", bin + ":" + System.getenv("PATH"));

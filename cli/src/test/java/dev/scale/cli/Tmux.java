@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -25,11 +24,7 @@ public final class Tmux implements AutoCloseable {
         this.home = home;
         this.session = "scale-test-" + ProcessHandle.current().pid() + "-" + System.nanoTime() % 100000;
         // A `scale` on PATH that runs this build, for tmux and for the completion scripts.
-        this.bin = Files.createDirectories(home.resolve("bin"));
-        Path scale = bin.resolve("scale");
-        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        this.bin = Run.launcher(home).getParent();
     }
 
     public Path bin() {

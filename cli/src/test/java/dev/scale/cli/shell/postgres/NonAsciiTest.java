@@ -11,7 +11,6 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -60,11 +59,7 @@ class NonAsciiTest {
     void runHandsAClientTheSameText(String provider) throws Exception {
         Map<String, String> env = env(provider);
         // the child is a client of its own: scale's shell on $DATABASE_URL, from a script, as a CI step would have it
-        Path bin = Files.createDirectories(home.resolve("bin"));
-        Path scale = bin.resolve("scale");
-        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
-                + "' -XX:TieredStopAtLevel=1 -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
-        Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
+        Path scale = Run.launcher(home);
         Path sql = Files.writeString(home.resolve("q.sql"), SQL, StandardCharsets.UTF_8);
         Path seen = home.resolve("seen.txt");
         Run r = Run.of(env, "run", "--with", "postgres", "--provider", provider, "--quiet", "--",
