@@ -19,6 +19,12 @@ public interface Kind {
     /** Other names accepted on the command line ({@code postgresql}, {@code pg}). */
     List<String> aliases();
 
+    /** Whether {@code name}, as typed (any case), is this kind's name or one of its aliases. */
+    default boolean answersTo(String name) {
+        String wanted = name == null ? "" : name.toLowerCase(java.util.Locale.ROOT);
+        return name().equals(wanted) || aliases().contains(wanted);
+    }
+
     /** What it is, in a few words, for help texts and README's table: "key/value store with TTL". */
     String summary();
 

@@ -29,8 +29,7 @@ public final class Kinds {
 
     /** Whether a name or alias is one of these kinds. */
     public boolean knows(String name) {
-        String wanted = name == null ? "" : name.toLowerCase(Locale.ROOT);
-        return all.stream().anyMatch(k -> k.name().equals(wanted) || k.aliases().contains(wanted));
+        return all.stream().anyMatch(k -> k.answersTo(name));
     }
 
     /** The kind whose URLs have this scheme ({@code redis}, {@code postgresql}), or a usage error naming the known ones. */
@@ -43,12 +42,12 @@ public final class Kinds {
 
     /** A kind by its name or alias, or a usage error that lists the known kinds and the nearest one. */
     public Kind byName(String name) {
-        String wanted = name.toLowerCase(Locale.ROOT);
         for (Kind kind : all) {
-            if (kind.name().equals(wanted) || kind.aliases().contains(wanted)) {
+            if (kind.answersTo(name)) {
                 return kind;
             }
         }
+        String wanted = name.toLowerCase(Locale.ROOT);
         Kind nearest = all.stream()
                 .min(Comparator.comparingInt(k -> distance(k.name(), wanted)))
                 .orElseThrow();
