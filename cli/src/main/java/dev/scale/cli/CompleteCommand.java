@@ -1,7 +1,5 @@
 package dev.scale.cli;
 
-import dev.scale.cli.output.OutputOption;
-
 import dev.scale.cli.context.Context;
 
 import dev.scale.providers.Instance;

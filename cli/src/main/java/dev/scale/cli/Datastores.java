@@ -1,11 +1,5 @@
 package dev.scale.cli;
 
-
-
-
-
-
-
 import dev.scale.cli.shell.ShellKind;
 import dev.scale.cli.shell.couchbase.CouchbaseShell;
 import dev.scale.cli.shell.memcached.MemcachedShell;

@@ -7,7 +7,6 @@ import dev.scale.cli.context.ProgressLines;
 import dev.scale.cli.output.Format;
 import dev.scale.cli.output.OutputOption;
 import dev.scale.cli.output.Render;
-import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.fit.Fit;
 import dev.scale.probes.fit.Requirement;
 import dev.scale.probes.fit.Scenario;

@@ -5,8 +5,6 @@ import dev.scale.cli.context.ProgressLines;
 
 import dev.scale.cli.output.Format;
 import dev.scale.cli.output.OutputOption;
-import dev.scale.cli.output.Render;
-import dev.scale.errors.ScaleException;
 import java.util.List;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

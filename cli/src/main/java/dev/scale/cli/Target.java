@@ -9,15 +9,11 @@ import dev.scale.providers.lifecycle.Instances;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.errors.ScaleException;
-import dev.scale.providers.Secret;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What a probe runs against, from {@code --on}: a URL (any reachable server, e.g. a staging one), the

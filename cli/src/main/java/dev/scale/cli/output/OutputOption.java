@@ -1,6 +1,5 @@
 package dev.scale.cli.output;
 
-
 import java.util.Iterator;
 import java.util.List;
 import picocli.CommandLine.Option;

@@ -1,6 +1,5 @@
 package dev.scale.cli.shell;
 
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.cli.context.Context;

@@ -1,6 +1,5 @@
 package dev.scale.probes.ttl;
 
-
 import dev.scale.probes.TtlStore;
 
 import dev.scale.probes.KvSession;

@@ -6,7 +6,6 @@ import dev.scale.probes.stores.redis.RedisAdapter;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
-import dev.scale.probes.StoreAdapter;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;

@@ -4,7 +4,6 @@ import dev.scale.probes.Measurement;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;
-import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.stores.redis.RedisAdapter;
 import dev.scale.providers.kinds.redis.Resp;
 import dev.scale.providers.Instance;

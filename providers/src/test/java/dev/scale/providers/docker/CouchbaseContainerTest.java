@@ -15,7 +15,6 @@ import dev.scale.providers.Dirs;
 import dev.scale.errors.ExitCode;
 import dev.scale.providers.Instance;
 import dev.scale.providers.lifecycle.Instances;
-import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.RequireDocker;
 import dev.scale.errors.ScaleException;

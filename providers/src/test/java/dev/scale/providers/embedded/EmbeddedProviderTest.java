@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.scale.providers.Dirs;
 import dev.scale.errors.ExitCode;
 import dev.scale.providers.Instance;
-import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.Spec;

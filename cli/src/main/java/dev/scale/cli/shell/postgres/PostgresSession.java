@@ -5,7 +5,6 @@ import dev.scale.cli.shell.SqlText;
 
 import dev.scale.cli.shell.Session;
 
-import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.postgres.Jdbc;
 import java.io.PrintWriter;

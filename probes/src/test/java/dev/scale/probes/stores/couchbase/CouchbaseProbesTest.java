@@ -8,7 +8,6 @@ import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;
 import dev.scale.probes.fit.Probes;
 import dev.scale.probes.VerdictProbe;
-import dev.scale.providers.Kinds;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
