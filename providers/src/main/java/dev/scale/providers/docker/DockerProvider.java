@@ -153,6 +153,12 @@ public final class DockerProvider implements Provider {
         } catch (ConflictException e) {
             throw new NameTaken(spec.name());
         }
+        // Holding NAME.pending stops anyone else from handing an instance over as NAME from now on; one handed
+        // over before that is seen here, so the hand-over's rename cannot meet a taken name.
+        if (exists(docker, CONTAINER_PREFIX + spec.name())) {
+            removeQuietly(docker, id);
+            throw new NameTaken(spec.name());
+        }
         inFlight.add(id);
         try {
             docker.startContainerCmd(id).exec();
@@ -344,6 +350,15 @@ public final class DockerProvider implements Provider {
         return n.endsWith(PENDING) ? n.substring(0, n.length() - PENDING.length()) : n;
     }
 
+    private static boolean exists(DockerClient docker, String containerName) {
+        try {
+            docker.inspectContainerCmd(containerName).exec();
+            return true;
+        } catch (NotFoundException free) {
+            return false;
+        }
+    }
+
     private static boolean pending(Container c) {
         return c.getNames() != null && c.getNames().length > 0 && c.getNames()[0].endsWith(PENDING);
     }
@@ -351,7 +366,9 @@ public final class DockerProvider implements Provider {
     @Override
     public void handOver(String name) {
         DockerClient docker = engine.client();
-        Container pending = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(MANAGED, "true")).exec().stream()
+        // Docker's name filter matches parts of names: the exact match is below
+        Container pending = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(MANAGED, "true"))
+                .withNameFilter(List.of(CONTAINER_PREFIX + name + PENDING)).exec().stream()
                 .filter(c -> pending(c) && name.equals(instanceName(c))).findFirst()
                 .orElseThrow(() -> ScaleException.failure("instance '" + name + "' is gone before it could be handed over", null));
         try {
