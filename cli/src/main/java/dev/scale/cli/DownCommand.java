@@ -6,6 +6,7 @@ import dev.scale.cli.output.Format;
 import dev.scale.cli.output.OutputOption;
 import dev.scale.cli.output.Render;
 import dev.scale.errors.ScaleException;
+import dev.scale.providers.Names;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +40,9 @@ final class DownCommand implements Callable<Integer> {
         Format format = output.format();
         if (all == (names != null && !names.isEmpty())) {
             throw ScaleException.usage("name the instances to remove, or use --all (not both)", "see 'scale down --help'");
+        }
+        if (!all) {
+            names.forEach(Names::checkName); // a name that no instance could have is a mistake, not "already gone"
         }
         Map<String, Boolean> result = all ? ctx.instances().downAll() : ctx.instances().down(names);
         if (format == Format.JSON) {

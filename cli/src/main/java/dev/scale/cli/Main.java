@@ -3,6 +3,7 @@ package dev.scale.cli;
 import dev.scale.cli.context.Context;
 
 import dev.scale.errors.ExitCode;
+import dev.scale.errors.Printable;
 import dev.scale.errors.ScaleException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -74,9 +75,8 @@ public final class Main {
             return new CommandLine.RunLast().execute(parseResult);
         });
         cli.setParameterExceptionHandler((ex, args) -> {
-            String command = ex.getCommandLine().getCommandName();
-            String help = "scale".equals(command) ? "scale --help" : "scale " + command + " --help";
-            context.err().println("scale: " + ex.getMessage() + " (see '" + help + "')");
+            String help = ex.getCommandLine().getCommandSpec().qualifiedName() + " --help";
+            context.err().println("scale: " + Printable.line(ex.getMessage()) + " (see '" + help + "')");
             context.err().flush();
             return ExitCode.USAGE.code();
         });
@@ -105,7 +105,7 @@ public final class Main {
             err.flush();
             return se.exitCode().code();
         }
-        err.println("scale: internal error: " + ex + " (run again with --verbose for details)");
+        err.println("scale: internal error: " + Printable.line(String.valueOf(ex)) + " (run again with --verbose for details)");
         if (verbose) {
             ex.printStackTrace(err);
         }

@@ -90,6 +90,9 @@ record Target(Instance instance, boolean disposable) {
         if (uri.getHost() == null) {
             throw ScaleException.usage("the URL has no host", "write e.g. " + kind.urlExample());
         }
+        if (uri.getPort() == 0 || uri.getPort() > 65535) {
+            throw ScaleException.usage("port " + uri.getPort() + " in the URL is out of range", "a TCP port is 1-65535");
+        }
         Endpoint endpoint = kind.endpointOf(uri);
         return new Instance(endpoint.host() + ":" + endpoint.port(), kind, "?", "url", endpoint, now, now.plus(Duration.ofDays(1)), Instance.State.RUNNING);
     }

@@ -44,7 +44,6 @@ public class ScaleException extends RuntimeException {
 
     /** The message and, when there is one, the way out, on a single line. */
     public String oneLine() {
-        String line = getMessage().replace('\n', ' ');
-        return hint == null ? line : line + " — " + hint;
+        return Printable.line(hint == null ? getMessage() : getMessage() + " — " + hint);
     }
 }

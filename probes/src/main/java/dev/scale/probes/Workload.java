@@ -37,7 +37,7 @@ public record Workload(Mix mix, long keys, int valueSize, String distribution, i
             throw ScaleException.usage("--duration must be longer than zero");
         }
         if (threads < 0 || threads > 256) {
-            throw ScaleException.usage("--threads must be between 1 and 256");
+            throw ScaleException.usage("--threads must be between 1 and 256, or 0 to let the probe choose, not " + threads);
         }
         if (warmup.isNegative()) {
             throw ScaleException.usage("--warmup cannot be negative");

@@ -66,14 +66,24 @@ public record Scenario(String name, String description, List<Requirement> requir
         }
     }
 
+    /** Where and what, in one line: SnakeYAML's own message spans lines and repeats the context. */
+    private static String yamlProblem(JsonProcessingException e) {
+        if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m && m.getProblemMark() != null) {
+            return " at line " + (m.getProblemMark().getLine() + 1) + ", column " + (m.getProblemMark().getColumn() + 1)
+                    + ": " + m.getProblem();
+        }
+        String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+        String first = e.getOriginalMessage().strip().lines().findFirst().orElse("");
+        return where + ": " + first;
+    }
+
     /** @param source for messages: the file or built-in name */
     public static Scenario parse(String yaml, String source) {
         Object tree;
         try {
             tree = new ObjectMapper(new YAMLFactory()).readValue(yaml, Object.class);
         } catch (JsonProcessingException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw ScaleException.usage(source + " is not valid YAML" + where + ": " + e.getOriginalMessage());
+            throw ScaleException.usage(source + " is not valid YAML" + yamlProblem(e));
         }
         Map<String, Object> top = map(tree, source);
         unknownKeys(top, SCENARIO_KEYS, source);
