@@ -1,8 +1,7 @@
 package dev.scale.cli;
 
 import dev.scale.cli.context.Context;
-
-import dev.scale.providers.Instance;
+import dev.scale.providers.lifecycle.Instances;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,14 +22,12 @@ final class GcCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Context ctx = parent.context();
-        List<Instance> gone = dryRun ? ctx.instances().collectable() : ctx.instances().gc();
+        List<Instances.Collectable> gone = dryRun ? ctx.instances().collectable() : ctx.instances().gc();
         if (gone.isEmpty()) {
             ctx.info("nothing to collect");
         }
-        for (Instance i : gone) {
-            String why = i.expired(ctx.clock().instant()) ? "expired"
-                    : i.state() == Instance.State.ORPHANED ? "orphaned: the scale process that made it died before handing it over" : "dead";
-            ctx.out().println((dryRun ? "would remove " : "removed ") + i.name() + " (" + why + ")");
+        for (Instances.Collectable c : gone) {
+            ctx.out().println((dryRun ? "would remove " : "removed ") + c.name() + " (" + c.provider() + ", " + c.why() + ")");
         }
         ctx.out().flush();
         return 0;

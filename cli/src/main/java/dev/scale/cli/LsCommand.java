@@ -5,6 +5,7 @@ import dev.scale.cli.context.Context;
 import dev.scale.cli.output.Format;
 import dev.scale.cli.output.OutputOption;
 import dev.scale.cli.output.Render;
+import dev.scale.providers.Broken;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,6 +31,9 @@ final class LsCommand implements Callable<Integer> {
         Context ctx = parent.context();
         Format format = output.format();
         Render.instances(ctx, ctx.instances().list(), format, reveal);
+        for (Broken b : ctx.instances().broken()) {
+            ctx.info(b.provider() + " instance '" + b.name() + "' is broken: " + b.why() + "; scale gc removes it");
+        }
         return 0;
     }
 }

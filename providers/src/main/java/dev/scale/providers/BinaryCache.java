@@ -79,7 +79,7 @@ public final class BinaryCache {
                 throw e;
             }
         } catch (IOException e) {
-            throw ScaleException.failure("cannot unpack server binaries into " + root + ": " + e.getMessage(),
+            throw ScaleException.environment("cannot unpack server binaries into " + root + ": " + e.getMessage(),
                     "check free disk space, or move the cache with SCALE_CACHE_DIR", e);
         }
     }

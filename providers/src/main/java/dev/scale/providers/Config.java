@@ -23,15 +23,26 @@ public record Config(Properties file, Map<String, String> env) {
     public static Config load(Dirs dirs, Map<String, String> env) {
         Properties props = new Properties();
         Path path = dirs.config().resolve("config.properties");
-        if (Files.isRegularFile(path)) {
+        if (Files.exists(path)) {
+            if (!Files.isRegularFile(path)) {
+                throw ScaleException.usage(path + " is not a file", "remove it, or point SCALE_CONFIG_DIR elsewhere");
+            }
             try (Reader reader = Files.newBufferedReader(path)) {
                 props.load(reader);
-            } catch (IOException e) {
-                throw ScaleException.usage("cannot read " + path + ": " + e.getMessage());
+            } catch (IOException | IllegalArgumentException e) {
+                String why = e instanceof java.nio.charset.CharacterCodingException ? "it is not UTF-8 text" : e.getMessage();
+                throw ScaleException.usage("cannot read " + path + ": " + why, "fix or remove it (settings: " + KNOWN + ")");
+            }
+            for (String key : props.stringPropertyNames()) {
+                if (!key.matches("image\\.[a-z0-9-]+|registry|ttl")) {
+                    throw ScaleException.usage("unknown setting '" + key + "' in " + path, "known: " + KNOWN);
+                }
             }
         }
         return new Config(props, env);
     }
+
+    private static final String KNOWN = "image.<kind>, registry, ttl";
 
     private String get(String envName, String key) {
         String fromEnv = env.get(envName);

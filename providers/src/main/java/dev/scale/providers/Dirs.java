@@ -37,7 +37,8 @@ public record Dirs(Path state, Path config, Path cache) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             return dir;
         } catch (IOException e) {
-            throw ScaleException.failure("cannot create " + dir + ": " + e.getMessage(), e);
+            throw ScaleException.environment("cannot create " + dir + ": " + e.getMessage(),
+                    "check its parent's permissions and free space, or move scale's directories with SCALE_STATE_DIR, SCALE_CONFIG_DIR, SCALE_CACHE_DIR", e);
         } catch (UnsupportedOperationException e) {
             return dir;
         }

@@ -15,8 +15,13 @@ public final class Names {
     private Names() {
     }
 
+    /** Whether {@code name} is one scale could have given an instance. */
+    public static boolean isName(String name) {
+        return NAME.matcher(name).matches() && !name.endsWith("-");
+    }
+
     public static String checkName(String name) {
-        if (!NAME.matcher(name).matches() || name.endsWith("-")) {
+        if (!isName(name)) {
             throw ScaleException.usage("bad instance name '" + name + "'",
                     "use 1-40 lowercase letters, digits and dashes, starting with a letter");
         }

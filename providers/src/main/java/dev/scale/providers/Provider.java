@@ -32,6 +32,11 @@ public interface Provider {
     /** Every instance of this provider, from any scale process. */
     List<Instance> list();
 
+    /** What this provider made but cannot read back as an instance; {@link #remove} removes each by its name. */
+    default List<Broken> broken() {
+        return List.of();
+    }
+
     /**
      * Removes the instance and everything made for it; returns once it is gone.
      * @return false when no such instance existed (removal is idempotent)

@@ -10,8 +10,10 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
+import dev.scale.providers.Broken;
 import dev.scale.providers.Config;
 import dev.scale.providers.Endpoint;
+import dev.scale.providers.Names;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
@@ -292,21 +294,38 @@ public final class DockerProvider implements Provider {
 
     @Override
     public List<Instance> list() {
+        List<Instance> out = new ArrayList<>();
+        scan(out, new ArrayList<>());
+        return out;
+    }
+
+    @Override
+    public List<Broken> broken() {
+        List<Broken> out = new ArrayList<>();
+        scan(new ArrayList<>(), out);
+        return out;
+    }
+
+    /** Reads scale's containers back: each is an instance, or broken when its labels do not parse. */
+    private void scan(List<Instance> instances, List<Broken> broken) {
         DockerClient docker = engine.client();
         List<Container> containers = docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(MANAGED, "true")).exec();
-        List<Instance> out = new ArrayList<>();
         for (Container c : containers) {
             if (!kinds.knows(c.getLabels().get(LABEL + ".kind"))) {
                 continue; // made by a scale that knows more kinds: its TTL still ends it, and down NAME removes it
             }
             try {
-                out.add(toInstance(docker, c));
+                instances.add(toInstance(docker, c));
             } catch (NotFoundException gone) {
                 // removed between list and inspect: nothing to show
+            } catch (RuntimeException unreadable) {
+                String name = instanceName(c);
+                if (name != null && Names.isName(name)) {
+                    broken.add(new Broken(name, name(), "its container's labels do not parse (" + unreadable.getMessage() + ")"));
+                }
             }
         }
-        return out;
     }
 
     private Instance toInstance(DockerClient docker, Container c) {

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.BinaryCache;
+import dev.scale.providers.Broken;
 import dev.scale.providers.Dirs;
 import dev.scale.providers.EmbeddedRecipe;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.Names;
 import dev.scale.providers.NameTaken;
 import dev.scale.providers.Owner;
 import dev.scale.providers.Programs;
@@ -179,10 +181,15 @@ public final class EmbeddedProvider implements Provider {
             Secret password = kind.authenticates() ? Secret.random() : Secret.none();
             InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
                     password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()), Owner.current().toString(), false);
-            writePrivate(dir.resolve("instance.json"), json.writerWithDefaultPrettyPrinter().writeValueAsBytes(record));
+            try {
+                rewrite(dir, record);
+            } catch (RuntimeException e) {
+                BinaryCache.deleteTree(dir); // a full disk: leave no directory that holds the name and no record
+                throw e;
+            }
             return new Reserved(dir, record);
         } catch (IOException e) {
-            throw ScaleException.failure("cannot write scale's state in " + root + ": " + e.getMessage(),
+            throw ScaleException.environment("cannot write scale's state in " + root + ": " + e.getMessage(),
                     "check free disk space and permissions, or move it with SCALE_STATE_DIR", e);
         }
     }
@@ -332,6 +339,51 @@ public final class EmbeddedProvider implements Provider {
         return out;
     }
 
+    /** A start interrupted before its record was written leaves a directory without one; older than this, it is broken. */
+    static final java.time.Duration UNRECORDED_GRACE = java.time.Duration.ofMinutes(1);
+
+    @Override
+    public List<Broken> broken() {
+        List<Broken> out = new ArrayList<>();
+        if (!Files.isDirectory(root)) {
+            return out;
+        }
+        try (Stream<Path> dirs = Files.list(root)) {
+            for (Path dir : dirs.filter(Files::isDirectory).sorted().toList()) {
+                String name = dir.getFileName().toString();
+                if (inFlight.contains(dir) || !Names.isName(name)) {
+                    continue;
+                }
+                Path record = dir.resolve("instance.json");
+                if (Files.exists(record)) {
+                    try {
+                        readRecord(dir);
+                    } catch (RuntimeException e) {
+                        out.add(new Broken(name, name(), "its record " + record + " is unreadable (" + firstLine(e.getCause() != null ? e.getCause() : e) + ")"));
+                    }
+                } else if (olderThan(dir, UNRECORDED_GRACE)) {
+                    out.add(new Broken(name, name(), "its start was interrupted before it wrote a record"));
+                }
+            }
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot read " + root + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private boolean olderThan(Path dir, java.time.Duration age) {
+        try {
+            return Files.getLastModifiedTime(dir).toInstant().plus(age).isBefore(clock.instant());
+        } catch (IOException e) {
+            return false; // removed meanwhile
+        }
+    }
+
+    private static String firstLine(Throwable e) {
+        String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return m.lines().findFirst().orElse(m);
+    }
+
     private List<InstanceRecord> records() throws IOException {
         List<InstanceRecord> out = new ArrayList<>();
         try (Stream<Path> dirs = Files.list(root)) {
@@ -348,7 +400,7 @@ public final class EmbeddedProvider implements Provider {
 
     @Override
     public boolean remove(String name) {
-        if (!name.matches("[a-z][a-z0-9-]*")) {
+        if (!Names.isName(name)) {
             return false;
         }
         Path dir = root.resolve(name);
@@ -438,7 +490,7 @@ public final class EmbeddedProvider implements Provider {
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(file, content);
         } catch (IOException e) {
-            throw ScaleException.failure("cannot write " + file + ": " + e.getMessage(),
+            throw ScaleException.environment("cannot write " + file + ": " + e.getMessage(),
                     "check free disk space, or move scale's state with SCALE_STATE_DIR", e);
         }
     }

@@ -1,6 +1,7 @@
 package dev.scale.providers.lifecycle;
 
 import dev.scale.errors.ScaleException;
+import dev.scale.providers.Broken;
 import dev.scale.providers.Config;
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Instance;
@@ -15,6 +16,7 @@ import dev.scale.providers.docker.DockerProvider;
 import dev.scale.providers.embedded.EmbeddedProvider;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -248,17 +250,45 @@ public final class Instances {
         return down(list().stream().map(Instance::name).distinct().toList());
     }
 
-    /** Removes instances whose time to live has passed, whose server is dead, or whose maker died before handing them over. */
-    public List<Instance> gc() {
-        List<Instance> gone = collectable();
-        gone.forEach(i -> down(List.of(i.name())));
+    /** Something {@link #gc} removes, and why (one line). */
+    public record Collectable(String name, String provider, String why) {
+    }
+
+    /** What scale made but cannot read back, from every provider that can be asked. */
+    public List<Broken> broken() {
+        List<Broken> all = new ArrayList<>(embedded.broken());
+        if (engine.reachable()) {
+            all.addAll(docker.broken());
+        }
+        return all;
+    }
+
+    /**
+     * Removes instances whose time to live has passed, whose server is dead, or whose maker died before handing
+     * them over, and what is broken: each from its own provider only, so that a healthy namesake elsewhere stays.
+     */
+    public List<Collectable> gc() {
+        List<Collectable> gone = collectable();
+        for (Collectable c : gone) {
+            (c.provider().equals(docker.name()) ? docker : embedded).remove(c.name());
+        }
         return gone;
     }
 
     /** What {@link #gc} would remove now, removing nothing. */
-    public List<Instance> collectable() {
-        return list().stream()
-                .filter(i -> i.expired(clock.instant()) || i.state() == Instance.State.DEAD || i.state() == Instance.State.ORPHANED)
-                .toList();
+    public List<Collectable> collectable() {
+        Instant now = clock.instant();
+        List<Collectable> out = new ArrayList<>();
+        for (Instance i : list()) {
+            String why = i.expired(now) ? "expired"
+                    : i.state() == Instance.State.DEAD ? "dead: its server is gone"
+                    : i.state() == Instance.State.ORPHANED ? "orphaned: the scale process that made it died before handing it over"
+                    : null;
+            if (why != null) {
+                out.add(new Collectable(i.name(), i.provider(), why));
+            }
+        }
+        broken().forEach(b -> out.add(new Collectable(b.name(), b.provider(), "broken: " + b.why())));
+        return out;
     }
 }
