@@ -170,4 +170,119 @@ class OrphanTest {
         Run.of(env, "down", "kept");
         assertGcLeavesNothing();
     }
+
+    /**
+     * Each of up, try and run killed with kill -9 at each stage of a start: before it has made anything, once the
+     * provider began (a directory and an initdb, a container created), and while it waits for the server. Then no
+     * scale command at all: the supervisor or the container's own TTL timer leaves nothing once the TTL has passed.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "docker"})
+    void anUpTryOrRunKilledAtEachStageLeavesNothingOnceItsTtlHasPassedWithoutAnyScaleCommand(String provider) throws Exception {
+        useProvider(provider);
+        String began = provider.equals("docker") ? "creating container" : "preparing embedded";
+        List<String> stages = List.of("", began, "waiting for");
+        int ttlSeconds = 15;
+        long killedBy = 0;
+        int n = 0;
+        for (String command : List.of("up", "try", "run")) {
+            for (String stage : stages) {
+                String name = command + "-" + n++;
+                List<String> args = new ArrayList<>(List.of(scale.toString(), command));
+                args.addAll(command.equals("run") ? List.of("--with", "postgres") : List.of("postgres", "--name", name));
+                args.addAll(List.of("--provider", provider, "--ttl", ttlSeconds + "s"));
+                if (command.equals("run")) {
+                    args.addAll(List.of("--", "sleep", "60"));
+                }
+                ProcessBuilder pb = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                pb.environment().clear();
+                pb.environment().putAll(env);
+                Process p = pb.start();
+                if (!stage.isEmpty()) {
+                    // try shows no progress without a terminal: its stage is read where the instance lives
+                    boolean reached = command.equals("try") ? awaitWhereItLives(provider, name, stage.equals("waiting for")) : awaitLine(p, stage);
+                    assertThat(reached).as(command + " reaches '" + stage + "'").isTrue();
+                }
+                kill9(p);
+                killedBy = System.nanoTime();
+            }
+        }
+        // no scale command from here on: what is left must end by itself
+        long deadline = killedBy + TimeUnit.SECONDS.toNanos(ttlSeconds + 40);
+        while (System.nanoTime() < deadline && !(leftDirectories().isEmpty() && leftContainers().isEmpty() && leftProcesses().isEmpty())) {
+            Thread.sleep(500);
+        }
+        assertThat(leftDirectories()).as("instance directories").isEmpty();
+        assertThat(leftProcesses()).as("servers and supervisors").isEmpty();
+        // The one thing a TTL cannot end: a container created but never started (scale killed between the two
+        // calls), whose TTL timer never ran. It holds no process, port or volume; ls shows it dead and gc removes it.
+        assertThat(leftContainers()).as("containers").allSatisfy(c -> assertThat(c).endsWith(" Created"));
+        String ls = Run.of(env, "ls").out();
+        leftContainers().forEach(c -> assertThat(ls).contains("dead"));
+        Run.of(env, "gc");
+        assertThat(leftContainers()).as("containers after gc").isEmpty();
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    /** Reads the process's stderr until a line holds {@code fragment}; false if it ends first or takes over a minute. */
+    private static boolean awaitLine(Process p, String fragment) throws Exception {
+        var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()));
+        java.util.concurrent.CompletableFuture<Boolean> seen = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String line; (line = lines.readLine()) != null; ) {
+                    if (line.contains(fragment)) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        return seen.get(60, TimeUnit.SECONDS);
+    }
+
+    /** Waits until the instance has begun to exist (a directory, a container) or, if {@code started}, its server runs. */
+    private boolean awaitWhereItLives(String provider, String name, boolean started) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (provider.equals("embedded")) {
+                Path dir = home.resolve("state/embedded").resolve(name);
+                if (Files.exists(dir.resolve(started ? "server.pid" : "instance.json"))) {
+                    return true;
+                }
+            } else {
+                Process ps = new ProcessBuilder("docker", "ps", "-a", "--format", "{{.State}}", "--filter", "label=dev.scale.name=" + name).start();
+                String state = new String(ps.getInputStream().readAllBytes()).strip();
+                if (started ? state.equals("running") : !state.isEmpty()) {
+                    return true;
+                }
+            }
+            Thread.sleep(20);
+        }
+        return false;
+    }
+
+    private List<Path> leftDirectories() throws Exception {
+        Path embedded = home.resolve("state/embedded");
+        if (!Files.isDirectory(embedded)) {
+            return List.of();
+        }
+        try (var left = Files.list(embedded)) {
+            return left.filter(Files::isDirectory).toList();
+        }
+    }
+
+    private List<String> leftContainers() throws Exception {
+        if (env.getOrDefault("DOCKER_HOST", "").contains("no-docker")) {
+            return List.of();
+        }
+        Process ps = new ProcessBuilder("docker", "ps", "-a", "--format", "{{.Names}} {{.Status}}", "--filter", "label=dev.scale.managed=true").start();
+        return new String(ps.getInputStream().readAllBytes()).lines().filter(l -> l.matches("scale-(up|try|run|postgres).*")).toList();
+    }
+
+    private List<String> leftProcesses() {
+        return ProcessHandle.allProcesses().map(h -> h.info().commandLine().orElse("")).filter(c -> c.contains(home.toString())).toList();
+    }
 }

@@ -208,6 +208,28 @@ public final class EmbeddedProvider implements Provider {
     private Instance launch(Spec spec, Kind kind, EmbeddedRecipe recipe, Path dir, InstanceRecord r, Progress progress) {
         Secret password = Secret.of(r.password());
         Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), password, r.database());
+        // The supervisor first, so that a scale killed while it prepares the server (initdb) leaves nothing.
+        Path script = dir.resolve("supervisor.sh");
+        try (InputStream in = EmbeddedProvider.class.getResourceAsStream("supervisor.sh")) {
+            writePrivate(script, in.readAllBytes());
+        } catch (IOException e) {
+            throw ScaleException.failure("cannot write " + script + ": " + e.getMessage(), e);
+        }
+        List<String> command = new ArrayList<>();
+        if (machine.programs().onPath("setsid")) {
+            command.add("setsid");  // its own session: Ctrl-C or a closing terminal later does not reach it
+        }
+        command.addAll(List.of("/bin/sh", script.toString(), dir.toString(), Long.toString(spec.ttl().toSeconds()), kind.stopSignal(),
+                Long.toString(ProcessHandle.current().pid())));
+        try {
+            new ProcessBuilder(command).directory(dir.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()))
+                    .redirectErrorStream(true)
+                    .start();
+        } catch (IOException e) {
+            throw ScaleException.environment("cannot start " + kind.name() + ": " + e.getMessage(), null, e);
+        }
         List<String> server;
         try {
             server = recipe.prepare(new EmbeddedRecipe.Setup(spec.name(), dir, endpoint, machine, progress));
@@ -219,26 +241,16 @@ public final class EmbeddedProvider implements Provider {
         } catch (Exception e) {
             throw ScaleException.failure("preparing " + kind.name() + " '" + spec.name() + "' failed: " + e.getMessage(), e);
         }
-        Path script = dir.resolve("supervisor.sh");
-        try (InputStream in = EmbeddedProvider.class.getResourceAsStream("supervisor.sh")) {
-            writePrivate(script, in.readAllBytes());
-        } catch (IOException e) {
-            throw ScaleException.failure("cannot write " + script + ": " + e.getMessage(), e);
+        // The server's command as a script of single-quoted words: no word is ever read by a shell as code.
+        StringBuilder sh = new StringBuilder("exec");
+        for (String word : server) {
+            sh.append(" '").append(word.replace("'", "'\\''")).append('\'');
         }
-        List<String> command = new ArrayList<>();
-        if (machine.programs().onPath("setsid")) {
-            command.add("setsid");  // its own session: Ctrl-C or a closing terminal later does not reach it
-        }
-        command.addAll(List.of("/bin/sh", script.toString(), dir.toString(), Long.toString(spec.ttl().toSeconds()), kind.stopSignal()));
-        command.addAll(server);
+        writePrivate(dir.resolve("server.sh.tmp"), (sh + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
         try {
-            new ProcessBuilder(command).directory(dir.toFile())
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("server.log").toFile()))
-                    .redirectErrorStream(true)
-                    .start();
+            Files.move(dir.resolve("server.sh.tmp"), dir.resolve("server.sh"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw ScaleException.environment("cannot start " + kind.name() + ": " + e.getMessage(), null, e);
+            throw ScaleException.environment("cannot write " + dir.resolve("server.sh") + ": " + e.getMessage(), null, e);
         }
         progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + r.port());
         String serverVersion = awaitReady(spec, kind, dir, endpoint);
@@ -324,7 +336,7 @@ public final class EmbeddedProvider implements Provider {
                 } catch (RuntimeException e) {
                     continue; // being written or being removed
                 }
-                boolean alive = pid(dir, "server.pid").map(ProcessHandle::isAlive).orElse(false);
+                boolean alive = alive(dir);
                 if (!kinds.knows(r.kind())) {
                     continue; // made by a scale that knows more kinds: its TTL still ends it, and down NAME removes it
                 }
@@ -382,6 +394,17 @@ public final class EmbeddedProvider implements Provider {
     private static String firstLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.lines().findFirst().orElse(m);
+    }
+
+    /** Its server runs, or is being prepared: a supervisor waits for it, or the start has only just made the directory. */
+    private boolean alive(Path dir) {
+        if (Files.exists(dir.resolve("server.pid"))) {
+            return pid(dir, "server.pid").map(ProcessHandle::isAlive).orElse(false);
+        }
+        if (Files.exists(dir.resolve("supervisor.pid"))) {
+            return pid(dir, "supervisor.pid").map(ProcessHandle::isAlive).orElse(false);
+        }
+        return !olderThan(dir, UNRECORDED_GRACE);
     }
 
     private List<InstanceRecord> records() throws IOException {

@@ -1,11 +1,24 @@
 #!/bin/sh
-# scale's embedded supervisor: runs one server, stops it when its time to live has passed or when
-# told to (SIGTERM from `scale down`), then removes the instance's directory. If the server dies on
-# its own, the directory is left so that `scale ls` shows the instance as dead.
-# usage: supervisor.sh DIR TTL_SECONDS STOP_SIGNAL COMMAND...
-dir=$1; ttl=$2; sig=$3; shift 3
+# scale's embedded supervisor: started as soon as an instance's directory exists, before its server is
+# prepared. It waits for scale to write server.sh; if the scale process that is starting the instance dies
+# first (kill -9 during initdb, say), it removes the directory at once: nothing is left without a scale
+# command. Then it runs the server, stops it when its time to live has passed or when told to (SIGTERM
+# from `scale down`), and removes the instance's directory. If the server dies on its own, the directory
+# is left so that `scale ls` shows the instance as dead.
+# usage: supervisor.sh DIR TTL_SECONDS STOP_SIGNAL OWNER_PID
+dir=$1; ttl=$2; sig=$3; owner=$4
 echo $$ > "$dir/supervisor.pid"
-"$@" </dev/null >>"$dir/server.log" 2>&1 &
+trap 'exit 0' TERM INT HUP   # scale removes the directory itself when it cancels a start
+waited=0
+while [ ! -f "$dir/server.sh" ]; do
+  if ! kill -0 "$owner" 2>/dev/null || [ "$waited" -ge $((ttl * 10)) ]; then
+    rm -rf "$dir"
+    exit 0
+  fi
+  sleep 0.1
+  waited=$((waited + 1))
+done
+sh "$dir/server.sh" </dev/null >>"$dir/server.log" 2>&1 &
 srv=$!
 echo "$srv" > "$dir/server.pid"
 stopping=0
@@ -16,7 +29,7 @@ on_stop() {
   [ -n "$nap" ] && kill "$nap" 2>/dev/null
 }
 trap on_stop TERM INT HUP
-left=$ttl
+left=$((ttl - waited / 10))
 while [ "$stopping" = 0 ] && kill -0 "$srv" 2>/dev/null; do
   if [ "$left" -le 0 ]; then
     on_stop
