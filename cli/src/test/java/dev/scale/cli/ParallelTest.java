@@ -101,4 +101,67 @@ class ParallelTest {
                 .containsExactly("scale: an instance named 'shared' already exists — choose another --name, or remove it with: scale down shared");
         assertThat(Run.of(env, "ls").out()).contains("shared").doesNotContain("shared-2");
     }
+
+    /**
+     * Eight scale processes at once on one engine, as CI jobs sharing it run them: six each start two named
+     * instances and remove them one after the other, two list and collect garbage all the while. Every command
+     * succeeds, every ls parses and shows each worker's instance only between its up and its down, gc removes
+     * nothing that is starting or running, and an instance nobody named stays untouched.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"docker", "embedded"})
+    void eightProcessesMixingUpLsGcAndDownAccountForEveryInstance(String provider) throws Exception {
+        if (provider.equals("docker")) {
+            RequireDocker.engine();
+        } else {
+            env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        }
+        Run bystander = Run.of(env, "up", "redis", "--name", "bystander", "--provider", provider);
+        assertThat(bystander.code()).as(bystander.err()).isZero();
+        String s = "'" + scale + "'";
+        List<String> scripts = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            String kind = w % 2 == 0 ? "redis" : "postgres";
+            scripts.add("set -e; for r in 1 2; do " + s + " up " + kind + " --name w" + w + "-$r --provider " + provider + " --ttl 10m >/dev/null; "
+                    + s + " ls --output json > ls-w" + w + "-$r.json; " + s + " down w" + w + "-$r; done");
+        }
+        for (int w = 6; w < 8; w++) {
+            scripts.add("set -e; for r in 1 2 3 4 5; do " + s + " ls --output json > ls-w" + w + "-$r.json; " + s + " gc >> gc-w" + w + ".txt; done");
+        }
+        List<Process> workers = new ArrayList<>();
+        for (int w = 0; w < scripts.size(); w++) {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", scripts.get(w)).directory(home.toFile());
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            pb.redirectErrorStream(true).redirectOutput(home.resolve("worker-" + w + ".txt").toFile());
+            workers.add(pb.start());
+        }
+        for (int w = 0; w < workers.size(); w++) {
+            assertThat(workers.get(w).waitFor(300, TimeUnit.SECONDS)).isTrue();
+            String said = Files.readString(home.resolve("worker-" + w + ".txt"));
+            assertThat(workers.get(w).exitValue()).as("worker %d: %s", w, said).isZero();
+            assertThat(said).as("worker %d: nobody else removed its instances", w).doesNotContain("already gone");
+        }
+        for (int w = 0; w < 8; w++) {
+            for (int r = 1; r <= (w < 6 ? 2 : 5); r++) {
+                JsonNode ls = JSON.readTree(home.resolve("ls-w" + w + "-" + r + ".json").toFile());
+                List<String> names = new ArrayList<>();
+                ls.forEach(i -> names.add(i.get("name").asText()));
+                assertThat(names).as("ls of worker %d, round %d", w, r).contains("bystander");
+                if (w < 6) {
+                    assertThat(names).as("a worker sees its own instance between up and down").contains("w" + w + "-" + r);
+                }
+            }
+        }
+        for (int w = 6; w < 8; w++) {
+            // gc may only have finished a down in progress (a stopped server looks dead), never taken a live one:
+            // the workers' downs above found each of their instances
+            assertThat(Files.readString(home.resolve("gc-w" + w + ".txt"))).as("gc").doesNotContain("orphaned", "broken", "expired");
+        }
+        JsonNode left = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
+        assertThat(left).singleElement().satisfies(i -> {
+            assertThat(i.get("name").asText()).isEqualTo("bystander");
+            assertThat(i.get("state").asText()).isEqualTo("running");
+        });
+    }
 }

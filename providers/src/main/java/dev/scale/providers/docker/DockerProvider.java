@@ -347,10 +347,13 @@ public final class DockerProvider implements Provider {
         }
         Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"),
                 services);
-        boolean orphaned = running && pending(c) && Owner.parse(labels.get(OWNER)).map(Owner::gone).orElse(false);
+        boolean makerGone = pending(c) && Owner.parse(labels.get(OWNER)).map(Owner::gone).orElse(false);
+        // created and not yet started by a scale process that is still at it: a start in progress, not a dead instance
+        boolean starting = pending(c) && !makerGone && "created".equals(info.getState().getStatus());
+        Instance.State state = running ? (makerGone ? Instance.State.ORPHANED : Instance.State.RUNNING)
+                : starting ? Instance.State.RUNNING : Instance.State.DEAD;
         return new Instance(instanceName(c), kind, labels.get(LABEL + ".version"), name(), endpoint,
-                Instant.parse(labels.get(LABEL + ".created-at")), Instant.parse(labels.get(LABEL + ".expires-at")),
-                !running ? Instance.State.DEAD : orphaned ? Instance.State.ORPHANED : Instance.State.RUNNING);
+                Instant.parse(labels.get(LABEL + ".created-at")), Instant.parse(labels.get(LABEL + ".expires-at")), state);
     }
 
     /** The host port bound to a container port, or 0 if none (a container that is stopping). */

@@ -268,9 +268,12 @@ public final class Instances {
      * them over, and what is broken: each from its own provider only, so that a healthy namesake elsewhere stays.
      */
     public List<Collectable> gc() {
-        List<Collectable> gone = collectable();
-        for (Collectable c : gone) {
-            (c.provider().equals(docker.name()) ? docker : embedded).remove(c.name());
+        List<Collectable> gone = new ArrayList<>();
+        for (Collectable c : collectable()) {
+            // false: a down in another process got there first, as it stopped the server that looked dead here
+            if ((c.provider().equals(docker.name()) ? docker : embedded).remove(c.name())) {
+                gone.add(c);
+            }
         }
         return gone;
     }
