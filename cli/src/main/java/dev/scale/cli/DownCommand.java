@@ -44,17 +44,29 @@ final class DownCommand implements Callable<Integer> {
         if (!all) {
             names.forEach(Names::checkName); // a name that no instance could have is a mistake, not "already gone"
         }
+        java.util.Optional<String> unseen = ctx.instances().dockerUnanswered();
         Map<String, Boolean> result = all ? ctx.instances().downAll() : ctx.instances().down(names);
+        // With the engine silent, a name not found here may well run there: unknown, not "already gone".
+        String unknown = unseen.isPresent() ? "not seen" : "not found";
         if (format == Format.JSON) {
             Map<String, String> json = new LinkedHashMap<>();
-            result.forEach((n, removed) -> json.put(n, removed ? "removed" : "not found"));
+            result.forEach((n, removed) -> json.put(n, removed ? "removed" : unknown));
             ctx.out().println(Render.json(json));
-        } else if (result.isEmpty()) {
+        } else if (result.isEmpty() && unseen.isEmpty()) {
             ctx.info("nothing to remove");
         } else {
-            result.forEach((n, removed) -> ctx.out().println(removed ? "removed " + n : "no instance named " + n + " (already gone)"));
+            result.forEach((n, removed) -> {
+                if (removed || unseen.isEmpty()) {
+                    ctx.out().println(removed ? "removed " + n : "no instance named " + n + " (already gone)");
+                }
+            });
         }
         ctx.out().flush();
+        if (unseen.isPresent() && (all || result.containsValue(false))) {
+            List<String> missed = result.entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
+            throw ScaleException.environment((missed.isEmpty() ? "instances on Docker were not removed" : String.join(", ", missed)
+                    + (missed.size() == 1 ? " was" : " were") + " not found, and " + unseen.get()), null, null);
+        }
         return 0;
     }
 }

@@ -23,6 +23,7 @@ final class GcCommand implements Callable<Integer> {
     public Integer call() {
         Context ctx = parent.context();
         List<Instances.Collectable> gone = dryRun ? ctx.instances().collectable() : ctx.instances().gc();
+        ctx.instances().dockerUnanswered().ifPresent(ctx::info);
         if (gone.isEmpty()) {
             ctx.info("nothing to collect");
         }

@@ -31,6 +31,7 @@ final class LsCommand implements Callable<Integer> {
         Context ctx = parent.context();
         Format format = output.format();
         Render.instances(ctx, ctx.instances().list(), format, reveal);
+        ctx.instances().dockerUnanswered().ifPresent(ctx::info);
         for (Broken b : ctx.instances().broken()) {
             ctx.info(b.provider() + " instance '" + b.name() + "' is broken: " + b.why() + "; scale gc removes it");
         }

@@ -41,7 +41,15 @@ public final class Instances {
     /** Instances an {@code up} in progress has started but not yet returned, removed too on Ctrl-C. */
     private final Map<String, Provider> notHandedOver = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * Marks that scale made containers on the Docker engine, so that when the engine stops answering, ls and down
+     * say that its instances cannot be seen rather than that there are none. Removed once the engine answers
+     * and holds none of scale's containers.
+     */
+    private final java.nio.file.Path dockerUsed;
+
     public Instances(Dirs dirs, Config config, Kinds kinds, Map<String, String> env, Clock clock) {
+        this.dockerUsed = dirs.state().resolve("docker-used");
         this.engine = new DockerEngine(env);
         this.docker = new DockerProvider(engine, config, kinds, clock);
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
@@ -135,6 +143,9 @@ public final class Instances {
                     Spec s = spec;
                     for (int attempt = 1; ; attempt++) {
                         try {
+                            if (provider == docker) {
+                                markDockerUsed();
+                            }
                             Instance started = provider.start(s, progress);
                             notHandedOver.put(started.name(), provider);
                             return started;
@@ -217,11 +228,42 @@ public final class Instances {
         }
     }
 
+    private void markDockerUsed() {
+        try {
+            Dirs.privateDir(dockerUsed.getParent());
+            if (!java.nio.file.Files.exists(dockerUsed)) {
+                java.nio.file.Files.writeString(dockerUsed, "scale made containers on this machine's Docker engine\n");
+            }
+        } catch (java.io.IOException e) {
+            // only a better message is lost if the engine stops answering later
+        }
+    }
+
+    /**
+     * When scale made containers on a Docker engine that does not answer now: the line that says so, for ls, gc
+     * and down, whose view is then incomplete.
+     */
+    public java.util.Optional<String> dockerUnanswered() {
+        if (!java.nio.file.Files.exists(dockerUsed) || engine.reachable()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of("the Docker engine, where scale made instances, does not answer: its instances are not seen"
+                + " — start it (or set DOCKER_HOST to it), then run the command again");
+    }
+
     /** Every instance scale started, from every provider that can be asked (docker only when an engine answers). */
     public List<Instance> list() {
         List<Instance> all = new ArrayList<>(embedded.list());
         if (engine.reachable()) {
-            all.addAll(docker.list());
+            List<Instance> containers = docker.list();
+            if (containers.isEmpty() && docker.broken().isEmpty()) {
+                try {
+                    java.nio.file.Files.deleteIfExists(dockerUsed);
+                } catch (java.io.IOException e) {
+                    // kept: a message at worst
+                }
+            }
+            all.addAll(containers);
         }
         all.sort(java.util.Comparator.comparing(Instance::name));
         return all;
