@@ -41,19 +41,24 @@ final class VerdictProbeCommand implements Callable<Integer> {
         this.probe = probe;
     }
 
+    /** Probe texts are plain; picocli formats usage text, where a lone % ("90% of") would break the line. */
+    private static String usageText(String plain) {
+        return plain.replace("%", "%%");
+    }
+
     static CommandLine create(Context ctx, VerdictProbe probe) {
         VerdictProbeCommand command = new VerdictProbeCommand(ctx, probe);
         CommandSpec spec = CommandSpec.wrapWithoutInspection(command);
         spec.name(probe.name()).mixinStandardHelpOptions(true);
-        spec.usageMessage().sortOptions(false).description(summaryAndRest(String.join(" ", probe.description())));
+        spec.usageMessage().sortOptions(false).description(summaryAndRest(usageText(String.join(" ", probe.description()))));
         spec.addMixin("where", CommandSpec.forAnnotatedObject(command.where));
         for (VerdictProbe.Param p : probe.params()) {
             spec.addOption(OptionSpec.builder("--" + p.name()).paramLabel(p.label()).type(String.class).defaultValue(p.defaultValue())
-                    .description(p.description() + " Default: ${DEFAULT-VALUE}").build());
+                    .description(usageText(p.description()) + " Default: ${DEFAULT-VALUE}").build());
         }
         List<String> footer = new ArrayList<>(List.of("", "Metrics (the names a scenario's rules use):"));
         for (VerdictProbe.Metric m : probe.metrics()) {
-            footer.add(String.format(Locale.ROOT, "  %-24s %s", m.name(), m.description()));
+            footer.add(usageText(String.format(Locale.ROOT, "  %-24s %s", m.name(), m.description())));
         }
         footer.addAll(List.of("", "Examples:", "  scale probe " + probe.name() + " --on redis",
                 "  scale probe " + probe.name() + " --on postgres --output json", "",

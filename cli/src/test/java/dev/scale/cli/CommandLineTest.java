@@ -88,4 +88,30 @@ class CommandLineTest {
         Run version = scale("--version");
         assertThat(version.out()).startsWith("scale ");
     }
+
+    /** Every command's and probe's help, as a user asks for it: complete, and without picocli's format warnings. */
+    @Test
+    void everyHelpRendersWithoutAFormatWarning() {
+        java.io.PrintStream realErr = System.err;
+        java.io.ByteArrayOutputStream traced = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(traced, true));
+        try {
+            picocli.CommandLine root = Main.commandLine(new dev.scale.cli.context.Context(Datastores.kinds(),
+                    new java.io.PrintWriter(java.io.Writer.nullWriter()), new java.io.PrintWriter(java.io.Writer.nullWriter()), Run.env(home), java.time.Clock.systemUTC(), false));
+            java.util.List<String[]> helps = new java.util.ArrayList<>();
+            root.getSubcommands().forEach((name, sub) -> {
+                helps.add(new String[] {name, "--help"});
+                sub.getSubcommands().forEach((inner, c) -> helps.add(new String[] {name, inner, "--help"}));
+            });
+            assertThat(helps).hasSizeGreaterThan(15);
+            for (String[] args : helps) {
+                Run run = scale(args);
+                assertThat(run.code()).as(String.join(" ", args)).isZero();
+                assertThat(run.out()).as(String.join(" ", args)).startsWith("Usage: scale");
+            }
+        } finally {
+            System.setErr(realErr);
+        }
+        assertThat(traced.toString()).doesNotContain("WARN");
+    }
 }
