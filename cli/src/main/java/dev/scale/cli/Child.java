@@ -19,11 +19,30 @@ final class Child {
     private Child() {
     }
 
+    /**
+     * The environment with the caller's locale back: ./scale runs the JVM with a UTF-8 LC_CTYPE, so that
+     * non-ASCII arguments keep their characters, and keeps what the caller had in {@code SCALE_CALLER_*}.
+     */
+    static Map<String, String> callersLocale(Map<String, String> env) {
+        Map<String, String> out = new java.util.HashMap<>(env);
+        for (String variable : List.of("LC_ALL", "LC_CTYPE")) {
+            String was = out.remove("SCALE_CALLER_" + variable);
+            if (was != null) {
+                if (was.equals("<unset>")) {
+                    out.remove(variable);
+                } else {
+                    out.put(variable, was);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Runs the command and returns its exit code: 128+N when a signal N ended it. */
     static int run(List<String> command, Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder(command).inheritIO();
         pb.environment().clear();
-        pb.environment().putAll(env);
+        pb.environment().putAll(callersLocale(env));
         Process process;
         try {
             process = pb.start();

@@ -51,7 +51,11 @@ public record Run(int code, String out, String err) {
     public static Path launcher(Path home) throws IOException {
         Path bin = Files.createDirectories(home.resolve("bin"));
         Path scale = bin.resolve("scale");
-        Files.writeString(scale, "#!/bin/sh\nexec '" + Path.of(System.getProperty("java.home"), "bin", "java")
+        // the locale step of ./scale, as it is there: a UTF-8 LC_CTYPE for the JVM, the caller's kept for run's child
+        String locale = "if [ \"$(locale charmap 2>/dev/null)\" != UTF-8 ]; then\n"
+                + "  export SCALE_CALLER_LC_ALL=\"${LC_ALL-<unset>}\" SCALE_CALLER_LC_CTYPE=\"${LC_CTYPE-<unset>}\" LC_CTYPE=C.UTF-8\n"
+                + "  unset LC_ALL\nfi\n";
+        Files.writeString(scale, "#!/bin/sh\n" + locale + "exec '" + Path.of(System.getProperty("java.home"), "bin", "java")
                 + "' -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -cp '" + System.getProperty("java.class.path") + "' dev.scale.cli.Main \"$@\"\n");
         Files.setPosixFilePermissions(scale, PosixFilePermissions.fromString("rwx------"));
         return scale;
