@@ -21,7 +21,8 @@ class TtlProbeTest {
         assertThat(r.nativeTtl()).isTrue();
         assertThat(r.polled()).isEqualTo(60);
         assertThat(r.earlyExpiries()).isZero();
-        assertThat(r.latenessP99Millis()).isLessThan(250);
+        // a bound a broken expiry fails (late by a whole TTL), not a speed claim: bench/fit-sessions.sh has the figures
+        assertThat(r.latenessP99Millis()).as("late by less than the keys' TTL").isLessThan(500);
         assertThat(r.allReclaimed()).as("Redis's active expiry removes keys nobody reads").isTrue();
         assertThat(r.emulation()).isNull();
         assertThat(RedisTtl.of(servers.redis().endpoint()).present("scale:ttl:")).isZero();
@@ -33,7 +34,7 @@ class TtlProbeTest {
         assertThat(r.nativeTtl()).isFalse();
         assertThat(r.emulation()).contains("expires_at").contains("200 ms");
         assertThat(r.earlyExpiries()).isZero();
-        assertThat(r.latenessP99Millis()).isLessThan(250);
+        assertThat(r.latenessP99Millis()).as("late by less than the keys' TTL").isLessThan(500);
         assertThat(r.allReclaimed()).as("the periodic delete reclaims untouched rows").isTrue();
         assertThat(r.reclaimedAfterMillis()).isLessThan(2000);
         assertThat(r.sweepMillisAverage()).isPositive();

@@ -129,6 +129,7 @@ class EmbeddedProviderTest {
     void theSupervisorEndsTheInstanceWhenItsTimeToLivePasses() throws Exception {
         start("short", "redis", Duration.ofSeconds(2));
         Set<Long> pids = serverPids();
+        assertThat(pids).as("the server and its supervisor").hasSize(2);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (Files.exists(state.resolve("embedded/short")) && System.nanoTime() < deadline) {
             Thread.sleep(100);
