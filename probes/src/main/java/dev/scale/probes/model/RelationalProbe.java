@@ -56,6 +56,20 @@ public final class RelationalProbe implements VerdictProbe {
                 new Metric("lookup_ms", "median time of the lookup"));
     }
 
+    /**
+     * City names differ only in a non-ASCII character (ville-一, ville-丁, …): a store, driver or encoding that
+     * loses characters (SQL_ASCII read back as bytes, a client encoding keys as ASCII) merges the cities, and the
+     * join's answer is then wrong, not just differently spelt.
+     */
+    static String city(int n) {
+        return "ville-" + (char) ('\u4e00' + n);
+    }
+
+    /** An address with a non-ASCII domain, read back through each store's secondary index or email key. */
+    static String email(long user) {
+        return "user" + user + "@exämple.com";
+    }
+
     @Override
     public Measurement run(StoreAdapter store, Params params, Consumer<String> progress) throws Exception {
         int userCount = params.integer("users");
@@ -66,15 +80,15 @@ public final class RelationalProbe implements VerdictProbe {
         List<RelationalModel.Order> orders = new ArrayList<>();
         Map<String, Map<Long, Long>> expected = new HashMap<>();
         for (long u = 1; u <= userCount; u++) {
-            String city = "city-" + (u % CITIES);
-            users.add(new RelationalModel.User(u, "user" + u + "@example.com", city));
+            String city = city((int) (u % CITIES));
+            users.add(new RelationalModel.User(u, email(u), city));
             for (int o = 0; o < perUser; o++) {
                 long cents = 100 + random.nextInt(10_000);
                 orders.add(new RelationalModel.Order(u * 1000 + o, u, cents));
                 expected.computeIfAbsent(city, c -> new HashMap<>()).merge(u, cents, Long::sum);
             }
         }
-        String city = "city-7";
+        String city = city(7);
         long wantedUser = Math.min(userCount, 1234);
         RelationalModel.Answer<Map<Long, Long>> join = null;
         RelationalModel.Answer<Optional<Long>> lookup = null;
@@ -90,7 +104,7 @@ public final class RelationalProbe implements VerdictProbe {
                     join = model.totalsByCity(city);
                     joinNanos[i] = System.nanoTime() - t0;
                     t0 = System.nanoTime();
-                    lookup = model.userByEmail("user" + wantedUser + "@example.com");
+                    lookup = model.userByEmail(email(wantedUser));
                     lookupNanos[i] = System.nanoTime() - t0;
                 }
             } finally {

@@ -69,7 +69,8 @@ public final class Memcache implements Closeable {
             return false;
         }
         for (byte c : b) {
-            if (c <= ' ' || c == 127) {
+            int u = c & 0xff; // UTF-8's bytes of a non-ASCII character are 0x80 and above, and welcome
+            if (u <= ' ' || u == 127) {
                 return false;
             }
         }
