@@ -115,11 +115,11 @@ class LifecycleTest {
             assertThat(Run.of(env, "ls").out()).containsPattern("crashed\\s+redis\\s+\\S+\\s+embedded\\s+dead");
             Run dry = Run.of(env, "gc", "--dry-run");
             assertThat(dry.code()).isZero();
-            assertThat(dry.out()).isEqualTo("would remove crashed (dead)\n");
+            assertThat(dry.out()).isEqualTo("would remove crashed (embedded, dead: its server is gone)\n");
             assertThat(home.resolve("state/embedded/crashed")).as("a dry run removes nothing").exists();
             Run gc = Run.of(env, "gc");
             assertThat(gc.code()).isZero();
-            assertThat(gc.out()).contains("removed crashed (dead)").doesNotContain("healthy");
+            assertThat(gc.out()).contains("removed crashed (embedded, dead: its server is gone)").doesNotContain("healthy");
             assertThat(home.resolve("state/embedded/crashed")).doesNotExist();
             assertThat(Run.of(env, "ls").out()).contains("healthy").doesNotContain("crashed");
         } finally {

@@ -331,7 +331,11 @@ public final class DockerProvider implements Provider {
     private Instance toInstance(DockerClient docker, Container c) {
         Map<String, String> labels = c.getLabels();
         Kind kind = kinds.byName(labels.get(LABEL + ".kind"));
+        // The maker first, the name after: an up renames its container (the hand-over), then exits. A name read
+        // before the rename with a maker seen gone after the exit would make a handed-over instance an orphan.
+        boolean makerAway = Owner.parse(labels.get(OWNER)).map(Owner::gone).orElse(false);
         InspectContainerResponse info = docker.inspectContainerCmd(c.getId()).exec();
+        boolean pending = info.getName() != null && info.getName().endsWith(PENDING);
         String password = "";
         for (String e : info.getConfig().getEnv()) {
             if (e.startsWith("SCALE_PASSWORD=")) {
@@ -347,9 +351,9 @@ public final class DockerProvider implements Provider {
         }
         Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"),
                 services);
-        boolean makerGone = pending(c) && Owner.parse(labels.get(OWNER)).map(Owner::gone).orElse(false);
+        boolean makerGone = pending && makerAway;
         // created and not yet started by a scale process that is still at it: a start in progress, not a dead instance
-        boolean starting = pending(c) && !makerGone && "created".equals(info.getState().getStatus());
+        boolean starting = pending && !makerGone && "created".equals(info.getState().getStatus());
         Instance.State state = running ? (makerGone ? Instance.State.ORPHANED : Instance.State.RUNNING)
                 : starting ? Instance.State.RUNNING : Instance.State.DEAD;
         return new Instance(instanceName(c), kind, labels.get(LABEL + ".version"), name(), endpoint,

@@ -343,7 +343,7 @@ public final class EmbeddedProvider implements Provider {
                 Kind kind = kinds.byName(r.kind());
                 Endpoint endpoint = new Endpoint("127.0.0.1", r.port(), r.username(), Secret.of(r.password()), r.database());
                 out.add(new Instance(r.name(), kind, r.version(), name(), endpoint, r.createdAt(), r.expiresAt(),
-                        !alive ? Instance.State.DEAD : r.orphaned() ? Instance.State.ORPHANED : Instance.State.RUNNING));
+                        !alive ? Instance.State.DEAD : orphaned(dir, r) ? Instance.State.ORPHANED : Instance.State.RUNNING));
             }
         } catch (IOException e) {
             throw ScaleException.failure("cannot read " + root + ": " + e.getMessage(), e);
@@ -394,6 +394,22 @@ public final class EmbeddedProvider implements Provider {
     private static String firstLine(Throwable e) {
         String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return m.lines().findFirst().orElse(m);
+    }
+
+    /**
+     * Never handed over, and its maker is gone. The maker is judged first and the hand-over read after: an up
+     * hands over, then exits, so a record read before the hand-over and a maker seen gone after the exit would
+     * call a handed-over instance an orphan, and gc would take it.
+     */
+    private boolean orphaned(Path dir, InstanceRecord first) {
+        if (!first.orphaned()) {
+            return false;
+        }
+        try {
+            return readRecord(dir).orphaned();
+        } catch (RuntimeException gone) {
+            return false; // removed meanwhile: nothing to collect
+        }
     }
 
     /** Its server runs, or is being prepared: a supervisor waits for it, or the start has only just made the directory. */
