@@ -127,7 +127,7 @@ class TerminalTest {
             String probe = String.join("\n",
                     "source '" + script + "'",
                     "c() { COMP_WORDS=(\"$@\"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _scale; echo \"${COMPREPLY[*]}\"; }",
-                    "c scale do",
+                    "c scale dow",
                     "c scale down ''",
                     "c scale up redis --provider ''",
                     "c scale completion z");

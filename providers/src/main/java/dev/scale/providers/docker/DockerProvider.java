@@ -86,6 +86,12 @@ public final class DockerProvider implements Provider {
         return "docker";
     }
 
+    /** The engine that answers, for {@code scale doctor}: where it is and its API version. */
+    public String describeEngine() {
+        var version = engine.client().versionCmd().exec();
+        return "Docker " + version.getVersion() + ", API " + version.getApiVersion();
+    }
+
     @Override
     public Optional<String> unavailableReason() {
         try {

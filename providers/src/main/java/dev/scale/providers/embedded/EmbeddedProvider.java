@@ -67,6 +67,11 @@ public final class EmbeddedProvider implements Provider {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
     private final Set<Path> inFlight = ConcurrentHashMap.newKeySet();
 
+    /** What recipes may use of this machine: for {@code scale doctor}, which asks each kind whether it can run here. */
+    public EmbeddedRecipe.Machine machine() {
+        return machine;
+    }
+
     public EmbeddedProvider(Dirs dirs, Kinds kinds, Clock clock) {
         this(dirs, kinds, System.getenv(), clock, EmbeddedProvider::freePort);
     }

@@ -62,6 +62,10 @@ public final class Instances {
         return kinds;
     }
 
+    public DockerProvider docker() {
+        return docker;
+    }
+
     public EmbeddedProvider embedded() {
         return embedded;
     }
