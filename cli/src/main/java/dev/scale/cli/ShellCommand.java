@@ -27,7 +27,7 @@ final class ShellCommand implements Callable<Integer> {
         Context ctx = parent.context();
         Shell shell = Main.shell(ctx);
         boolean url = name != null && name.contains("://");
-        shell.connect(url ? null : name, url ? Target.fromUrl(ctx.kinds(), name, ctx.clock().instant()) : null);
+        shell.connect(url ? null : name, url ? Target.fromUrl(ctx.kinds(), name, ctx.clock().instant(), ctx.env()) : null);
         return shell.run();
     }
 }

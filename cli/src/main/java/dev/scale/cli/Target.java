@@ -43,7 +43,7 @@ record Target(Instance instance, boolean disposable) {
                 if (providerGiven) {
                     throw ScaleException.usage(String.format(notHere, "<url>", "a server that runs already"), "drop --provider");
                 }
-                targets[t] = new Target(fromUrl(ctx.kinds(), on, ctx.clock().instant()), false);
+                targets[t] = new Target(fromUrl(ctx.kinds(), on, ctx.clock().instant(), ctx.env()), false);
                 continue;
             }
             Instance named = running.stream().filter(i -> i.name().equals(on)).findFirst().orElse(null);
@@ -76,7 +76,8 @@ record Target(Instance instance, boolean disposable) {
     }
 
     /** A server given by URL: its scheme says the kind, and the kind reads the rest ({@link Kind#endpointOf}). */
-    static Instance fromUrl(Kinds kinds, String url, Instant now) {
+    /** @param env where {@code SCALE_CA_FILE} may name the authorities a TLS server's certificate is verified against */
+    static Instance fromUrl(Kinds kinds, String url, Instant now, java.util.Map<String, String> env) {
         URI uri;
         try {
             uri = URI.create(url);
@@ -94,6 +95,9 @@ record Target(Instance instance, boolean disposable) {
             throw ScaleException.usage("port " + uri.getPort() + " in the URL is out of range", "a TCP port is 1-65535");
         }
         Endpoint endpoint = kind.endpointOf(uri);
+        if (endpoint.tls() != null) {
+            endpoint = endpoint.withTls(Endpoint.Tls.from(env));
+        }
         return new Instance(endpoint.host() + ":" + endpoint.port(), kind, "?", "url", endpoint, now, now.plus(Duration.ofDays(1)), Instance.State.RUNNING);
     }
 }

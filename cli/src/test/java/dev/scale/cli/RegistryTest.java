@@ -67,12 +67,12 @@ class RegistryTest {
     @Test
     void aUrlIsReadByItsOwnKindWithThatKindsDefaults() {
         Instant now = Instant.now();
-        Endpoint redis = Target.fromUrl(Datastores.kinds(), "redis://cache.example", now).endpoint();
+        Endpoint redis = Target.fromUrl(Datastores.kinds(), "redis://cache.example", now, java.util.Map.of()).endpoint();
         assertThat(List.of(redis.port(), redis.username())).containsExactly(6379, "default");
-        Endpoint pg = Target.fromUrl(Datastores.kinds(), "postgresql://db.example", now).endpoint();
+        Endpoint pg = Target.fromUrl(Datastores.kinds(), "postgresql://db.example", now, java.util.Map.of()).endpoint();
         assertThat(List.of(pg.port(), pg.username(), pg.database())).containsExactly(5432, "postgres", "postgres");
-        assertThat(Target.fromUrl(Datastores.kinds(), "couchbase://u:p@cb.example/travel", now).endpoint().port()).isEqualTo(11210);
-        assertThatThrownBy(() -> Target.fromUrl(Datastores.kinds(), "couchbase://cb.example", now)).hasMessageContaining("names no bucket");
+        assertThat(Target.fromUrl(Datastores.kinds(), "couchbase://u:p@cb.example/travel", now, java.util.Map.of()).endpoint().port()).isEqualTo(11210);
+        assertThatThrownBy(() -> Target.fromUrl(Datastores.kinds(), "couchbase://cb.example", now, java.util.Map.of())).hasMessageContaining("names no bucket");
         Run mongo = Run.of(Run.env(home), "probe", "kv", "--on", "mongodb://db.example:27017");
         Run.assertOneLine(mongo, 2, "unsupported URL scheme 'mongodb'", "redis://", "postgresql://", "couchbase://");
     }

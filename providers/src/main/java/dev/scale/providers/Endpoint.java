@@ -10,14 +10,45 @@ import java.util.Map;
  * @param database null where the kind has no database name (Redis); Couchbase: the bucket
  * @param ports    a kind's other services by name, as reachable from here (Couchbase: mgmt, n1ql); empty for one-port kinds
  */
-public record Endpoint(String host, int port, String username, Secret password, String database, Map<String, Integer> ports) {
+public record Endpoint(String host, int port, String username, Secret password, String database, Map<String, Integer> ports, Tls tls) {
+
+    /**
+     * The server requires TLS. scale's own connections verify its certificate and host name: against the
+     * certificate authorities in {@code caFile} (PEM, from {@code SCALE_CA_FILE}: a TLS-intercepting proxy, a
+     * test server's own authority) or, when it is null, against the JVM's trusted authorities.
+     */
+    public record Tls(java.nio.file.Path caFile) {
+        public static final Tls SYSTEM = new Tls(null);
+
+        /** With the authorities of {@code SCALE_CA_FILE} when it is set. */
+        public static Tls from(Map<String, String> env) {
+            String file = env.get("SCALE_CA_FILE");
+            if (file == null || file.isBlank()) {
+                return SYSTEM;
+            }
+            java.nio.file.Path path = java.nio.file.Path.of(file);
+            if (!java.nio.file.Files.isReadable(path)) {
+                throw dev.scale.errors.ScaleException.usage("SCALE_CA_FILE names " + file + ", which cannot be read",
+                        "give a readable PEM file of certificate authorities, or unset it");
+            }
+            return new Tls(path.toAbsolutePath());
+        }
+    }
 
     public Endpoint {
         ports = ports == null ? Map.of() : Map.copyOf(ports);
     }
 
+    public Endpoint(String host, int port, String username, Secret password, String database, Map<String, Integer> ports) {
+        this(host, port, username, password, database, ports, null);
+    }
+
     public Endpoint(String host, int port, String username, Secret password, String database) {
-        this(host, port, username, password, database, Map.of());
+        this(host, port, username, password, database, Map.of(), null);
+    }
+
+    public Endpoint withTls(Tls tls) {
+        return new Endpoint(host, port, username, password, database, ports, tls);
     }
 
     /** The user and password a URL carries, percent-decoded; empty strings where it has none. */

@@ -63,6 +63,7 @@ public final class PostgresAdapter implements StoreAdapter {
 
     @Override
     public Driver driver() {
+        PostgresDriver.refuseTls(endpoint); // before its load, not after
         return new PostgresDriver(endpoint);
     }
 

@@ -33,6 +33,16 @@ public final class Jdbc {
         p.setProperty("socketTimeout", Integer.toString(socketSeconds));
         p.setProperty("ApplicationName", application);
         p.setProperty("prepareThreshold", "1"); // server-side prepared from the first execution: the probes measure that path
+        if (e.tls() != null) {
+            // TLS with the certificate and the host name verified: against SCALE_CA_FILE's authorities, else the JVM's
+            p.setProperty("ssl", "true");
+            p.setProperty("sslmode", "verify-full");
+            if (e.tls().caFile() != null) {
+                p.setProperty("sslrootcert", e.tls().caFile().toString());
+            } else {
+                p.setProperty("sslfactory", "org.postgresql.ssl.DefaultJavaSSLFactory");
+            }
+        }
         return DriverManager.getConnection(url(e), p);
     }
 

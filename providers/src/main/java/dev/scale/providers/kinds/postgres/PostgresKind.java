@@ -30,7 +30,7 @@ public final class PostgresKind implements Kind {
     @Override public String stopSignal() { return "INT"; }
     @Override public Duration startTimeout() { return Duration.ofSeconds(90); }
     @Override public List<String> urlSchemes() { return List.of("postgresql", "postgres"); }
-    @Override public String urlExample() { return "postgresql://USER:PASSWORD@HOST:5432/DATABASE"; }
+    @Override public String urlExample() { return "postgresql://USER:PASSWORD@HOST:5432/DATABASE[?sslmode=require]"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
 
     @Override
@@ -55,19 +55,24 @@ public final class PostgresKind implements Kind {
 
     @Override
     public String url(Endpoint e) {
-        return "postgresql://" + e.username() + ":" + e.password().reveal() + "@" + e.host() + ":" + e.port() + "/" + e.database();
+        return "postgresql://" + e.username() + ":" + e.password().reveal() + "@" + e.host() + ":" + e.port() + "/" + e.database()
+                + (e.tls() != null ? "?sslmode=require" : "");
     }
 
     @Override
     public Map<String, String> env(Endpoint e) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("DATABASE_URL", url(e));
-        env.put("JDBC_DATABASE_URL", Jdbc.url(e) + "?user=" + e.username() + "&password=" + e.password().reveal());
+        env.put("JDBC_DATABASE_URL", Jdbc.url(e) + "?user=" + e.username() + "&password=" + e.password().reveal()
+                + (e.tls() != null ? "&ssl=true&sslmode=require" : ""));
         env.put("PGHOST", e.host());
         env.put("PGPORT", Integer.toString(e.port()));
         env.put("PGUSER", e.username());
         env.put("PGPASSWORD", e.password().reveal());
         env.put("PGDATABASE", e.database());
+        if (e.tls() != null) {
+            env.put("PGSSLMODE", "require");
+        }
         return env;
     }
 
@@ -76,7 +81,12 @@ public final class PostgresKind implements Kind {
     public Endpoint endpointOf(URI url) {
         Endpoint.Login login = Endpoint.loginOf(url);
         String path = url.getPath() == null ? "" : url.getPath().replaceFirst("^/", "");
-        return new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : 5432, login.userOr("postgres"),
+        Endpoint e = new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : 5432, login.userOr("postgres"),
                 Secret.of(login.password()), path.isEmpty() ? "postgres" : path);
+        // libpq's sslmode: require and the verify modes mean TLS; scale's own connections then always verify
+        String query = url.getRawQuery() == null ? "" : url.getRawQuery();
+        boolean tls = java.util.Arrays.stream(query.split("&"))
+                .anyMatch(p -> p.matches("sslmode=(require|verify-ca|verify-full)") || p.equals("ssl=true"));
+        return tls ? e.withTls(Endpoint.Tls.SYSTEM) : e;
     }
 }

@@ -1,0 +1,118 @@
+package dev.scale.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.scale.providers.Endpoint;
+import dev.scale.providers.Secret;
+import dev.scale.providers.kinds.postgres.Jdbc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A PostgreSQL that requires TLS, as managed services do: a real server (scale's embedded one) given a
+ * self-signed certificate and a pg_hba.conf that refuses plaintext, reached by URL with sslmode=require.
+ * scale verifies the certificate and host name: against SCALE_CA_FILE's authority it connects, without it
+ * it refuses in one line; the contract it prints for such a server carries sslmode=require.
+ */
+class TlsPostgresTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+    Map<String, String> env;
+    String url;
+    Path ca;
+
+    @BeforeEach
+    void aServerThatRequiresTls() throws Exception {
+        Process openssl;
+        try {
+            openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", home.resolve("key.pem").toString(),
+                    "-out", home.resolve("cert.pem").toString()).redirectErrorStream(true).start();
+        } catch (java.io.IOException e) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("CI=true but no openssl: .ci/run installs it");
+            }
+            Assumptions.abort("no openssl to make a certificate");
+            return;
+        }
+        String out = new String(openssl.getInputStream().readAllBytes());
+        assertThat(openssl.waitFor(30, TimeUnit.SECONDS) && openssl.exitValue() == 0).as(out).isTrue();
+        ca = home.resolve("cert.pem");
+        env = Run.withoutDocker(home);
+        Run up = Run.of(env, "up", "postgres", "--name", "tls", "--output", "json");
+        assertThat(up.code()).as(up.err()).isZero();
+        JsonNode i = JSON.readTree(up.out()).get(0);
+        Path data = home.resolve("state/embedded/tls/data");
+        Files.copy(home.resolve("key.pem"), data.resolve("server.key"));
+        Files.copy(ca, data.resolve("server.crt"));
+        Files.setPosixFilePermissions(data.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // plaintext refused from now on: every connection that succeeds below is TLS
+        Path hba = data.resolve("pg_hba.conf");
+        Files.writeString(hba, Files.readString(hba).replaceAll("(?m)^host(\\s)", "hostssl$1"));
+        Endpoint plain = new Endpoint("127.0.0.1", i.get("port").asInt(), i.get("username").asText(), Secret.of(i.get("password").asText()),
+                i.get("database").asText());
+        try (Connection c = Jdbc.connect(plain, "test", 5, 10); Statement s = c.createStatement()) {
+            s.execute("ALTER SYSTEM SET ssl = on");
+            s.execute("SELECT pg_reload_conf()");
+        }
+        Thread.sleep(500);
+        url = "postgresql://" + i.get("username").asText() + ":" + i.get("password").asText() + "@localhost:" + i.get("port").asInt()
+                + "/" + i.get("database").asText() + "?sslmode=require";
+    }
+
+    @AfterEach
+    void tearDown() {
+        Run.of(env, "down", "--all");
+    }
+
+    @Test
+    void verdictProbesConnectOverVerifiedTlsAndRefuseAnUntrustedCertificate() throws Exception {
+        Map<String, String> trusting = new java.util.HashMap<>(env);
+        trusting.put("SCALE_CA_FILE", ca.toString());
+        Run probe = Run.of(trusting, "probe", "atomic-rmw", "--on", url, "--output", "json");
+        assertThat(probe.code()).as(probe.err()).isZero();
+        assertThat(probe.out()).contains("\"naive_lost_updates\"");
+
+        try (Connection c = Jdbc.connect(new Endpoint("localhost", java.net.URI.create(url).getPort(), "scale", Secret.of(""), "x")
+                .withTls(new Endpoint.Tls(ca)), "test", 5, 10)) {
+            fail("a wrong password must not log in");
+        } catch (java.sql.SQLException refused) {
+            assertThat(refused.getMessage()).as("TLS was set up, then the login refused").doesNotContain("SSL error");
+        }
+
+        Run untrusted = Run.of(env, "probe", "atomic-rmw", "--on", url);
+        Run.assertOneLine(untrusted, 3, "SSL error");
+        assertThat(untrusted.err()).doesNotContain(java.net.URI.create(url).getUserInfo().split(":")[1]);
+
+        Run kv = Run.of(trusting, "probe", "kv", "--on", url, "--duration", "1s");
+        Run.assertOneLine(kv, 3, "do not speak TLS to PostgreSQL yet", "verdict probes");
+    }
+
+    @Test
+    void theContractOfATlsServerCarriesSslmodeRequire() throws Exception {
+        Endpoint e = Datastores.kinds().byName("postgres").endpointOf(java.net.URI.create(url));
+        assertThat(e.tls()).isNotNull();
+        var kind = Datastores.kinds().byName("postgres");
+        assertThat(kind.url(e)).endsWith("?sslmode=require");
+        assertThat(kind.env(e)).containsEntry("PGSSLMODE", "require");
+        assertThat(kind.env(e).get("JDBC_DATABASE_URL")).contains("sslmode=require");
+        Endpoint plain = kind.endpointOf(java.net.URI.create(url.replace("?sslmode=require", "")));
+        assertThat(plain.tls()).isNull();
+        assertThat(kind.url(plain)).doesNotContain("sslmode");
+    }
+}
