@@ -26,7 +26,8 @@ import picocli.CommandLine.ParentCommand;
 
 @Command(name = "doctor", mixinStandardHelpOptions = true,
         description = {"Say, one line each, what scale can use on this machine now, and why not:",
-                "the Docker engine, each kind's embedded server, scale's directories, its config and overrides."},
+                "the Docker engine, each kind's embedded server, the managed services (a key set, the API answering),",
+                "scale's directories, its config and overrides."},
         footer = {"", "Exit code: 0 when at least one provider can start instances, 3 when none can.",
                 "", "Examples:", "  scale doctor", "  scale doctor --output json"})
 final class DoctorCommand implements Callable<Integer> {
@@ -60,6 +61,11 @@ final class DoctorCommand implements Callable<Integer> {
                 checks.add(new Check("docker", "ok", describe(instances) + "; images: " + images(ctx)));
             } else {
                 checks.add(new Check("docker", "no", noDocker.get()));
+            }
+            try {
+                checks.add(new Check("neon", "ok", instances.neon().check()));
+            } catch (ScaleException e) {
+                checks.add(new Check("neon", "no", e.oneLine()));
             }
             EmbeddedRecipe.Machine machine = instances.embedded().machine();
             for (Datastores.Datastore d : Datastores.ALL) {

@@ -38,41 +38,10 @@ class TlsPostgresTest {
 
     @BeforeEach
     void aServerThatRequiresTls() throws Exception {
-        Process openssl;
-        try {
-            openssl = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", home.resolve("key.pem").toString(),
-                    "-out", home.resolve("cert.pem").toString()).redirectErrorStream(true).start();
-        } catch (java.io.IOException e) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("CI=true but no openssl: .ci/run installs it");
-            }
-            Assumptions.abort("no openssl to make a certificate");
-            return;
-        }
-        String out = new String(openssl.getInputStream().readAllBytes());
-        assertThat(openssl.waitFor(30, TimeUnit.SECONDS) && openssl.exitValue() == 0).as(out).isTrue();
-        ca = home.resolve("cert.pem");
         env = Run.withoutDocker(home);
-        Run up = Run.of(env, "up", "postgres", "--name", "tls", "--output", "json");
-        assertThat(up.code()).as(up.err()).isZero();
-        JsonNode i = JSON.readTree(up.out()).get(0);
-        Path data = home.resolve("state/embedded/tls/data");
-        Files.copy(home.resolve("key.pem"), data.resolve("server.key"));
-        Files.copy(ca, data.resolve("server.crt"));
-        Files.setPosixFilePermissions(data.resolve("server.key"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        // plaintext refused from now on: every connection that succeeds below is TLS
-        Path hba = data.resolve("pg_hba.conf");
-        Files.writeString(hba, Files.readString(hba).replaceAll("(?m)^host(\\s)", "hostssl$1"));
-        Endpoint plain = new Endpoint("127.0.0.1", i.get("port").asInt(), i.get("username").asText(), Secret.of(i.get("password").asText()),
-                i.get("database").asText());
-        try (Connection c = Jdbc.connect(plain, "test", 5, 10); Statement s = c.createStatement()) {
-            s.execute("ALTER SYSTEM SET ssl = on");
-            s.execute("SELECT pg_reload_conf()");
-        }
-        Thread.sleep(500);
-        url = "postgresql://" + i.get("username").asText() + ":" + i.get("password").asText() + "@localhost:" + i.get("port").asInt()
-                + "/" + i.get("database").asText() + "?sslmode=require";
+        TlsPostgres server = TlsPostgres.start(home, env);
+        ca = server.ca();
+        url = server.url();
     }
 
     @AfterEach

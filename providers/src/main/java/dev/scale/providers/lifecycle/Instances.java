@@ -33,6 +33,8 @@ import java.util.function.Consumer;
 public final class Instances {
     private final DockerProvider docker;
     private final EmbeddedProvider embedded;
+    /** Managed services: chosen only by name (--provider neon), never by auto. */
+    private final dev.scale.providers.managed.neon.NeonProvider neon;
     private final DockerEngine engine;
     private final Clock clock;
     private final Kinds kinds;
@@ -53,6 +55,7 @@ public final class Instances {
         this.engine = new DockerEngine(env);
         this.docker = new DockerProvider(engine, config, kinds, clock);
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
+        this.neon = new dev.scale.providers.managed.neon.NeonProvider(dirs, kinds, env, clock);
         this.clock = clock;
         this.kinds = kinds;
     }
@@ -60,6 +63,15 @@ public final class Instances {
     /** The kinds these instances can be of. */
     public Kinds kinds() {
         return kinds;
+    }
+
+    /** A provider by the name instances carry. */
+    private Provider provider(String name) {
+        return name.equals(docker.name()) ? docker : name.equals(neon.name()) ? neon : embedded;
+    }
+
+    public dev.scale.providers.managed.neon.NeonProvider neon() {
+        return neon;
     }
 
     public DockerProvider docker() {
@@ -98,7 +110,13 @@ public final class Instances {
                 throw ScaleException.environment("no Docker engine is reachable, and " + embedded.unavailableReason().get(),
                         DockerEngine.HOW_TO_GET_ONE, null);
             }
-            default -> throw ScaleException.usage("unknown provider '" + choice + "'", "use auto, docker or embedded");
+            case dev.scale.providers.managed.neon.NeonProvider.NAME -> {
+                neon.unavailableReason().ifPresent(why -> {
+                    throw ScaleException.environment(why, null, null);
+                });
+                return neon;
+            }
+            default -> throw ScaleException.usage("unknown provider '" + choice + "'", "use auto, docker, embedded or neon");
         }
     }
 
@@ -206,7 +224,7 @@ public final class Instances {
     public void handOver(List<Instance> started) {
         try {
             for (Instance i : started) {
-                (i.provider().equals(docker.name()) ? docker : embedded).handOver(i.name());
+                provider(i.provider()).handOver(i.name());
             }
         } catch (RuntimeException e) {
             down(started.stream().map(Instance::name).toList());
@@ -216,7 +234,7 @@ public final class Instances {
 
     /** Removes whatever an {@code up} in progress has made so far, started or half-started (Ctrl-C, a failed sibling). */
     public void cancelStarts() {
-        List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts));
+        List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts, neon::cancelStarts));
         notHandedOver.forEach((name, provider) -> steps.add(() -> provider.remove(name)));
         RuntimeException first = null;
         for (Runnable step : steps) {
@@ -258,6 +276,7 @@ public final class Instances {
     /** Every instance scale started, from every provider that can be asked (docker only when an engine answers). */
     public List<Instance> list() {
         List<Instance> all = new ArrayList<>(embedded.list());
+        all.addAll(neon.list());
         if (engine.reachable()) {
             List<Instance> containers = docker.list();
             if (containers.isEmpty() && docker.broken().isEmpty()) {
@@ -286,6 +305,9 @@ public final class Instances {
             boolean removed = embedded.remove(n);
             if (dockerUp) {
                 removed |= docker.remove(n);
+            }
+            if (!removed || neon.hasLedger(n)) { // the service is asked only when nothing here had that name
+                removed |= neon.remove(n);
             }
             result.put(n, removed);
         }
@@ -317,7 +339,7 @@ public final class Instances {
         List<Collectable> gone = new ArrayList<>();
         for (Collectable c : collectable()) {
             // false: a down in another process got there first, as it stopped the server that looked dead here
-            if ((c.provider().equals(docker.name()) ? docker : embedded).remove(c.name())) {
+            if (provider(c.provider()).remove(c.name())) {
                 gone.add(c);
             }
         }
