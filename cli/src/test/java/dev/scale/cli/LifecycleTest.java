@@ -40,6 +40,7 @@ class LifecycleTest {
             }
             assertThat(pg.get("database").asText()).isEqualTo("scale");
             assertThat(redis.get("provider").asText()).isEqualTo(provider);
+            assertThat(redis.get("ttlEnforcedBy").asText()).isEqualTo(provider.equals("docker") ? "container" : "supervisor");
             assertThat(redis.get("url").asText()).startsWith("redis://default:" + redis.get("password").asText() + "@127.0.0.1:");
 
             try (Jedis jedis = new Jedis(java.net.URI.create(redis.get("url").asText()))) {

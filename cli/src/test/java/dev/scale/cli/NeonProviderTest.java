@@ -48,6 +48,7 @@ class NeonProviderTest {
         assertThat(up.code()).as(up.err()).isZero();
         JsonNode i = JSON.readTree(up.out()).get(0);
         assertThat(i.get("provider").asText()).isEqualTo("neon");
+        assertThat(i.get("ttlEnforcedBy").asText()).isEqualTo("service");
         assertThat(i.get("url").asText()).startsWith("postgresql://scale_app:").endsWith("@localhost:" + neon.data.admin().port() + "/scale?sslmode=require");
         assertThat(i.get("env").get("PGSSLMODE").asText()).isEqualTo("require");
         assertThat(up.err()).contains("creating branch scale-app", "waiting for PostgreSQL on localhost (TLS)", "ready").doesNotContain(NeonDouble.KEY);

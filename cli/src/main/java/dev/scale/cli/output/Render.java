@@ -57,6 +57,7 @@ public final class Render {
         m.put("url", i.url());
         m.put("createdAt", i.createdAt().toString());
         m.put("expiresAt", i.expiresAt().toString());
+        m.put("ttlEnforcedBy", dev.scale.providers.lifecycle.Instances.ttlEnforcedBy(i.provider()));
         m.put("env", i.kind().env(i.endpoint()));
         return m;
     }

@@ -65,6 +65,19 @@ public final class Instances {
         return kinds;
     }
 
+    /**
+     * Who ends an instance of that provider when its time to live has passed, with no scale command run:
+     * {@code container} (a timer inside it), {@code supervisor} (scale's detached process beside the server),
+     * {@code service} (the managed service itself, where it honours the expiry; scale gc is the backstop).
+     */
+    public static String ttlEnforcedBy(String provider) {
+        return switch (provider) {
+            case "docker" -> "container";
+            case "embedded" -> "supervisor";
+            default -> "service";
+        };
+    }
+
     /** A provider by the name instances carry. */
     private Provider provider(String name) {
         return name.equals(docker.name()) ? docker : name.equals(neon.name()) ? neon : embedded;
