@@ -85,8 +85,10 @@ class DriversTest {
 
     @Test
     void openLoopKeepsItsRateAndAGeneratorThatFallsBehindIsInvalid() {
-        Result paced = KvProbe.run(new RedisDriver(servers.redis().endpoint()), workload("c", 4, 1, 2000, Duration.ofSeconds(2)), QUIET);
-        assertThat(paced.opsPerSecond()).isBetween(1800.0, 2200.0);
+        // a rate far below what any machine serves (CI's noisy two cores once fell behind 2000/s): the claim is that
+        // the open loop paces at the asked rate, not how fast Redis is
+        Result paced = KvProbe.run(new RedisDriver(servers.redis().endpoint()), workload("c", 4, 1, 500, Duration.ofSeconds(2)), QUIET);
+        assertThat(paced.opsPerSecond()).isBetween(450.0, 550.0);
         assertThat(paced.valid()).isTrue();
         assertThat(paced.serviceTime().get("read").p50()).isLessThanOrEqualTo(paced.latency().get("read").p50());
 
