@@ -59,9 +59,7 @@ class ContractNodeTest {
         }
         List<String> command = new ArrayList<>(List.of(scale.toString(), "run", "--provider", provider,
                 "--with", "postgres,redis,memcached", "--", "node", NODE_DIR.resolve("contract.js").toString(), TEXT));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(NODE_DIR.toFile());
-        pb.environment().clear();
-        pb.environment().putAll(env);
+        ProcessBuilder pb = Run.process(env, command).directory(NODE_DIR.toFile());
         pb.redirectOutput(home.resolve("out.txt").toFile()).redirectError(home.resolve("err.txt").toFile());
         Process run = pb.start();
         assertThat(run.waitFor(180, TimeUnit.SECONDS)).isTrue();

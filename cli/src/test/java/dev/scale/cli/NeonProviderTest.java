@@ -134,10 +134,8 @@ class NeonProviderTest {
     @Test
     void anUpKilledOnceItsBranchExistsLeavesAnOrphanThatGcDeletesThroughTheApi() throws Exception {
         Path scale = Run.launcher(home);
-        ProcessBuilder pb = new ProcessBuilder(scale.toString(), "up", "postgres", "--provider", "neon", "--name", "killed")
+        ProcessBuilder pb = Run.process(env, scale.toString(), "up", "postgres", "--provider", "neon", "--name", "killed")
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().clear();
-        pb.environment().putAll(env);
         Process up = pb.start();
         long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
         while (neon.liveBranches().isEmpty() && System.nanoTime() < deadline) {

@@ -44,9 +44,7 @@ class OrphanTest {
     private Process scale(String stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(scale.toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command);
-        pb.environment().clear();
-        pb.environment().putAll(env);
+        ProcessBuilder pb = Run.process(env, command);
         pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
         if (stdin != null) {
             pb.redirectInput(Files.writeString(home.resolve("stdin-" + System.nanoTime()), stdin).toFile());
@@ -143,10 +141,8 @@ class OrphanTest {
         assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
         Process holder = new ProcessBuilder("sh", "-c", "sleep 60 > '" + fifo + "'").start();
         List<String> tryCommand = List.of(scale.toString(), "try", "redis", "--provider", provider, "--name", "tried");
-        ProcessBuilder tb = new ProcessBuilder(tryCommand).redirectInput(fifo.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+        ProcessBuilder tb = Run.process(env, tryCommand).redirectInput(fifo.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
-        tb.environment().clear();
-        tb.environment().putAll(env);
         Process tried = tb.start();
         Process ran = scale(null, "run", "--with", "redis", "--provider", provider, "--", "sleep", "8");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -194,10 +190,8 @@ class OrphanTest {
                 if (command.equals("run")) {
                     args.addAll(List.of("--", "sleep", "60"));
                 }
-                ProcessBuilder pb = new ProcessBuilder(args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                ProcessBuilder pb = Run.process(env, args).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD);
-                pb.environment().clear();
-                pb.environment().putAll(env);
                 Process p = pb.start();
                 if (!stage.isEmpty()) {
                     // try shows no progress without a terminal: its stage is read where the instance lives

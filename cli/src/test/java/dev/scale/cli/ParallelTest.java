@@ -48,9 +48,7 @@ class ParallelTest {
         for (int i = 0; i < n; i++) {
             List<String> command = new ArrayList<>(List.of(scale.toString()));
             command.addAll(List.of(args));
-            ProcessBuilder pb = new ProcessBuilder(command);
-            pb.environment().clear();
-            pb.environment().putAll(env);
+            ProcessBuilder pb = Run.process(env, command);
             pb.redirectOutput(home.resolve("out-" + i + ".txt").toFile()).redirectError(home.resolve("err-" + i + ".txt").toFile());
             all.add(pb.start());
         }
@@ -130,9 +128,7 @@ class ParallelTest {
         }
         List<Process> workers = new ArrayList<>();
         for (int w = 0; w < scripts.size(); w++) {
-            ProcessBuilder pb = new ProcessBuilder("sh", "-c", scripts.get(w)).directory(home.toFile());
-            pb.environment().clear();
-            pb.environment().putAll(env);
+            ProcessBuilder pb = Run.process(env, "sh", "-c", scripts.get(w)).directory(home.toFile());
             pb.redirectErrorStream(true).redirectOutput(home.resolve("worker-" + w + ".txt").toFile());
             workers.add(pb.start());
         }

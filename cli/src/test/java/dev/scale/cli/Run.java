@@ -61,6 +61,18 @@ public record Run(int code, String out, String err) {
         return scale;
     }
 
+    /** A process with exactly {@code env} as its environment, as a user's shell or a CI job would start it. */
+    public static ProcessBuilder process(Map<String, String> env, List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        return pb;
+    }
+
+    public static ProcessBuilder process(Map<String, String> env, String... command) {
+        return process(env, List.of(command));
+    }
+
     public static Run of(Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

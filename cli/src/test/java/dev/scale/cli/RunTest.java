@@ -34,9 +34,7 @@ class RunTest {
     private Process scale(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(bin.resolve("scale").toString()));
         command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(home.toFile());
-        pb.environment().clear();
-        pb.environment().putAll(env);
+        ProcessBuilder pb = Run.process(env, command).directory(home.toFile());
         pb.redirectOutput(home.resolve("out.txt").toFile()).redirectError(home.resolve("err.txt").toFile());
         return pb.start();
     }
