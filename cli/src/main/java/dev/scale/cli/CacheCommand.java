@@ -45,7 +45,8 @@ final class CacheCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static long size(Path dir) throws IOException {
+    /** Bytes in the regular files under {@code dir}. */
+    static long size(Path dir) throws IOException {
         try (Stream<Path> walk = Files.walk(dir)) {
             return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
         }

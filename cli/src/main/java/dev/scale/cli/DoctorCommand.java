@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.ParentCommand;
@@ -128,7 +127,7 @@ final class DoctorCommand implements Callable<Integer> {
         }
         try {
             long free = Files.getFileStore(existing).getUsableSpace();
-            String size = Files.isDirectory(dir) ? ", holds " + mib(size(dir)) : "";
+            String size = Files.isDirectory(dir) ? ", holds " + mib(CacheCommand.size(dir)) : "";
             if (free < LOW_SPACE) {
                 checks.add(new Check(what, "no", dir + ": only " + mib(free) + " free — free some space, or move it with SCALE_"
                         + what.toUpperCase(java.util.Locale.ROOT) + "_DIR"));
@@ -162,9 +161,4 @@ final class DoctorCommand implements Callable<Integer> {
         return bytes >= 10L * 1024 * 1024 * 1024 ? bytes / (1024L * 1024 * 1024) + " GiB" : bytes / (1024 * 1024) + " MiB";
     }
 
-    private static long size(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
-    }
 }

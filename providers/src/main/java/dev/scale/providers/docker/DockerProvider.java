@@ -300,37 +300,47 @@ public final class DockerProvider implements Provider {
 
     @Override
     public List<Instance> list() {
+        DockerClient docker = engine.client();
         List<Instance> out = new ArrayList<>();
-        scan(out, new ArrayList<>());
+        for (Container c : scaleContainers(docker)) {
+            if (unreadableLabels(c).isPresent()) {
+                continue; // broken: reported by broken(), removed by gc
+            }
+            try {
+                out.add(toInstance(docker, c));
+            } catch (NotFoundException gone) {
+                // removed between list and inspect: nothing to show
+            }
+        }
         return out;
     }
 
+    /** Containers whose labels do not parse, found from the listing alone (no inspection). */
     @Override
     public List<Broken> broken() {
         List<Broken> out = new ArrayList<>();
-        scan(new ArrayList<>(), out);
+        for (Container c : scaleContainers(engine.client())) {
+            String name = instanceName(c);
+            unreadableLabels(c).filter(why -> name != null && Names.isName(name))
+                    .ifPresent(why -> out.add(new Broken(name, name(), "its container's labels do not parse (" + why + ")")));
+        }
         return out;
     }
 
-    /** Reads scale's containers back: each is an instance, or broken when its labels do not parse. */
-    private void scan(List<Instance> instances, List<Broken> broken) {
-        DockerClient docker = engine.client();
-        List<Container> containers = docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(MANAGED, "true")).exec();
-        for (Container c : containers) {
-            if (!kinds.knows(c.getLabels().get(LABEL + ".kind"))) {
-                continue; // made by a scale that knows more kinds: its TTL still ends it, and down NAME removes it
-            }
-            try {
-                instances.add(toInstance(docker, c));
-            } catch (NotFoundException gone) {
-                // removed between list and inspect: nothing to show
-            } catch (RuntimeException unreadable) {
-                String name = instanceName(c);
-                if (name != null && Names.isName(name)) {
-                    broken.add(new Broken(name, name(), "its container's labels do not parse (" + unreadable.getMessage() + ")"));
-                }
-            }
+    /** scale's containers of the kinds this scale knows; one made by a scale that knows more kinds ends by its TTL, and down NAME removes it. */
+    private List<Container> scaleContainers(DockerClient docker) {
+        return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(MANAGED, "true")).exec().stream()
+                .filter(c -> kinds.knows(c.getLabels().get(LABEL + ".kind"))).toList();
+    }
+
+    /** Why the times scale keeps in a container's labels do not parse; empty when they do. */
+    private static Optional<String> unreadableLabels(Container c) {
+        try {
+            Instant.parse(String.valueOf(c.getLabels().get(LABEL + ".created-at")));
+            Instant.parse(String.valueOf(c.getLabels().get(LABEL + ".expires-at")));
+            return Optional.empty();
+        } catch (java.time.format.DateTimeParseException e) {
+            return Optional.of(e.getMessage());
         }
     }
 

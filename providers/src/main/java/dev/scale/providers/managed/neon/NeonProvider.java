@@ -119,7 +119,7 @@ public final class NeonProvider implements Provider {
         progress.step(spec.name(), "finding scale's project on Neon");
         String project = project(neon);
         String branchName = BRANCH_PREFIX + spec.name();
-        if (branch(neon, project, branchName).isPresent() || Files.exists(ledger(spec.name()))) {
+        if (branch(neon, project, branchName).isPresent() || hasLedger(spec.name())) {
             throw new NameTaken(spec.name());
         }
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
@@ -310,10 +310,15 @@ public final class NeonProvider implements Provider {
     @Override
     public boolean remove(String name) {
         Optional<JsonNode> ledger = readLedger(name);
-        boolean found = ledger.isPresent();
-        if (ledger.isEmpty() && key().isPresent()) {
+        if (key().isEmpty()) {
+            if (ledger.isPresent()) {
+                throw ScaleException.environment("cannot remove " + name + " from Neon without its API key", "set NEON_API_KEY", null);
+            }
+            return false;
+        }
+        ServiceApi neon = api();
+        if (ledger.isEmpty()) {
             try {
-                ServiceApi neon = api();
                 String project = findProject(neon);
                 Optional<JsonNode> branch = project == null ? Optional.empty() : branch(neon, project, BRANCH_PREFIX + name);
                 return branch.isPresent() && neon.delete("projects/" + project + "/branches/" + branch.get().path("id").asText());
@@ -321,27 +326,14 @@ public final class NeonProvider implements Provider {
                 return false; // not made here, and the service cannot say: nothing to remove that scale knows of
             }
         }
-        if (key().isPresent()) {
-            ServiceApi neon = api();
-            String project = ledger.map(l -> l.path("project").asText()).orElseGet(() -> findProject(neon));
-            if (project != null) {
-                Optional<String> branchId = ledger.map(l -> l.path("branch").asText()).filter(s -> !s.isEmpty())
-                        .or(() -> branch(neon, project, BRANCH_PREFIX + name).map(b -> b.path("id").asText()));
-                if (branchId.isPresent()) {
-                    found |= neon.delete("projects/" + project + "/branches/" + branchId.get());
-                }
-            }
-        } else if (found) {
-            throw ScaleException.environment("cannot remove " + name + " from Neon without its API key", "set NEON_API_KEY", null);
-        }
+        String project = ledger.get().path("project").asText();
+        Optional<String> branchId = Optional.of(ledger.get().path("branch").asText()).filter(id -> !id.isEmpty())
+                .or(() -> branch(neon, project, BRANCH_PREFIX + name).map(b -> b.path("id").asText()));
+        branchId.ifPresent(id -> neon.delete("projects/" + project + "/branches/" + id));
         deleteLedger(name);
-        return found;
+        return true;
     }
 
-    @Override
-    public void cancelStarts() {
-        // a start in progress removes what it made when its thread is interrupted or fails (see start)
-    }
 
     private Path ledger(String name) {
         return ledgers.resolve(name + ".json");
