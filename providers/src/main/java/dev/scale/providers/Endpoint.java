@@ -33,6 +33,48 @@ public record Endpoint(String host, int port, String username, Secret password, 
             }
             return new Tls(path.toAbsolutePath());
         }
+
+        /**
+         * Wraps a connected socket in TLS to {@code host}, handshakes, and verifies the certificate chain and the
+         * host name, as every scale client of a TLS server does (Redis, the probes' wire clients).
+         */
+        public javax.net.ssl.SSLSocket wrap(java.net.Socket plain, String host) throws java.io.IOException {
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context().getSocketFactory()
+                    .createSocket(plain, host, plain.getPort(), true);
+            javax.net.ssl.SSLParameters params = tls.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS"); // the host name is checked, not only the chain
+            tls.setSSLParameters(params);
+            tls.setUseClientMode(true);
+            tls.startHandshake();
+            return tls;
+        }
+
+        /** The JVM's trusted authorities, or those of {@link #caFile} alone. */
+        public javax.net.ssl.SSLContext context() throws java.io.IOException {
+            try {
+                if (caFile == null) {
+                    return javax.net.ssl.SSLContext.getDefault();
+                }
+                java.security.KeyStore trusted = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                trusted.load(null, null);
+                int n = 0;
+                try (java.io.InputStream in = java.nio.file.Files.newInputStream(caFile)) {
+                    for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        trusted.setCertificateEntry("ca-" + n++, c);
+                    }
+                }
+                if (n == 0) {
+                    throw new java.io.IOException(caFile + " holds no PEM certificate");
+                }
+                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trusted);
+                javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+                ctx.init(null, tmf.getTrustManagers(), null);
+                return ctx;
+            } catch (java.security.GeneralSecurityException e) {
+                throw new java.io.IOException("cannot use the certificate authorities of " + caFile + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     public Endpoint {
