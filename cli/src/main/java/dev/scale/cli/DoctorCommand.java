@@ -61,11 +61,7 @@ final class DoctorCommand implements Callable<Integer> {
             } else {
                 checks.add(new Check("docker", "no", noDocker.get()));
             }
-            try {
-                checks.add(new Check("neon", "ok", instances.neon().check()));
-            } catch (ScaleException e) {
-                checks.add(new Check("neon", "no", e.oneLine()));
-            }
+            checks.addAll(managed(ctx, instances));
             EmbeddedRecipe.Machine machine = instances.embedded().machine();
             for (Datastores.Datastore d : Datastores.ALL) {
                 Kind kind = d.kind();
@@ -98,6 +94,49 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /** The config file, read as every command reads it; its overrides are notes, since they change what scale starts. */
+    /** How long doctor waits for each managed service's API: offline is a finding, not a wait. */
+    static final java.time.Duration SERVICE_TIMEOUT = java.time.Duration.ofSeconds(6);
+
+    /** One line per managed service, asked in parallel, each within {@link #SERVICE_TIMEOUT}. */
+    private static List<Check> managed(Context ctx, Instances instances) {
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "scale-doctor");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<String, String> stored = new dev.scale.providers.managed.Credentials(ctx.dirs()).stored();
+            List<java.util.concurrent.Future<String>> answers = new ArrayList<>();
+            for (dev.scale.providers.managed.ManagedService m : instances.managed()) {
+                answers.add(pool.submit(m::check));
+            }
+            List<Check> checks = new ArrayList<>();
+            long deadline = System.nanoTime() + SERVICE_TIMEOUT.toNanos();
+            for (int n = 0; n < answers.size(); n++) {
+                dev.scale.providers.managed.ManagedService m = instances.managed().get(n);
+                List<String> fromLogin = m.credentials().stream().map(dev.scale.providers.managed.ManagedService.Credential::variable)
+                        .filter(v -> stored.containsKey(v) && !ctx.env().containsKey(v)).toList();
+                String source = fromLogin.isEmpty() ? "" : " (" + String.join(", ", fromLogin) + " from scale login)";
+                try {
+                    String detail = answers.get(n).get(Math.max(0, deadline - System.nanoTime()), java.util.concurrent.TimeUnit.NANOSECONDS);
+                    checks.add(new Check(m.name(), "ok", detail + source));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    checks.add(new Check(m.name(), "no", m.service() + "'s API did not answer within " + SERVICE_TIMEOUT.toSeconds() + " s"
+                            + source + " — check the network, or " + m.apiUrlVariable() + " if you set it"));
+                } catch (java.util.concurrent.ExecutionException e) {
+                    checks.add(new Check(m.name(), "no", (e.getCause() instanceof ScaleException se ? se.oneLine()
+                            : String.valueOf(e.getCause().getMessage())) + source));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return checks;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static Optional<String> configCheck(Context ctx, List<Check> checks) {
         try {
             ctx.config();

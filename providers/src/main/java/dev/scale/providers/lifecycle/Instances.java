@@ -14,6 +14,9 @@ import dev.scale.providers.Spec;
 import dev.scale.providers.docker.DockerEngine;
 import dev.scale.providers.docker.DockerProvider;
 import dev.scale.providers.embedded.EmbeddedProvider;
+import dev.scale.providers.managed.Credentials;
+import dev.scale.providers.managed.ManagedService;
+import dev.scale.providers.managed.ManagedServices;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,7 +37,7 @@ public final class Instances {
     private final DockerProvider docker;
     private final EmbeddedProvider embedded;
     /** Managed services: chosen only by name (--provider neon), never by auto. */
-    private final dev.scale.providers.managed.neon.NeonProvider neon;
+    private final List<ManagedService> managed;
     private final DockerEngine engine;
     private final Clock clock;
     private final Kinds kinds;
@@ -55,7 +58,7 @@ public final class Instances {
         this.engine = new DockerEngine(env);
         this.docker = new DockerProvider(engine, config, kinds, clock);
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
-        this.neon = new dev.scale.providers.managed.neon.NeonProvider(dirs, kinds, env, clock);
+        this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock);
         this.clock = clock;
         this.kinds = kinds;
     }
@@ -74,17 +77,22 @@ public final class Instances {
         return switch (provider) {
             case "docker" -> "container";
             case "embedded" -> "supervisor";
-            default -> "service";
+            default -> ManagedServices.ttlEnforcedBy(provider);
         };
     }
 
     /** A provider by the name instances carry. */
     private Provider provider(String name) {
-        return name.equals(docker.name()) ? docker : name.equals(neon.name()) ? neon : embedded;
+        return name.equals(docker.name()) ? docker : managed(name).map(Provider.class::cast).orElse(embedded);
     }
 
-    public dev.scale.providers.managed.neon.NeonProvider neon() {
-        return neon;
+    public java.util.Optional<ManagedService> managed(String name) {
+        return managed.stream().filter(m -> m.name().equals(name)).findFirst();
+    }
+
+    /** Every managed service, in the order of {@link ManagedServices#NAMES}. */
+    public List<ManagedService> managed() {
+        return managed;
     }
 
     public DockerProvider docker() {
@@ -123,13 +131,14 @@ public final class Instances {
                 throw ScaleException.environment("no Docker engine is reachable, and " + embedded.unavailableReason().get(),
                         DockerEngine.HOW_TO_GET_ONE, null);
             }
-            case dev.scale.providers.managed.neon.NeonProvider.NAME -> {
-                neon.unavailableReason().ifPresent(why -> {
+            default -> {
+                ManagedService service = managed(choice).orElseThrow(() -> ScaleException.usage("unknown provider '" + choice + "'",
+                        "use auto, docker, embedded, or a managed service: " + String.join(", ", ManagedServices.NAMES)));
+                service.unavailableReason().ifPresent(why -> {
                     throw ScaleException.environment(why, null, null);
                 });
-                return neon;
+                return service;
             }
-            default -> throw ScaleException.usage("unknown provider '" + choice + "'", "use auto, docker, embedded or neon");
         }
     }
 
@@ -247,7 +256,8 @@ public final class Instances {
 
     /** Removes whatever an {@code up} in progress has made so far, started or half-started (Ctrl-C, a failed sibling). */
     public void cancelStarts() {
-        List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts, neon::cancelStarts));
+        List<Runnable> steps = new ArrayList<>(List.of(embedded::cancelStarts, docker::cancelStarts));
+        managed.forEach(m -> steps.add(m::cancelStarts));
         notHandedOver.forEach((name, provider) -> steps.add(() -> provider.remove(name)));
         RuntimeException first = null;
         for (Runnable step : steps) {
@@ -289,7 +299,7 @@ public final class Instances {
     /** Every instance scale started, from every provider that can be asked (docker only when an engine answers). */
     public List<Instance> list() {
         List<Instance> all = new ArrayList<>(embedded.list());
-        all.addAll(neon.list());
+        managed.forEach(m -> all.addAll(m.list()));
         if (engine.reachable()) {
             List<Instance> containers = docker.list();
             if (containers.isEmpty() && docker.broken().isEmpty()) {
@@ -319,8 +329,10 @@ public final class Instances {
             if (dockerUp) {
                 removed |= docker.remove(n);
             }
-            if (!removed || neon.hasLedger(n)) { // the service is asked only when nothing here had that name
-                removed |= neon.remove(n);
+            for (ManagedService m : managed) {
+                if (!removed || m.hasLedger(n)) { // a service is asked only when nothing here had that name
+                    removed |= m.remove(n);
+                }
             }
             result.put(n, removed);
         }

@@ -16,6 +16,8 @@ import dev.scale.providers.Provider;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
 import dev.scale.providers.Wait;
+import dev.scale.providers.managed.Ledger;
+import dev.scale.providers.managed.ManagedService;
 import dev.scale.providers.managed.ServiceApi;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -44,19 +46,19 @@ import java.util.stream.Stream;
  * is an orphan that gc deletes through the API, and a branch named {@code scale-…} without a ledger (made on
  * another machine, or a ledger lost) is listed as orphaned too.
  */
-public final class NeonProvider implements Provider {
+public final class NeonProvider implements ManagedService {
     public static final String NAME = "neon";
     public static final String DEFAULT_API = "https://console.neon.tech/api/v2";
     private static final String PROJECT = "scale";
     private static final String BRANCH_PREFIX = "scale-";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Ledger.JSON;
     /** How long a scale branch with no ledger here is taken for another process's start in progress. */
     static final java.time.Duration UNRECORDED_GRACE = java.time.Duration.ofMinutes(2);
 
     private final Map<String, String> env;
     private final Kinds kinds;
     private final Clock clock;
-    private final Path ledgers;
+    private final Ledger ledger;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private ServiceApi api;
 
@@ -64,13 +66,34 @@ public final class NeonProvider implements Provider {
         this.env = env;
         this.kinds = kinds;
         this.clock = clock;
-        this.ledgers = dirs.state().resolve("managed").resolve(NAME);
+        this.ledger = new Ledger(dirs, NAME);
     }
 
     @Override
     public String name() {
         return NAME;
     }
+
+    @Override
+    public String service() {
+        return "Neon";
+    }
+
+    @Override
+    public List<String> kinds() {
+        return List.of("postgres");
+    }
+
+    @Override
+    public List<Credential> credentials() {
+        return List.of(new Credential("NEON_API_KEY", "Neon API key (console.neon.tech, Account settings, API keys)", true));
+    }
+
+    @Override
+    public String apiUrlVariable() {
+        return "SCALE_NEON_API_URL";
+    }
+
 
     private Optional<String> key() {
         String key = env.get("NEON_API_KEY");
@@ -83,7 +106,7 @@ public final class NeonProvider implements Provider {
                 : Optional.of("no Neon API key: set NEON_API_KEY (console.neon.tech, Account settings, API keys)");
     }
 
-    /** For {@code scale doctor}: whether the key is set and the API answers it, in one line. */
+    @Override
     public String check() {
         if (key().isEmpty()) {
             throw ScaleException.environment(unavailableReason().get(), null, null);
@@ -137,10 +160,8 @@ public final class NeonProvider implements Provider {
             if (branchId.isEmpty() || host.isEmpty()) {
                 throw ScaleException.failure("Neon made no branch id or compute host for " + branchName, null);
             }
-            ObjectNode ledger = JSON.createObjectNode().put("name", spec.name()).put("project", project).put("branch", branchId)
-                    .put("host", host).put("createdAt", created.toString()).put("expiresAt", expires.toString())
-                    .put("owner", Owner.current().toString()).put("handedOver", false);
-            writeLedger(spec.name(), ledger);
+            ObjectNode entry = Ledger.entry(spec.name(), created, expires).put("project", project).put("branch", branchId).put("host", host);
+            ledger.write(spec.name(), entry);
             awaitOperations(neon, project, made, spec, progress);
 
             String role = "scale_" + spec.name().replace('-', '_');
@@ -152,10 +173,10 @@ public final class NeonProvider implements Provider {
             JsonNode dbMade = neon.post("projects/" + project + "/branches/" + branchId + "/databases",
                     JSON.createObjectNode().set("database", JSON.createObjectNode().put("name", "scale").put("owner_name", role)));
             awaitOperations(neon, project, dbMade, spec, progress);
-            ledger.put("role", role).put("password", password);
-            writeLedger(spec.name(), ledger);
+            entry.put("role", role).put("password", password);
+            ledger.write(spec.name(), entry);
 
-            Endpoint endpoint = endpoint(ledger);
+            Endpoint endpoint = endpoint(entry);
             progress.step(spec.name(), "waiting for PostgreSQL on " + endpoint.host() + " (TLS)");
             String version;
             try {
@@ -165,8 +186,8 @@ public final class NeonProvider implements Provider {
                 throw ScaleException.failure("Neon's compute for " + spec.name() + " did not answer within " + kind.startTimeout().toSeconds()
                         + "s (" + e.lastReason() + ")", "set SCALE_CA_FILE if a proxy re-signs TLS; nothing was left half made", e.getCause());
             }
-            ledger.put("version", version);
-            writeLedger(spec.name(), ledger);
+            entry.put("version", version);
+            ledger.write(spec.name(), entry);
             progress.step(spec.name(), "ready (postgres " + version + " on Neon)");
             return new Instance(spec.name(), kind, version, NAME, endpoint, created, expires, Instance.State.RUNNING);
         } catch (RuntimeException e) {
@@ -178,7 +199,7 @@ public final class NeonProvider implements Provider {
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             }
-            deleteLedger(spec.name());
+            ledger.delete(spec.name());
             throw e;
         } finally {
             inFlight.remove(spec.name());
@@ -230,22 +251,22 @@ public final class NeonProvider implements Provider {
         }
     }
 
-    private Endpoint endpoint(JsonNode ledger) {
-        String host = ledger.path("host").asText();
+    private Endpoint endpoint(JsonNode entry) {
+        String host = entry.path("host").asText();
         int port = 5432;
         int colon = host.lastIndexOf(':');
         if (colon > 0) { // a host the API gives with a port (a gateway, a local double) is taken as given
             port = Integer.parseInt(host.substring(colon + 1));
             host = host.substring(0, colon);
         }
-        return new Endpoint(host, port, ledger.path("role").asText(""), Secret.of(ledger.path("password").asText("")), "scale")
+        return new Endpoint(host, port, entry.path("role").asText(""), Secret.of(entry.path("password").asText("")), "scale")
                 .withTls(Endpoint.Tls.from(env));
     }
 
     @Override
     public void handOver(String name) {
-        JsonNode ledger = readLedger(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
-        writeLedger(name, ((ObjectNode) ledger).put("handedOver", true));
+        ObjectNode entry = ledger.read(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
+        ledger.write(name, entry.put("handedOver", true));
     }
 
     @Override
@@ -253,18 +274,15 @@ public final class NeonProvider implements Provider {
         List<Instance> out = new ArrayList<>();
         Kind postgres = kinds.byName("postgres");
         List<String> named = new ArrayList<>();
-        for (String name : ledgerNames()) {
-            Optional<JsonNode> l = readLedger(name);
+        for (String name : ledger.names()) {
+            Optional<ObjectNode> l = ledger.read(name);
             if (l.isEmpty() || inFlight.contains(name)) {
                 continue;
             }
-            JsonNode ledger = l.get();
+            JsonNode entry = l.get();
             named.add(name);
-            boolean orphaned = !ledger.path("handedOver").asBoolean()
-                    && Owner.parse(ledger.path("owner").asText(null)).map(Owner::gone).orElse(false);
-            out.add(new Instance(name, postgres, ledger.path("version").asText("?"), NAME, endpoint(ledger),
-                    Instant.parse(ledger.path("createdAt").asText()), Instant.parse(ledger.path("expiresAt").asText()),
-                    orphaned ? Instance.State.ORPHANED : Instance.State.RUNNING));
+            out.add(new Instance(name, postgres, entry.path("version").asText("?"), NAME, endpoint(entry),
+                    Ledger.createdAt(entry), Ledger.expiresAt(entry), Ledger.orphaned(entry) ? Instance.State.ORPHANED : Instance.State.RUNNING));
         }
         if (key().isPresent()) {
             // the service's own listing: a scale branch with no ledger here was made elsewhere or lost its ledger
@@ -302,22 +320,22 @@ public final class NeonProvider implements Provider {
         return null;
     }
 
-    /** Whether this machine made {@code name} on Neon (or is making it). */
+    @Override
     public boolean hasLedger(String name) {
-        return Files.exists(ledger(name));
+        return ledger.has(name);
     }
 
     @Override
     public boolean remove(String name) {
-        Optional<JsonNode> ledger = readLedger(name);
+        Optional<ObjectNode> entry = ledger.read(name);
         if (key().isEmpty()) {
-            if (ledger.isPresent()) {
+            if (entry.isPresent()) {
                 throw ScaleException.environment("cannot remove " + name + " from Neon without its API key", "set NEON_API_KEY", null);
             }
             return false;
         }
         ServiceApi neon = api();
-        if (ledger.isEmpty()) {
+        if (entry.isEmpty()) {
             try {
                 String project = findProject(neon);
                 Optional<JsonNode> branch = project == null ? Optional.empty() : branch(neon, project, BRANCH_PREFIX + name);
@@ -326,58 +344,11 @@ public final class NeonProvider implements Provider {
                 return false; // not made here, and the service cannot say: nothing to remove that scale knows of
             }
         }
-        String project = ledger.get().path("project").asText();
-        Optional<String> branchId = Optional.of(ledger.get().path("branch").asText()).filter(id -> !id.isEmpty())
+        String project = entry.get().path("project").asText();
+        Optional<String> branchId = Optional.of(entry.get().path("branch").asText()).filter(id -> !id.isEmpty())
                 .or(() -> branch(neon, project, BRANCH_PREFIX + name).map(b -> b.path("id").asText()));
         branchId.ifPresent(id -> neon.delete("projects/" + project + "/branches/" + id));
-        deleteLedger(name);
+        ledger.delete(name);
         return true;
-    }
-
-
-    private Path ledger(String name) {
-        return ledgers.resolve(name + ".json");
-    }
-
-    private List<String> ledgerNames() {
-        if (!Files.isDirectory(ledgers)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(ledgers)) {
-            return files.map(p -> p.getFileName().toString()).filter(f -> f.endsWith(".json"))
-                    .map(f -> f.substring(0, f.length() - 5)).sorted().toList();
-        } catch (IOException e) {
-            throw ScaleException.environment("cannot read " + ledgers + ": " + e.getMessage(), null, e);
-        }
-    }
-
-    private Optional<JsonNode> readLedger(String name) {
-        try {
-            return Files.exists(ledger(name)) ? Optional.of(JSON.readTree(ledger(name).toFile())) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        }
-    }
-
-    private void writeLedger(String name, JsonNode ledger) {
-        try {
-            Dirs.privateDir(ledgers);
-            Path tmp = ledgers.resolve(name + ".json.tmp");
-            Files.deleteIfExists(tmp);
-            Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.write(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(ledger));
-            Files.move(tmp, ledger(name), StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw ScaleException.environment("cannot write " + ledger(name) + ": " + e.getMessage(),
-                    "check free disk space, or move scale's state with SCALE_STATE_DIR", e);
-        }
-    }
-
-    private void deleteLedger(String name) {
-        try {
-            Files.deleteIfExists(ledger(name));
-        } catch (IOException e) {
-            // left: gc finds it, and finds the branch gone
-        }
     }
 }

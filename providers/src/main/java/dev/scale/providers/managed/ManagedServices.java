@@ -1,0 +1,33 @@
+package dev.scale.providers.managed;
+
+import dev.scale.providers.Dirs;
+import dev.scale.providers.Kinds;
+import dev.scale.providers.managed.neon.NeonProvider;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/** The managed services scale can run instances on: the one list that help, completion, doctor and login read. */
+public final class ManagedServices {
+    private ManagedServices() {
+    }
+
+    /** Their {@code --provider} names, in the order help lists them. */
+    public static final List<String> NAMES = List.of(NeonProvider.NAME);
+
+    /**
+     * Who ends an instance of that service at its expiry with no scale command run: {@code service} (it honours
+     * an expiry scale sets; gc is the backstop) or {@code reaper} (the service has no expiry: a detached scale
+     * process removes it, and gc after a reboot).
+     */
+    public static String ttlEnforcedBy(String name) {
+        return switch (name) {
+            case NeonProvider.NAME -> "service";
+            default -> "reaper";
+        };
+    }
+
+    public static List<ManagedService> all(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock) {
+        return List.of(new NeonProvider(dirs, kinds, env, clock));
+    }
+}
