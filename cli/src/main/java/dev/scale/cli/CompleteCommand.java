@@ -87,7 +87,7 @@ final class CompleteCommand implements Callable<Integer> {
     private List<String> optionValues(OptionSpec option) {
         return switch (option.longestName()) {
             case "--on", "--require", "--with" -> targets();
-            case "--provider" -> List.of("auto", "docker", "embedded", "neon");
+            case "--provider" -> dev.scale.providers.lifecycle.Instances.providerNames();
             case "--ttl" -> List.of("10m", "30m", "1h", "2h", "8h", "1d");
             default -> completionCandidates(option); // --output: the formats this command has
         };

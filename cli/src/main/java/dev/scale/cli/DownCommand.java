@@ -31,6 +31,10 @@ final class DownCommand implements Callable<Integer> {
     @Option(names = "--all", description = "Remove every instance scale started.")
     boolean all;
 
+    /** A reaper's own call at an instance's expiry: remove it only if it did expire (a namesake made since stays). */
+    @Option(names = "--expired", hidden = true)
+    boolean expiredOnly;
+
     @Mixin
     OutputOption.TableOrJson output;
 
@@ -43,6 +47,12 @@ final class DownCommand implements Callable<Integer> {
         }
         if (!all) {
             names.forEach(Names::checkName); // a name that no instance could have is a mistake, not "already gone"
+        }
+        if (expiredOnly) {
+            java.time.Instant now = ctx.clock().instant();
+            java.util.Set<String> expired = new java.util.HashSet<>();
+            ctx.instances().list().stream().filter(i -> i.expired(now)).forEach(i -> expired.add(i.name()));
+            names = names.stream().filter(expired::contains).toList();
         }
         java.util.Optional<String> unseen = ctx.instances().dockerUnanswered();
         Map<String, Boolean> result = all ? ctx.instances().downAll() : ctx.instances().down(names);

@@ -70,9 +70,16 @@ public final class Context {
 
     public synchronized Instances instances() {
         if (instances == null) {
-            instances = new Instances(dirs(), config(), kinds, env, clock);
+            instances = new Instances(dirs(), config(), kinds, env, clock, new dev.scale.providers.managed.Reaper(self(), clock));
         }
         return instances;
+    }
+
+    /** How to run this scale again in a process of its own (a reaper): this JVM, its class path, and the CLI's main class. */
+    private static java.util.List<String> self() {
+        String jvm = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return java.util.List.of(jvm, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                dev.scale.cli.Main.class.getName());
     }
 
     /** A diagnostic line on stderr. */

@@ -83,7 +83,7 @@ final class ShellCompleter implements Completer {
             OptionSpec o = spec.findOption(previous);
             if (o != null && o.arity().max() > 0) {
                 if (previous.equals("--provider")) {
-                    out.addAll(List.of("auto", "docker", "embedded", "neon"));
+                    out.addAll(dev.scale.providers.lifecycle.Instances.providerNames());
                 } else if (previous.equals("--output") || previous.equals("-o") || previous.equals("--format")) {
                     o.completionCandidates().forEach(out::add);
                 }

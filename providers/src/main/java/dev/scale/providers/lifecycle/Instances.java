@@ -17,6 +17,7 @@ import dev.scale.providers.embedded.EmbeddedProvider;
 import dev.scale.providers.managed.Credentials;
 import dev.scale.providers.managed.ManagedService;
 import dev.scale.providers.managed.ManagedServices;
+import dev.scale.providers.managed.Reaper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -53,12 +54,13 @@ public final class Instances {
      */
     private final java.nio.file.Path dockerUsed;
 
-    public Instances(Dirs dirs, Config config, Kinds kinds, Map<String, String> env, Clock clock) {
+    /** @param reaper how services without an expiry of their own end instances at their TTL ({@link Reaper}) */
+    public Instances(Dirs dirs, Config config, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
         this.dockerUsed = dirs.state().resolve("docker-used");
         this.engine = new DockerEngine(env);
         this.docker = new DockerProvider(engine, config, kinds, clock);
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
-        this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock);
+        this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock, reaper);
         this.clock = clock;
         this.kinds = kinds;
     }
@@ -79,6 +81,13 @@ public final class Instances {
             case "embedded" -> "supervisor";
             default -> ManagedServices.ttlEnforcedBy(provider);
         };
+    }
+
+    /** What --provider takes: auto, the local providers, then every managed service of the registry. */
+    public static List<String> providerNames() {
+        List<String> names = new ArrayList<>(List.of("auto", "docker", "embedded"));
+        names.addAll(ManagedServices.NAMES);
+        return names;
     }
 
     /** A provider by the name instances carry. */

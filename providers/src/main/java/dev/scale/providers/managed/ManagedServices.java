@@ -27,7 +27,8 @@ public final class ManagedServices {
         };
     }
 
-    public static List<ManagedService> all(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock) {
+    /** @param reaper ends instances of services that have no expiry of their own */
+    public static List<ManagedService> all(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
         return List.of(new NeonProvider(dirs, kinds, env, clock));
     }
 }

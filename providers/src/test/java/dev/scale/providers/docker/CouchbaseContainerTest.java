@@ -47,7 +47,7 @@ class CouchbaseContainerTest {
         docker = RequireDocker.engine().client();
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
         config = Config.load(dirs, System.getenv());
-        instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC());
+        instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC(), dev.scale.providers.managed.Reaper.none(Clock.systemUTC()));
         provider = (DockerProvider) instances.choose("docker", note -> { });
     }
 

@@ -42,7 +42,7 @@ class DockerProviderTest {
         docker = RequireDocker.engine().client();
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
         Config config = Config.load(dirs, System.getenv());
-        instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC());
+        instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC(), dev.scale.providers.managed.Reaper.none(Clock.systemUTC()));
         provider = (DockerProvider) instances.choose("docker", note -> { });
     }
 
@@ -92,7 +92,7 @@ class DockerProviderTest {
             // Another scale process sees both, with their passwords, from the containers alone.
             Instances other = new Instances(new Dirs(home.resolve("s2"), home.resolve("c2"), home.resolve("k2")),
                     Config.load(new Dirs(home.resolve("s2"), home.resolve("c2"), home.resolve("k2")), System.getenv()),
-                    TestKinds.KINDS, System.getenv(), Clock.systemUTC());
+                    TestKinds.KINDS, System.getenv(), Clock.systemUTC(), dev.scale.providers.managed.Reaper.none(Clock.systemUTC()));
             Instance seen = other.find(p);
             assertThat(seen.url()).isEqualTo(pg.url());
             assertThat(seen.state()).isEqualTo(Instance.State.RUNNING);

@@ -1,0 +1,74 @@
+package dev.scale.providers.managed;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.scale.providers.Owner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Ends an instance of a service that has no expiry of its own (Upstash, Capella, Clever Cloud) at its time to live,
+ * with no scale command run: a detached process, in a session of its own so that the terminal's end does not stop
+ * it, that sleeps until the expiry and then runs {@code scale down --expired NAME}. Its owner string goes in the
+ * instance's ledger; {@code down} stops it. It does not outlive a reboot: then {@code scale gc} is the backstop,
+ * and ls says so.
+ *
+ * @param self how to run scale again: the JVM, its class path and main class (the CLI gives it)
+ */
+public record Reaper(List<String> self, Clock clock) {
+
+    /** A reaper that starts nothing (commands that make no instance, and tests of the ledger alone). */
+    public static Reaper none(Clock clock) {
+        return new Reaper(List.of(), clock);
+    }
+
+    /**
+     * Starts the reaper of {@code name}, with the environment it needs to call the service (its credentials, scale's
+     * directories).
+     * @return its owner string, for the ledger; empty when it cannot be started (the TTL then waits for gc)
+     */
+    public java.util.Optional<String> start(String name, Instant expires, Map<String, String> env, Path log) {
+        if (self.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        long seconds = Math.max(1, Duration.between(clock.instant(), expires).toSeconds() + 1);
+        List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c", "sleep \"$0\" && exec \"$@\"", Long.toString(seconds)));
+        command.addAll(self);
+        command.addAll(List.of("down", "--expired", name));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().clear();
+        pb.environment().putAll(env);
+        try {
+            Files.createDirectories(log.getParent());
+            pb.redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).redirectErrorStream(true);
+            Process p = pb.start();
+            ProcessHandle h = p.toHandle();
+            return java.util.Optional.of(new Owner(Owner.current().host(), h.pid(),
+                    h.info().startInstant().map(Instant::toEpochMilli).orElse(0L)).toString());
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Stops the reaper a ledger entry names, when it still runs (down removed the instance before its expiry). */
+    public static void stop(JsonNode entry) {
+        // not itself: the reaper's own down, once the shell exec'd scale, runs under the pid it was recorded with
+        Owner.parse(entry.path("reaper").asText(null)).filter(o -> !o.gone() && o.pid() != ProcessHandle.current().pid()).ifPresent(o -> {
+            // its whole session: the shell and the sleep it waits on
+            try {
+                new ProcessBuilder("kill", "-TERM", "--", "-" + o.pid()).redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+            } catch (IOException e) {
+                ProcessHandle.of(o.pid()).ifPresent(ProcessHandle::destroy);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+}
