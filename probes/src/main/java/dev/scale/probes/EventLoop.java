@@ -14,13 +14,24 @@ import java.util.SplittableRandom;
  * sending a batch of {@code pipeline} operations and waiting for its replies. On a small machine this
  * leaves the other cores to the server, where a thread per client would spend them switching threads.
  * Protocols plug in how an operation is encoded and how replies are counted; nothing is allocated per operation.
+ * A connection's bytes go through its {@link Transport}: the socket itself, or TLS when the server requires it.
  */
 public final class EventLoop {
 
-    /** A wire protocol: a logged-in connection, operation encodings, and a reply counter. */
+    /**
+     * A wire protocol: a logged-in connection, operation encodings, and a reply counter. A protocol implements
+     * {@link #open()} when it may speak TLS, or only {@link #connect()} when it never does (memcached).
+     */
     public interface Protocol {
-        /** A connected, authenticated, blocking channel (the loop makes it non-blocking). */
-        SocketChannel connect() throws IOException;
+        /** A connected, authenticated, blocking transport (the loop makes its channel non-blocking). */
+        default Transport open() throws IOException {
+            return Transport.plain(connect());
+        }
+
+        /** A connected, authenticated, blocking plaintext channel, for a protocol that does not implement {@link #open()}. */
+        default SocketChannel connect() throws IOException {
+            throw new UnsupportedOperationException(getClass().getName() + " implements neither open() nor connect()");
+        }
 
         void read(ByteBuffer out, long key);
 
@@ -44,7 +55,7 @@ public final class EventLoop {
     }
 
     private static final class Client {
-        final SocketChannel ch;
+        final Transport transport;
         final ByteBuffer out;
         final ByteBuffer in = ByteBuffer.allocateDirect(256 * 1024);
         final Counter counter;
@@ -60,8 +71,8 @@ public final class EventLoop {
         long started;
         long nextIntended;
 
-        Client(SocketChannel ch, Protocol p, int pipeline, long seed) {
-            this.ch = ch;
+        Client(Transport transport, Protocol p, int pipeline, long seed) {
+            this.transport = transport;
             this.out = ByteBuffer.allocateDirect(pipeline * p.maxOperationBytes() + 64);
             this.counter = p.counter();
             this.ops = new Op[pipeline];
@@ -105,11 +116,11 @@ public final class EventLoop {
         List<Client> clients = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             for (int i = from; i < to; i++) {
-                SocketChannel ch = protocol.connect();
-                ch.configureBlocking(false);
-                Client c = new Client(ch, protocol, w.pipeline(), 1000L + i);
-                ch.register(selector, SelectionKey.OP_READ, c);
-                clients.add(c);
+                Transport t = protocol.open();
+                Client c = new Client(t, protocol, w.pipeline(), 1000L + i);
+                clients.add(c); // closed below even if the next line fails
+                t.channel().configureBlocking(false);
+                t.channel().register(selector, SelectionKey.OP_READ, c);
             }
             boolean open = w.openLoop();
             long interval = open ? w.batchIntervalNanos() : 0;
@@ -157,7 +168,7 @@ public final class EventLoop {
             }
         } finally {
             for (Client c : clients) {
-                c.ch.close();
+                c.transport.close();
             }
         }
     }
@@ -181,7 +192,7 @@ public final class EventLoop {
             }
         }
         out.flip();
-        writeFully(c.ch, out);
+        c.transport.writeFully(out);
         c.expected = w.pipeline();
         c.received = 0;
         c.secondRound = false;
@@ -191,13 +202,24 @@ public final class EventLoop {
     }
 
     private static void receive(Client c, Run run, Protocol p, long now) throws IOException {
-        ByteBuffer in = c.in;
-        in.clear();
-        if (c.ch.read(in) < 0) {
-            run.fail("the server closed a connection");
-            return;
-        }
-        in.flip();
+        do {
+            ByteBuffer in = c.in;
+            in.clear();
+            int n = c.transport.read(in);
+            if (n < 0) {
+                run.fail("the server closed a connection");
+                return;
+            }
+            if (n == 0) {
+                return;
+            }
+            in.flip();
+            consume(c, in, run, p, now);
+        } while (c.transport.buffered()); // TLS may hold whole records the selector will not signal again
+    }
+
+    /** Counts and records the replies in {@code in}; sends a read-modify-write's writes once its reads have all answered. */
+    private static void consume(Client c, ByteBuffer in, Run run, Protocol p, long now) throws IOException {
         int replies = c.counter.scan(in);
         for (int e = c.counter.takeErrors(); e > 0; e--) {
             run.error();
@@ -227,7 +249,7 @@ public final class EventLoop {
                 }
             }
             out.flip();
-            writeFully(c.ch, out);
+            c.transport.writeFully(out);
             c.expected = c.rmw;
             c.received = 0;
             c.secondRound = true;
@@ -241,10 +263,15 @@ public final class EventLoop {
      * @return false when the server closed the connection first
      */
     public static boolean awaitReplies(SocketChannel ch, ByteBuffer in, Counter counter, int replies) throws IOException {
+        return awaitReplies(Transport.plain(ch), in, counter, replies);
+    }
+
+    /** {@link #awaitReplies(SocketChannel, ByteBuffer, Counter, int)} through a transport, TLS or not. */
+    public static boolean awaitReplies(Transport t, ByteBuffer in, Counter counter, int replies) throws IOException {
         int seen = 0;
         while (seen < replies) {
             in.clear();
-            if (ch.read(in) < 0) {
+            if (t.read(in) < 0) {
                 return false;
             }
             seen += counter.scan(in.flip());
