@@ -5,6 +5,8 @@ import dev.scale.probes.KvKeys;
 import dev.scale.probes.Driver;
 import dev.scale.probes.EventLoop;
 import dev.scale.probes.Run;
+import dev.scale.probes.TlsTransport;
+import dev.scale.probes.Transport;
 import dev.scale.probes.Workload;
 import dev.scale.providers.Endpoint;
 import dev.scale.errors.ScaleException;
@@ -15,7 +17,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.util.function.LongConsumer;
 
-/** Redis traffic on the {@link EventLoop}, as redis-benchmark makes it: GET and SET of 1 KB-ish values. */
+/**
+ * Redis traffic on the {@link EventLoop}, as redis-benchmark makes it: GET and SET of 1 KB-ish values. Over TLS
+ * from the first byte when the endpoint requires it (rediss://: Upstash, managed Redis), as redis-benchmark --tls.
+ */
 public final class RedisDriver implements Driver {
     private final Endpoint endpoint;
     private long highestKey = -1;
@@ -24,7 +29,7 @@ public final class RedisDriver implements Driver {
         this.endpoint = endpoint;
     }
 
-    private SocketChannel connect() throws IOException {
+    private Transport connect() throws IOException {
         SocketChannel ch = SocketChannel.open();
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
         try {
@@ -34,23 +39,33 @@ public final class RedisDriver implements Driver {
             throw ScaleException.environment("cannot reach Redis at " + endpoint.host() + ":" + endpoint.port() + ": " + e.getMessage(),
                     "check the address, or that the instance is running (scale ls)", e);
         }
-        String password = endpoint.password() == null ? "" : endpoint.password().reveal();
-        if (!password.isEmpty()) {
-            ByteBuffer out = ByteBuffer.allocate(512);
-            Wire.command(out, "AUTH", endpoint.username() == null ? "default" : endpoint.username(), password);
-            out.flip();
-            EventLoop.writeFully(ch, out);
-            ByteBuffer in = ByteBuffer.allocate(512);
-            Wire.Scanner scanner = new Wire.Scanner();
-            if (!EventLoop.awaitReplies(ch, in, scanner, 1)) {
-                throw ScaleException.failure("Redis closed the connection during AUTH", null);
-            }
-            if (scanner.takeErrors() > 0) {
-                ch.close();
-                throw ScaleException.environment("Redis refused the login: " + scanner.lastError(), "check the password in --on", null);
-            }
+        Transport t = endpoint.tls() == null ? Transport.plain(ch) : TlsTransport.handshake(ch, endpoint, "Redis");
+        try {
+            logIn(t);
+            return t;
+        } catch (IOException | RuntimeException e) {
+            t.close();
+            throw e;
         }
-        return ch;
+    }
+
+    private void logIn(Transport t) throws IOException {
+        String password = endpoint.password() == null ? "" : endpoint.password().reveal();
+        if (password.isEmpty()) {
+            return;
+        }
+        ByteBuffer out = ByteBuffer.allocate(512);
+        Wire.command(out, "AUTH", endpoint.username() == null ? "default" : endpoint.username(), password);
+        out.flip();
+        t.writeFully(out);
+        ByteBuffer in = ByteBuffer.allocate(512);
+        Wire.Scanner scanner = new Wire.Scanner();
+        if (!EventLoop.awaitReplies(t, in, scanner, 1)) {
+            throw ScaleException.failure("Redis closed the connection during AUTH", null);
+        }
+        if (scanner.takeErrors() > 0) {
+            throw ScaleException.environment("Redis refused the login: " + scanner.lastError(), "check the password in --on", null);
+        }
     }
 
     @Override
@@ -58,7 +73,7 @@ public final class RedisDriver implements Driver {
         byte[] value = w.value();
         byte[] header = Wire.bulkHeader(value.length);
         int batch = 512;
-        try (SocketChannel ch = connect()) {
+        try (Transport t = connect()) {
             ByteBuffer out = ByteBuffer.allocate(batch * (value.length + 64));
             ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024);
             Wire.Scanner scanner = new Wire.Scanner();
@@ -69,8 +84,8 @@ public final class RedisDriver implements Driver {
                     Wire.set(out, k + i, header, value);
                 }
                 out.flip();
-                EventLoop.writeFully(ch, out);
-                if (!EventLoop.awaitReplies(ch, in, scanner, n)) {
+                t.writeFully(out);
+                if (!EventLoop.awaitReplies(t, in, scanner, n)) {
                     throw new IOException("Redis closed the connection while loading");
                 }
                 if (scanner.takeErrors() > 0) {
@@ -89,7 +104,7 @@ public final class RedisDriver implements Driver {
         // One loop by default, as redis-benchmark: Redis serves from one thread, the other core is the generator's.
         EventLoop.run(w, run, new EventLoop.Protocol() {
             @Override
-            public SocketChannel connect() throws IOException {
+            public Transport open() throws IOException {
                 return RedisDriver.this.connect();
             }
 
@@ -121,7 +136,7 @@ public final class RedisDriver implements Driver {
         if (highestKey < 0) {
             return;
         }
-        try (SocketChannel ch = connect()) {
+        try (Transport t = connect()) {
             ByteBuffer out = ByteBuffer.allocate(1024 * (Wire.KEY_LENGTH + 16) + 64);
             ByteBuffer in = ByteBuffer.allocate(4096);
             Wire.Scanner scanner = new Wire.Scanner();
@@ -136,8 +151,8 @@ public final class RedisDriver implements Driver {
                     out.put(new byte[] {'\r', '\n'});
                 }
                 out.flip();
-                EventLoop.writeFully(ch, out);
-                if (!EventLoop.awaitReplies(ch, in, scanner, 1)) {
+                t.writeFully(out);
+                if (!EventLoop.awaitReplies(t, in, scanner, 1)) {
                     return;
                 }
             }
