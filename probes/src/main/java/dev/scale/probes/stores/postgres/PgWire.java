@@ -1,6 +1,8 @@
 package dev.scale.probes.stores.postgres;
 
 import dev.scale.probes.EventLoop;
+import dev.scale.probes.TlsTransport;
+import dev.scale.probes.Transport;
 import dev.scale.providers.Endpoint;
 import dev.scale.errors.ScaleException;
 import java.io.IOException;
@@ -24,13 +26,16 @@ import javax.crypto.spec.SecretKeySpec;
  * PostgreSQL's frontend/backend protocol (version 3), as far as the kv probe needs it: start-up with
  * trust, cleartext, MD5 or SCRAM-SHA-256 login, two named prepared statements, and per operation
  * Bind/Execute/Sync in binary format (what pgbench -M prepared sends). Each operation ends with its own
- * ReadyForQuery, so operations are independent and can be pipelined.
+ * ReadyForQuery, so operations are independent and can be pipelined. A server that requires TLS gets it
+ * as libpq's sslmode=verify-full does: an SSLRequest, then the handshake, then all of the above inside TLS.
  */
 final class PgWire implements EventLoop.Protocol {
     private static final String READ = "SELECT v FROM " + PostgresDriver.TABLE + " WHERE k = $1";
     private static final String WRITE = "INSERT INTO " + PostgresDriver.TABLE + " (k, v) VALUES ($1, $2) "
             + "ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v";
     private static final byte[] EXECUTE_SYNC = {'E', 0, 0, 0, 9, 0, 0, 0, 0, 0, 'S', 0, 0, 0, 4};
+    /** The SSLRequest code, 1234 and 5679 in the two 16-bit halves (protocol docs, "SSLRequest"). */
+    private static final int SSL_REQUEST = 80877103;
 
     private final Endpoint endpoint;
     private final byte[] value;
@@ -41,18 +46,62 @@ final class PgWire implements EventLoop.Protocol {
     }
 
     @Override
-    public SocketChannel connect() throws IOException {
+    public Transport open() throws IOException {
         SocketChannel ch = SocketChannel.open();
-        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        Transport t = Transport.plain(ch);
         try {
+            ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ch.connect(new InetSocketAddress(endpoint.host(), endpoint.port()));
-            startUp(ch);
-            prepare(ch);
-            return ch;
+            if (endpoint.tls() != null) {
+                t = startTls(ch);
+            }
+            startUp(t);
+            prepare(t);
+            return t;
         } catch (IOException | RuntimeException e) {
-            ch.close();
+            t.close();
             throw e;
         }
+    }
+
+    /** The plaintext connection's channel, where a test needs no more; the loop calls {@link #open()}, which also speaks TLS. */
+    @Override
+    public SocketChannel connect() throws IOException {
+        if (endpoint.tls() != null) {
+            throw new IllegalStateException("a TLS connection is more than its socket: open() it");
+        }
+        return open().channel();
+    }
+
+    /**
+     * Asks for TLS before anything else, as the protocol has it: the server answers one unencrypted byte, 'S' (the
+     * handshake follows) or 'N'. Exactly one byte is read, so nothing a man in the middle appends to it is taken
+     * as the server's (CVE-2021-23222): such bytes would reach the TLS handshake and fail it.
+     */
+    private TlsTransport startTls(SocketChannel ch) throws IOException {
+        ByteBuffer request = ByteBuffer.allocate(8).putInt(8).putInt(SSL_REQUEST);
+        request.flip();
+        EventLoop.writeFully(ch, request);
+        ByteBuffer answer = ByteBuffer.allocate(1);
+        while (answer.hasRemaining()) {
+            if (ch.read(answer) < 0) {
+                throw ScaleException.environment("PostgreSQL at " + where() + " closed the connection when scale asked for TLS", null, null);
+            }
+        }
+        byte b = answer.get(0);
+        if (b == 'S') {
+            return TlsTransport.handshake(ch, endpoint, "PostgreSQL");
+        }
+        if (b == 'N') {
+            throw ScaleException.environment("PostgreSQL at " + where() + " does not offer TLS, and the connection asks for it (sslmode=require)",
+                    "turn ssl on in the server's configuration, or drop sslmode from the URL to speak plaintext", null);
+        }
+        throw ScaleException.environment("PostgreSQL at " + where() + " answered scale's request for TLS with "
+                + (b == 'E' ? "an error" : String.format("byte 0x%02x, neither 'S' nor 'N'", b)), "check that the address is PostgreSQL's", null);
+    }
+
+    private String where() {
+        return endpoint.host() + ":" + endpoint.port();
     }
 
     // --- the hot path: one operation, encoded straight into the send buffer ---
@@ -131,7 +180,7 @@ final class PgWire implements EventLoop.Protocol {
 
     // --- start-up, login and statement preparation: once per connection, blocking ---
 
-    private void startUp(SocketChannel ch) throws IOException {
+    private void startUp(Transport ch) throws IOException {
         ByteBuffer m = ByteBuffer.allocate(512);
         m.putInt(0).putInt(196608);
         for (String s : new String[] {"user", endpoint.username(), "database", endpoint.database(), "application_name", "scale probe"}) {
@@ -193,7 +242,7 @@ final class PgWire implements EventLoop.Protocol {
         }
     }
 
-    private void prepare(SocketChannel ch) throws IOException {
+    private void prepare(Transport ch) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(1024);
         parse(b, "r", READ, new int[] {20});
         parse(b, "w", WRITE, new int[] {20, 17});
@@ -223,15 +272,15 @@ final class PgWire implements EventLoop.Protocol {
         b.putInt(start + 1, b.position() - start - 1);
     }
 
-    private static void sendPassword(SocketChannel ch, byte[] payload) throws IOException {
+    private static void sendPassword(Transport ch, byte[] payload) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(5 + payload.length);
         b.put((byte) 'p').putInt(4 + payload.length).put(payload);
         send(ch, b);
     }
 
-    private static void send(SocketChannel ch, ByteBuffer b) throws IOException {
+    private static void send(Transport ch, ByteBuffer b) throws IOException {
         b.flip();
-        EventLoop.writeFully(ch, b);
+        ch.writeFully(b);
     }
 
     /** An ErrorResponse's severity, message and SQLSTATE. */
@@ -255,12 +304,12 @@ final class PgWire implements EventLoop.Protocol {
     private record Message(byte type, ByteBuffer body) {
     }
 
-    /** Whole messages from a blocking channel, during start-up only. */
+    /** Whole messages from a blocking transport, during start-up only. */
     private static final class Messages {
-        private final SocketChannel ch;
+        private final Transport ch;
         private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
 
-        Messages(SocketChannel ch) {
+        Messages(Transport ch) {
             this.ch = ch;
             buf.flip();
         }

@@ -63,7 +63,6 @@ public final class PostgresAdapter implements StoreAdapter {
 
     @Override
     public Driver driver() {
-        PostgresDriver.refuseTls(endpoint); // before its load, not after
         return new PostgresDriver(endpoint);
     }
 

@@ -27,14 +27,6 @@ public final class PostgresDriver implements Driver {
         this.endpoint = endpoint;
     }
 
-    /** The load speaks the wire protocol itself (JDBC's CPU per query would skew the figures), without TLS so far. */
-    static void refuseTls(Endpoint endpoint) {
-        if (endpoint.tls() != null) {
-            throw ScaleException.environment("the kv and rw-mix probes do not speak TLS to PostgreSQL yet",
-                    "the other verdict probes do (ttl, atomic-rmw, relational …, through JDBC), as do the shell and scale run", null);
-        }
-    }
-
     /** A JDBC connection, or an environment error (exit 3) saying why not. */
     public Connection connect() {
         try {
@@ -79,9 +71,8 @@ public final class PostgresDriver implements Driver {
         EventLoop.run(w, run, protocol(value), w.threadsOr(Runtime.getRuntime().availableProcessors()));
     }
 
-    /** The wire protocol the run speaks, with the value its writes carry. */
+    /** The wire protocol the run speaks, with the value its writes carry; over TLS when the endpoint requires it. */
     public EventLoop.Protocol protocol(byte[] value) {
-        refuseTls(endpoint);
         return new PgWire(endpoint, value);
     }
 
