@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = {"Real datastores in seconds, measured for your use, gone without a trace.", ""},
         subcommands = {TryCommand.class, KindsCommand.class, ShellCommand.class, RunCommand.class, ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
-                GcCommand.class, CacheCommand.class, DoctorCommand.class, CompletionCommand.class},
+                GcCommand.class, CacheCommand.class, DoctorCommand.class, LoginCommand.class, LogoutCommand.class, CompletionCommand.class},
         footer = {"", "Examples:",
                 "  scale try redis                a disposable Redis and a shell on it, gone when the shell ends",
                 "  scale up redis postgres        start both, print their connection details",

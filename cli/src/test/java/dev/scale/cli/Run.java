@@ -74,9 +74,15 @@ public record Run(int code, String out, String err) {
     }
 
     public static Run of(Map<String, String> env, String... args) {
+        return withInput("", env, args);
+    }
+
+    /** {@link #of} with {@code input} as the command's stdin (not a terminal). */
+    public static Run withInput(String input, Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true), env, false);
+        int code = Main.run(args, new java.io.ByteArrayInputStream(input.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                new PrintWriter(out, true), new PrintWriter(err, true), env, false);
         return new Run(code, out.toString(), err.toString());
     }
 }
