@@ -4,7 +4,6 @@ import dev.scale.cli.shell.Session;
 
 import dev.scale.providers.kinds.redis.Resp;
 
-import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,9 +30,9 @@ final class RedisSession implements Session {
         this.resp = connect();
     }
 
+    /** Over TLS when the instance requires it; a refused certificate's message names SCALE_CA_FILE. */
     private Resp connect() throws IOException {
-        Endpoint e = instance.endpoint();
-        return Resp.connect(e.host(), e.port(), e.username(), e.password().reveal());
+        return Resp.connect(instance.endpoint());
     }
 
     @Override

@@ -3,7 +3,6 @@ package dev.scale.cli.shell.redis;
 import dev.scale.cli.shell.Session;
 import dev.scale.cli.shell.ShellKind;
 import dev.scale.errors.ScaleException;
-import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.redis.Resp;
 import java.io.IOException;
@@ -31,8 +30,7 @@ public final class RedisShell implements ShellKind {
     /** One command a line, quoted as redis-cli quotes; blank lines and lines starting with # are skipped. */
     @Override
     public void init(Instance instance, Path file, String text) {
-        Endpoint e = instance.endpoint();
-        try (Resp resp = Resp.connect(e.host(), e.port(), e.username(), e.password().reveal())) {
+        try (Resp resp = Resp.connect(instance.endpoint())) {
             List<String> lines = text.lines().toList();
             for (int n = 0; n < lines.size(); n++) {
                 String line = lines.get(n).strip();

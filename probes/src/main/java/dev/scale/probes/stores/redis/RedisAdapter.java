@@ -10,6 +10,7 @@ import dev.scale.probes.Method;
 import dev.scale.probes.stores.redis.RedisMethods;
 import dev.scale.probes.RelationalModel;
 import dev.scale.providers.Endpoint;
+import dev.scale.errors.ScaleException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -23,10 +24,17 @@ public final class RedisAdapter implements StoreAdapter {
         this.endpoint = endpoint;
     }
 
-    /** A plain connection for administrative commands. */
+    /**
+     * A connection for administrative commands and the verdict probes' sessions, over TLS when the endpoint requires
+     * it. A refused TLS is an environment error (exit 3) whose one line says the way out (SCALE_CA_FILE): as an
+     * IOException it would reach the user as an internal error.
+     */
     public static Resp connect(Endpoint e) throws IOException {
-        return Resp.connect(e.host(), e.port(), e.username() == null ? "default" : e.username(),
-                e.password() == null ? "" : e.password().reveal());
+        try {
+            return Resp.connect(e);
+        } catch (Resp.TlsRefused refused) {
+            throw ScaleException.environment(refused.getMessage(), null, refused);
+        }
     }
 
     /** SCAN MATCH prefix* and DEL what it finds. */

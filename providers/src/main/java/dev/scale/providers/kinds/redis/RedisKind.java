@@ -25,7 +25,8 @@ public final class RedisKind implements Kind {
     @Override public Map<String, String> containerEnv(Endpoint endpoint) { return Map.of(); }
     @Override public String stopSignal() { return "TERM"; }
     @Override public Duration startTimeout() { return Duration.ofSeconds(30); }
-    @Override public List<String> urlSchemes() { return List.of("redis"); }
+    /** rediss:// is Redis over TLS, as managed services (Upstash, Clever Cloud's Materia KV) give it. */
+    @Override public List<String> urlSchemes() { return List.of("redis", "rediss"); }
     @Override public String urlExample() { return "redis://default:PASSWORD@HOST:6379/0"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
 
@@ -63,9 +64,16 @@ public final class RedisKind implements Kind {
     @Override
     public String url(Endpoint e) {
         // redis-cli 7.0 rejects the empty-user form redis://:pw@host, so the user is always named.
-        return "redis://" + e.username() + ":" + e.password().reveal() + "@" + e.host() + ":" + e.port() + "/0";
+        return (e.tls() != null ? "rediss://" : "redis://") + e.username() + ":" + e.password().reveal() + "@" + e.host() + ":" + e.port() + "/0";
     }
 
+    /**
+     * REDIS_URL carries TLS in its scheme (rediss://), but an application that builds its connection from
+     * REDIS_HOST/PORT/PASSWORD has no way to know, and speaking plaintext to a TLS port fails late and obscurely
+     * (the server just closes the connection). So a TLS endpoint adds {@code REDIS_TLS=true}, beside the other REDIS_
+     * names (Redis clients agree on no such variable; this is the plain one). A plaintext endpoint leaves it out rather
+     * than writing false, so the contract of every instance scale starts itself stays as it was.
+     */
     @Override
     public Map<String, String> env(Endpoint e) {
         Map<String, String> env = new LinkedHashMap<>();
@@ -73,13 +81,21 @@ public final class RedisKind implements Kind {
         env.put("REDIS_HOST", e.host());
         env.put("REDIS_PORT", Integer.toString(e.port()));
         env.put("REDIS_PASSWORD", e.password().reveal());
+        if (e.tls() != null) {
+            env.put("REDIS_TLS", "true");
+        }
         return env;
     }
 
-    /** {@code redis://[USER[:PASSWORD]@]HOST[:PORT][/DB]}; the user defaults to {@code default}, the port to 6379. */
+    /**
+     * {@code redis[s]://[USER[:PASSWORD]@]HOST[:PORT][/DB]}; the user defaults to {@code default}, the port to 6379.
+     * {@code rediss://} requires TLS, verified against the JVM's authorities here; whoever reads the URL from a
+     * user swaps in SCALE_CA_FILE's ({@link Endpoint.Tls#from}).
+     */
     @Override
     public Endpoint endpointOf(URI url) {
         Endpoint.Login login = Endpoint.loginOf(url);
-        return new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : 6379, login.userOr("default"), Secret.of(login.password()), null);
+        Endpoint e = new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : 6379, login.userOr("default"), Secret.of(login.password()), null);
+        return "rediss".equalsIgnoreCase(url.getScheme()) ? e.withTls(Endpoint.Tls.SYSTEM) : e;
     }
 }

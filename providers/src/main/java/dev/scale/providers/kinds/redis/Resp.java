@@ -1,5 +1,6 @@
 package dev.scale.providers.kinds.redis;
 
+import dev.scale.providers.Endpoint;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
@@ -18,7 +19,7 @@ import java.util.List;
  * shell and the verdict probes' sessions. Chosen over Jedis because redis-cli prints a status reply
  * ({@code OK}) and a bulk string ({@code "OK"}) differently and Jedis returns both as a String; and a
  * one-shot check needs no pool. (The kv probe's hot path counts replies with its own non-blocking codec,
- * without allocating.)
+ * without allocating.) Over TLS for an endpoint that requires it (managed Redis: Upstash, Clever Cloud's Materia KV).
  */
 public final class Resp implements Closeable {
 
@@ -53,40 +54,108 @@ public final class Resp implements Closeable {
         this.out = socket.getOutputStream();
     }
 
-    /** A connection to an endpoint, logged in as its user ({@code default} when it names none); replies may take as long as they take. */
-    public static Resp connect(dev.scale.providers.Endpoint e) throws IOException {
+    /**
+     * A connection to an endpoint, logged in as its user ({@code default} when it names none); replies may take as
+     * long as they take. Over TLS when the endpoint says so ({@code rediss://}), with the certificate and host name
+     * verified.
+     */
+    public static Resp connect(Endpoint e) throws IOException {
         return connect(e, 0);
     }
 
-    /** As {@link #connect(dev.scale.providers.Endpoint)}, with every reply, the login's too, due within {@code timeoutMillis} (0: none). */
-    public static Resp connect(dev.scale.providers.Endpoint e, int timeoutMillis) throws IOException {
-        return connect(e.host(), e.port(), e.username() == null ? "default" : e.username(), e.password() == null ? "" : e.password().reveal(),
-                timeoutMillis);
-    }
-
-    public static Resp connect(String host, int port, String user, String password) throws IOException {
-        return connect(host, port, user, password, 0);
-    }
-
-    private static Resp connect(String host, int port, String user, String password, int timeoutMillis) throws IOException {
+    /** As {@link #connect(Endpoint)}, with every reply, the login's too, due within {@code timeoutMillis} (0: none). */
+    public static Resp connect(Endpoint e, int timeoutMillis) throws IOException {
+        String user = e.username() == null ? "default" : e.username();
+        String password = e.password() == null ? "" : e.password().reveal();
         Socket socket = new Socket();
         try {
-            socket.connect(new InetSocketAddress(host, port), 3000);
+            socket.connect(new InetSocketAddress(e.host(), e.port()), 3000);
             socket.setTcpNoDelay(true);
             // A port that accepts and never answers (another program's) must not hold the login for ever.
             socket.setSoTimeout(timeoutMillis > 0 ? timeoutMillis : 10_000);
-            Resp resp = new Resp(socket);
-            if (password != null && !password.isEmpty()) {
+            Socket channel = e.tls() == null ? socket : handshake(socket, e);
+            Resp resp = new Resp(channel);
+            if (!password.isEmpty()) {
                 Reply auth = resp.call(List.of("AUTH", user, password));
-                if (auth instanceof Error e) {
-                    throw new IOException("Redis refused the login: " + e.text());
+                if (auth instanceof Error refused) {
+                    throw new IOException("Redis refused the login: " + refused.text());
                 }
             }
-            socket.setSoTimeout(timeoutMillis);
+            channel.setSoTimeout(timeoutMillis);
             return resp;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException ex) {
             socket.close();
-            throw e;
+            throw ex;
+        }
+    }
+
+    /**
+     * TLS over the connected socket. Its failures come back as one sentence with the way out: a managed Redis is
+     * signed by a public authority the JVM trusts, so a refused certificate nearly always means a proxy that
+     * re-signs TLS or a server with its own authority, and SCALE_CA_FILE is how to trust that one.
+     */
+    private static Socket handshake(Socket plain, Endpoint e) throws IOException {
+        String failed = "TLS to Redis at " + e.host() + ":" + e.port() + " failed: ";
+        int loginTimeout = plain.getSoTimeout();
+        // A plaintext server never answers the ClientHello, and a handshake takes well under a second even across
+        // an ocean: waiting the login's 10 s (twice, with the probes' clean-up) only delays the way out.
+        int handshakeTimeout = Math.min(loginTimeout, 5000);
+        plain.setSoTimeout(handshakeTimeout);
+        try {
+            Socket tls = e.tls().wrap(plain, e.host());
+            tls.setSoTimeout(loginTimeout);
+            return tls;
+        } catch (javax.net.ssl.SSLException refused) {
+            String why = reason(refused, e.host());
+            throw new TlsRefused(failed + why + " — " + wayOut(why, e.tls()), refused);
+        } catch (java.net.SocketTimeoutException silent) {
+            // a plaintext Redis reads the ClientHello as the start of an inline command and waits for the rest of it
+            throw new TlsRefused(failed + "no TLS answer within " + Math.max(1, handshakeTimeout / 1000) + " s (a plaintext port?) — " + PLAINTEXT, silent);
+        }
+    }
+
+    private static final String NOT_TLS = "the server does not speak TLS on this port";
+    private static final String NOT_FOR = "its certificate is not for ";
+    private static final String PLAINTEXT = "a plaintext Redis wants redis://, not rediss:// (SCALE_CA_FILE only says which certificates to trust)";
+
+    private static String wayOut(String why, Endpoint.Tls tls) {
+        if (why.equals(NOT_TLS)) {
+            return PLAINTEXT;
+        }
+        if (why.startsWith(NOT_FOR)) {
+            return "connect by a name the certificate is for (SCALE_CA_FILE says which authorities to trust, not which names)";
+        }
+        return tls.caFile() == null
+                ? "scale verifies the certificate and host name against the JVM's authorities; set SCALE_CA_FILE to the PEM of the authority that signed it"
+                : "scale verifies the certificate and host name against SCALE_CA_FILE (" + tls.caFile() + "); check that it holds the authority that signed it";
+    }
+
+    /** What went wrong in the user's words: JSSE's messages name its internals (SunCertPathBuilderException). */
+    private static String reason(javax.net.ssl.SSLException e, String host) {
+        StringBuilder causes = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            causes.append(' ').append(t.getMessage());
+        }
+        String all = causes.toString();
+        if (all.contains("No subject alternative") || all.contains("No name matching")) {
+            return NOT_FOR + host;
+        }
+        if (all.contains("NotAfter") || all.contains("validity check failed")) {
+            return "its certificate has expired or is not yet valid";
+        }
+        if (all.contains("PKIX path") || all.contains("unable to find valid certification path")) {
+            return "its certificate is signed by an authority scale does not trust";
+        }
+        if (all.contains("Unsupported or unrecognized SSL message") || all.contains("plaintext connection")) {
+            return NOT_TLS;
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    /** The server's TLS was refused (certificate, host name, a port without TLS): the message says the way out. */
+    public static final class TlsRefused extends IOException {
+        TlsRefused(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
