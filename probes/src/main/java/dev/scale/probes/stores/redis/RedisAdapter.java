@@ -26,14 +26,22 @@ public final class RedisAdapter implements StoreAdapter {
 
     /**
      * A connection for administrative commands and the verdict probes' sessions, over TLS when the endpoint requires
-     * it. A refused TLS is an environment error (exit 3) whose one line says the way out (SCALE_CA_FILE): as an
-     * IOException it would reach the user as an internal error.
+     * it. A server that cannot be reached or refuses TLS is an environment error (exit 3) whose one line says the
+     * way out (SCALE_CA_FILE, rediss://): as an IOException it would reach the user as an internal error.
      */
     public static Resp connect(Endpoint e) throws IOException {
         try {
             return Resp.connect(e);
         } catch (Resp.TlsRefused refused) {
             throw ScaleException.environment(refused.getMessage(), null, refused);
+        } catch (IOException ex) {
+            if (String.valueOf(ex.getMessage()).startsWith("Redis refused the login")) {
+                throw ScaleException.environment(ex.getMessage(), "check the password in --on", ex);
+            }
+            // a TLS-only port (every managed Redis) accepts a plaintext client, then drops it without a word
+            String tls = e.tls() == null && !(ex instanceof java.net.ConnectException) ? "; a server that requires TLS wants rediss://" : "";
+            throw ScaleException.environment("cannot reach Redis at " + e.host() + ":" + e.port() + ": " + ex.getMessage(),
+                    "check the address, or that the instance is running (scale ls)" + tls, ex);
         }
     }
 
