@@ -66,7 +66,7 @@ final class TryCommand implements Callable<Integer> {
         })) {
             try {
                 Instance instance = instances.up(requested, name, life, image, chosen,
-                        interactive ? new ProgressLines(ctx) : dev.scale.providers.Progress.NONE).get(0);
+                        interactive ? new ProgressLines(ctx) : dev.scale.providers.Progress.noticesOnly(ctx::info)).get(0);
                 started[0] = instance.name();
                 Shell shell = Main.shell(ctx);
                 if (!shell.use(instance)) {

@@ -101,7 +101,8 @@ class NeonProviderTest {
 
         Map<String, String> noKey = new java.util.HashMap<>(env);
         noKey.remove("NEON_API_KEY");
-        Run.assertOneLine(Run.of(noKey, "up", "postgres", "--provider", "neon"), 3, "no Neon API key: set NEON_API_KEY");
+        // with no key, Neon's claimable API (NeonClaimableTest), which Run.env points at a port nobody answers on
+        Run.assertOneLine(Run.of(noKey, "up", "postgres", "--provider", "neon"), 3, "cannot reach Neon at http://127.0.0.1:9", "SCALE_NEON_CLAIMABLE_URL");
         Run.assertOneLine(Run.of(env, "up", "redis", "--provider", "neon"), 2, "neon runs PostgreSQL only");
         assertThat(neon.liveBranches()).isEmpty();
         for (String r : neon.requests) {
@@ -163,6 +164,6 @@ class NeonProviderTest {
         bad.put("NEON_API_KEY", "wrong");
         assertThat(Run.of(bad, "doctor").out()).containsPattern("neon\\s+no\\s+Neon refused the API key").doesNotContain("wrong");
         bad.remove("NEON_API_KEY");
-        assertThat(Run.of(bad, "doctor").out()).containsPattern("neon\\s+no\\s+no Neon API key: set NEON_API_KEY");
+        assertThat(Run.of(bad, "doctor").out()).containsPattern("neon\\s+no\\s+cannot reach Neon at http://127.0.0.1:9");
     }
 }

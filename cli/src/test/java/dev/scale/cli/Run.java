@@ -20,6 +20,8 @@ public record Run(int code, String out, String err) {
         env.put("SCALE_STATE_DIR", home.resolve("state").toString());
         env.put("SCALE_CONFIG_DIR", home.resolve("config").toString());
         env.put("SCALE_CACHE_DIR", Path.of("target/scale-test-cache").toAbsolutePath().toString());
+        // no test reaches a real service: Neon with no key asks its claimable API, which here is a port nobody answers on
+        env.put("SCALE_NEON_CLAIMABLE_URL", "http://127.0.0.1:9");
         System.getenv().forEach((k, v) -> {
             // the stand-in images CI built (SCALE_IMAGE_<KIND>), the engine, and where programs are
             if (k.startsWith("SCALE_IMAGE_") || List.of("DOCKER_HOST", "PATH", "CI").contains(k)) {

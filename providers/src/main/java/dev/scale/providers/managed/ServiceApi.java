@@ -27,17 +27,22 @@ public final class ServiceApi {
     private final String urlVariable;
     private final HttpClient http;
 
-    /** The service answered with an error status; {@link #status} and the service's own {@link #code}. */
+    /**
+     * The service answered with an error status; {@link #status}, the service's own {@link #code} and its own words
+     * ({@link #detail}, for a provider that tells one refusal from another by them).
+     */
     public static final class Refused extends ScaleException {
         private static final long serialVersionUID = 1L;
         public final int status;
         public final String code;
+        public final String detail;
 
-        Refused(String service, int status, String code, String message, String hint) {
+        Refused(String service, int status, String code, String message, String hint, String detail) {
             super(status == 401 || status == 403 ? dev.scale.errors.ExitCode.ENVIRONMENT : dev.scale.errors.ExitCode.FAILURE,
                     service + " " + message, hint, null);
             this.status = status;
             this.code = code;
+            this.detail = detail;
         }
     }
 
@@ -79,8 +84,10 @@ public final class ServiceApi {
     public JsonNode call(String method, String path, Object body) {
         URI uri = base.resolve(path.startsWith("/") ? path.substring(1) : path);
         for (int attempt = 1; ; attempt++) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
-                    .header("Authorization", authorization).header("Accept", "application/json");
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).header("Accept", "application/json");
+            if (authorization != null) { // null: an API that needs no account (Neon's claimable databases)
+                request.header("Authorization", authorization);
+            }
             try {
                 request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
@@ -126,6 +133,10 @@ public final class ServiceApi {
             if (json != null && json.isObject()) {
                 code = json.path("code").asText("");
                 message = json.has("message") ? json.get("message").asText() : json.path("error").asText(message);
+                // Capella's body is {code (a number), hint, message, httpStatusCode}: its hint says what the message leaves out
+                if (message.isBlank() && json.hasNonNull("hint")) {
+                    message = json.get("hint").asText();
+                }
             } else if (json != null && json.isTextual()) {
                 message = json.asText();
             }
@@ -136,18 +147,20 @@ public final class ServiceApi {
         String what = uri.getPath();
         if (status == 401 || status == 403) {
             return new Refused(service, status, code, "refused the API key (HTTP " + status + (message.isEmpty() ? "" : ": " + message) + ")",
-                    "check " + keyVariable);
+                    "check " + keyVariable, message);
         }
         if (code.endsWith("LIMIT_EXCEEDED")) {
             return new Refused(service, status, code, "says a limit of your plan is reached: " + message + " (" + code + ")",
-                    "remove an instance first (scale ls, scale down NAME), or raise the limit with " + service);
+                    "remove an instance first (scale ls, scale down NAME), or raise the limit with " + service, message);
         }
         if (status == 429) {
-            return new Refused(service, status, code, "still limits the rate of requests after " + ATTEMPTS + " tries (HTTP 429)", "try again in a minute");
+            return new Refused(service, status, code, "still limits the rate of requests after " + ATTEMPTS + " tries (HTTP 429)", "try again in a minute", message);
         }
+        // a numeric code (Capella's) is told apart from the status beside it; a named one (Neon's) reads as it is
+        String shownCode = code.isEmpty() ? "" : code.chars().allMatch(Character::isDigit) ? ", code " + code : " " + code;
         return new Refused(service, status, code, (status >= 500 ? "failed on " : "refused ") + method + " " + what + " (HTTP " + status
-                + (code.isEmpty() ? "" : " " + code) + (message.isEmpty() ? "" : ": " + message) + ")",
-                status >= 500 ? "try again later; nothing was left half made" : null);
+                + shownCode + (message.isEmpty() ? "" : ": " + message) + ")",
+                status >= 500 ? "try again later; nothing was left half made" : null, message);
     }
 
     private static String describe(IOException e) {

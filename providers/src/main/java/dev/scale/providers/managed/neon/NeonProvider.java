@@ -59,6 +59,8 @@ public final class NeonProvider implements ManagedService {
     private final Kinds kinds;
     private final Clock clock;
     private final Ledger ledger;
+    /** With no API key: a claimable database, no account. */
+    private final NeonClaimable claimable;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private ServiceApi api;
 
@@ -67,6 +69,7 @@ public final class NeonProvider implements ManagedService {
         this.kinds = kinds;
         this.clock = clock;
         this.ledger = new Ledger(dirs, NAME);
+        this.claimable = new NeonClaimable(env, clock, ledger);
     }
 
     @Override
@@ -100,16 +103,20 @@ public final class NeonProvider implements ManagedService {
         return key == null || key.isBlank() ? Optional.empty() : Optional.of(key.strip());
     }
 
+    /** Always usable: with no key, a claimable database needs no account. */
     @Override
     public Optional<String> unavailableReason() {
-        return key().isPresent() ? Optional.empty()
-                : Optional.of("no Neon API key: set NEON_API_KEY (console.neon.tech, Account settings, API keys)");
+        return Optional.empty();
+    }
+
+    private static String noKey() {
+        return "no Neon API key: set NEON_API_KEY (console.neon.tech, Account settings, API keys)";
     }
 
     @Override
     public String check() {
         if (key().isEmpty()) {
-            throw ScaleException.environment(unavailableReason().get(), null, null);
+            return claimable.check();
         }
         api().get("projects?limit=1");
         return "NEON_API_KEY set; the API at " + env.getOrDefault("SCALE_NEON_API_URL", DEFAULT_API) + " answers"
@@ -118,7 +125,7 @@ public final class NeonProvider implements ManagedService {
 
     private synchronized ServiceApi api() {
         if (api == null) {
-            String key = key().orElseThrow(() -> ScaleException.environment(unavailableReason().get(), null, null));
+            String key = key().orElseThrow(() -> ScaleException.environment(noKey(), null, null));
             String base = env.getOrDefault("SCALE_NEON_API_URL", DEFAULT_API);
             api = new ServiceApi("Neon", base, "Bearer " + key, "NEON_API_KEY", "SCALE_NEON_API_URL");
         }
@@ -137,6 +144,9 @@ public final class NeonProvider implements ManagedService {
         }
         if (spec.image() != null) {
             throw ScaleException.usage("--image applies to the docker provider only", "drop --image");
+        }
+        if (key().isEmpty()) {
+            return claimable.start(spec, kind, progress);
         }
         ServiceApi neon = api();
         progress.step(spec.name(), "finding scale's project on Neon");
@@ -281,6 +291,10 @@ public final class NeonProvider implements ManagedService {
             }
             JsonNode entry = l.get();
             named.add(name);
+            if ("claimable".equals(entry.path("mode").asText())) {
+                out.add(claimable.instance(entry, postgres));
+                continue;
+            }
             out.add(new Instance(name, postgres, entry.path("version").asText("?"), NAME, endpoint(entry),
                     Ledger.createdAt(entry), Ledger.expiresAt(entry), Ledger.orphaned(entry) ? Instance.State.ORPHANED : Instance.State.RUNNING));
         }
@@ -328,6 +342,9 @@ public final class NeonProvider implements ManagedService {
     @Override
     public boolean remove(String name) {
         Optional<ObjectNode> entry = ledger.read(name);
+        if (entry.isPresent() && "claimable".equals(entry.get().path("mode").asText())) {
+            return claimable.remove(entry.get(), kinds.byName("postgres"));
+        }
         if (key().isEmpty()) {
             if (entry.isPresent()) {
                 throw ScaleException.environment("cannot remove " + name + " from Neon without its API key", "set NEON_API_KEY", null);
