@@ -271,7 +271,8 @@ public final class CleverProvider implements ManagedService {
             if (reaping.isPresent()) {
                 entry.put("reaper", reaping.get());
             } else {
-                progress.step(spec.name(), "no reaper could be started: scale gc removes it once its time to live has passed");
+                // the user must know, even where progress is not shown: nothing ends it on time
+                progress.notice(spec.name(), "no reaper could be started: the add-on stays after its time to live until scale gc or scale down removes it");
             }
             ledger.write(spec.name(), entry);
             progress.step(spec.name(), "ready (" + kind.name() + " " + entry.path("version").asText() + " on Clever Cloud)");
