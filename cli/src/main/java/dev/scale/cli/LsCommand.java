@@ -6,6 +6,7 @@ import dev.scale.cli.output.Format;
 import dev.scale.cli.output.OutputOption;
 import dev.scale.cli.output.Render;
 import dev.scale.providers.Broken;
+import dev.scale.providers.lifecycle.Instances;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,7 +31,15 @@ final class LsCommand implements Callable<Integer> {
     public Integer call() {
         Context ctx = parent.context();
         Format format = output.format();
-        Render.instances(ctx, ctx.instances().list(), format, reveal);
+        java.util.List<dev.scale.providers.Instance> all = ctx.instances().list();
+        Render.instances(ctx, all, format, reveal);
+        if (format != Format.JSON) {
+            // who ends each managed instance at its TIME LEFT: the JSON says it per instance (ttlEnforcedBy)
+            all.stream().map(dev.scale.providers.Instance::provider).distinct()
+                    .filter(p -> !p.equals("docker") && !p.equals("embedded")).sorted().forEach(p -> ctx.info(p + ": "
+                            + (Instances.ttlEnforcedBy(p).equals("service") ? "the service itself ends instances at their TIME LEFT; scale gc is the backstop"
+                            : "the service has no expiry: scale's reaper process ends instances at their TIME LEFT, scale gc after a reboot")));
+        }
         ctx.instances().dockerUnanswered().ifPresent(ctx::info);
         for (Broken b : ctx.instances().broken()) {
             ctx.info(b.provider() + " instance '" + b.name() + "' is broken: " + b.why() + "; scale gc removes it");

@@ -62,6 +62,7 @@ class NeonProviderTest {
 
         Run ls = Run.of(env, "ls");
         assertThat(ls.out()).containsPattern("app\\s+postgres\\s+\\S+\\s+neon\\s+running").doesNotContain(i.get("password").asText());
+        assertThat(ls.err()).contains("neon: the service itself ends instances at their TIME LEFT; scale gc is the backstop");
         assertThat(Run.of(env, "env", "app").out()).contains("DATABASE_URL=", "sslmode=require");
 
         Run probe = Run.of(env, "probe", "atomic-rmw", "--on", "app", "--output", "json");

@@ -79,6 +79,7 @@ class UpstashProviderTest {
 
         Run ls = Run.of(env, "ls");
         assertThat(ls.out()).containsPattern("cache\\s+redis\\s+\\S+\\s+upstash\\s+running").doesNotContain(i.get("password").asText());
+        assertThat(ls.err()).contains("upstash: the service has no expiry: scale's reaper process ends instances at their TIME LEFT");
         assertThat(Run.of(env, "env", "cache").out()).contains("REDIS_URL='rediss://");
         Run probe = Run.of(env, "probe", "atomic-rmw", "--on", "cache", "--output", "json");
         assertThat(probe.code()).as(probe.err()).isZero();
