@@ -38,11 +38,14 @@ final class UpstashDouble implements AutoCloseable {
     final List<Object[]> scripted = new CopyOnWriteArrayList<>();
     /** the next responses to a create only */
     final List<Object[]> scriptedCreate = new CopyOnWriteArrayList<>();
+    /** the port new databases' endpoints give: the real server's, or one where nothing answers yet */
+    volatile int dataPort;
     /** the free plan: one database per account */
     volatile int limit = 1;
 
     UpstashDouble(TlsRedis data) throws IOException {
         this.data = data;
+        this.dataPort = data.admin().port();
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/v2/", this::handle);
         server.start();
@@ -108,7 +111,7 @@ final class UpstashDouble implements AutoCloseable {
             String id = UUID.randomUUID().toString();
             ObjectNode db = JSON.createObjectNode().put("database_id", id).put("database_name", body.get("database_name").asText())
                     .put("region", "global").put("primary_region", body.get("primary_region").asText()).put("type", "free")
-                    .put("endpoint", "localhost").put("port", data.admin().port()).put("password", data.admin().password().reveal())
+                    .put("endpoint", "localhost").put("port", dataPort).put("password", data.admin().password().reveal())
                     .put("tls", true).put("state", "active").put("creation_time", java.time.Instant.now().getEpochSecond());
             databases.put(id, db);
             send(x, 200, db.toString(), null);

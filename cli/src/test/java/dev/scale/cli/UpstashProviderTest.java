@@ -150,6 +150,24 @@ class UpstashProviderTest {
     }
 
     @Test
+    void ctrlCWhileTheDatabaseIsNotReadyDeletesItWithNoGc() throws Exception {
+        upstash.dataPort = 9; // nothing answers there: the start waits for the data plane
+        Path scale = Run.launcher(home);
+        Process up = Run.process(env, scale.toString(), "up", "redis", "--provider", "upstash", "--name", "impatient")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!Files.exists(home.resolve("state/managed/upstash/impatient.json")) && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(upstash.liveNames()).containsExactly("scale-impatient");
+        new ProcessBuilder("kill", "-INT", Long.toString(up.pid())).start().waitFor();
+        assertThat(up.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(up.exitValue()).isNotZero();
+        assertThat(upstash.liveNames()).as("deleted by the interrupted up itself").isEmpty();
+        assertThat(home.resolve("state/managed/upstash/impatient.json")).doesNotExist();
+    }
+
+    @Test
     void anUpKilledOnceItsDatabaseExistsIsAnOrphanThatGcDeletes() throws Exception {
         Path scale = Run.launcher(home);
         Process up = Run.process(env, scale.toString(), "up", "redis", "--provider", "upstash", "--name", "killed")

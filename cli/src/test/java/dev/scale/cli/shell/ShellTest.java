@@ -162,7 +162,7 @@ class ShellTest {
             assertThat(candidates(completer, "\\u")).contains("\\up", "\\use");
             assertThat(candidates(completer, "\\up ")).contains("redis", "postgres");
             assertThat(candidates(completer, "\\up redis --")).contains("--ttl", "--provider", "--name");
-            assertThat(candidates(completer, "\\up redis --provider ")).containsExactly("auto", "docker", "embedded", "neon");
+            assertThat(candidates(completer, "\\up redis --provider ")).containsExactlyElementsOf(dev.scale.providers.lifecycle.Instances.providerNames());
             assertThat(candidates(completer, "\\use ")).contains("compl");
             shell.close();
         } finally {

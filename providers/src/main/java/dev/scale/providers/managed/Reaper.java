@@ -11,11 +11,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Ends an instance of a service that has no expiry of its own (Upstash, Capella, Clever Cloud) at its time to live,
  * with no scale command run: a detached process, in a session of its own so that the terminal's end does not stop
- * it, that sleeps until the expiry and then runs {@code scale down --expired NAME}. Its owner string goes in the
+ * it, that sleeps until the expiry and then runs {@code scale down --expired NAME} (again a minute later while that fails). Its owner string goes in the
  * instance's ledger; {@code down} stops it. It does not outlive a reboot: then {@code scale gc} is the backstop,
  * and ls says so.
  *
@@ -38,7 +39,10 @@ public record Reaper(List<String> self, Clock clock) {
             return java.util.Optional.empty();
         }
         long seconds = Math.max(1, Duration.between(clock.instant(), expires).toSeconds() + 1);
-        List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c", "sleep \"$0\" && exec \"$@\"", Long.toString(seconds)));
+        // a down that fails (the network, the service) is tried again, a minute apart, for a quarter of an hour
+        List<String> command = new ArrayList<>(List.of("setsid", "sh", "-c",
+                "sleep \"$0\" || exit; for t in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do \"$@\" && exit 0; sleep 60 || exit; done; exec \"$@\"",
+                Long.toString(seconds)));
         command.addAll(self);
         command.addAll(List.of("down", "--expired", name));
         ProcessBuilder pb = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -58,8 +62,8 @@ public record Reaper(List<String> self, Clock clock) {
 
     /** Stops the reaper a ledger entry names, when it still runs (down removed the instance before its expiry). */
     public static void stop(JsonNode entry) {
-        // not itself: the reaper's own down, once the shell exec'd scale, runs under the pid it was recorded with
-        Owner.parse(entry.path("reaper").asText(null)).filter(o -> !o.gone() && o.pid() != ProcessHandle.current().pid()).ifPresent(o -> {
+        // not itself: the reaper's own down runs as the reaper's child (or, on its last try, as the reaper)
+        Owner.parse(entry.path("reaper").asText(null)).filter(o -> !o.gone() && !within(o.pid())).ifPresent(o -> {
             // its whole session: the shell and the sleep it waits on
             try {
                 new ProcessBuilder("kill", "-TERM", "--", "-" + o.pid()).redirectErrorStream(true)
@@ -70,5 +74,14 @@ public record Reaper(List<String> self, Clock clock) {
                 Thread.currentThread().interrupt();
             }
         });
+    }
+
+    private static boolean within(long pid) {
+        for (Optional<ProcessHandle> p = Optional.of(ProcessHandle.current()); p.isPresent(); p = p.get().parent()) {
+            if (p.get().pid() == pid) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -68,8 +68,13 @@ public final class ServiceApi {
         return call("POST", path, body);
     }
 
-    /** @return false when it was already gone (404) */
+    /**
+     * Deletes even when this thread was interrupted (Ctrl-C during a start): clean-up must reach the service, and
+     * the JDK's HTTP client fails at once on an interrupted thread. The interrupt is restored afterwards.
+     * @return false when it was already gone (404)
+     */
     public boolean delete(String path) {
+        boolean interrupted = Thread.interrupted();
         try {
             call("DELETE", path, null);
             return true;
@@ -78,6 +83,10 @@ public final class ServiceApi {
                 return false;
             }
             throw r;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -255,6 +255,19 @@ public final class UpstashProvider implements ManagedService {
         return out;
     }
 
+    /**
+     * Ctrl-C or a failed sibling while a start is in progress: what the service made for it so far goes now, found by
+     * its ledger (written as soon as the service made it), as the start's own clean-up may not get to run.
+     */
+    @Override
+    public void cancelStarts() {
+        for (String name : List.copyOf(inFlight)) {
+            if (ledger.has(name)) {
+                remove(name);
+            }
+        }
+    }
+
     @Override
     public boolean hasLedger(String name) {
         return ledger.has(name);
