@@ -185,22 +185,24 @@ public final class TlsTransport implements Transport {
             }
             if (netIn.position() > 0) {
                 SSLEngineResult r = unwrap(in);
+                if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                    // a record larger than the caller's room: decrypt it aside (appIn is empty here), hand it out
+                    // from there. The engine judges room by the record's header before it has the whole record,
+                    // so this unwrap may still find it incomplete: an underflow, handled as one below.
+                    r = unwrap(appIn);
+                    if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
+                        appIn = larger(appIn, engine.getSession().getApplicationBufferSize());
+                        continue;
+                    }
+                }
                 switch (r.getStatus()) {
                     case OK -> {
                         afterUnwrap(r);
                         if (r.bytesConsumed() > 0 || r.bytesProduced() > 0) {
-                            continue; // the next record, if whole
+                            continue; // the next record, if whole, or the bytes just set aside
                         }
                     }
-                    case BUFFER_OVERFLOW -> {
-                        // a record larger than the caller's room: decrypt it aside, hand it out from there
-                        r = unwrap(appIn);
-                        if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
-                            appIn = larger(appIn, engine.getSession().getApplicationBufferSize());
-                        }
-                        afterUnwrap(r);
-                        continue;
-                    }
+                    case BUFFER_OVERFLOW -> throw new IllegalStateException("unreachable: handled above");
                     case BUFFER_UNDERFLOW -> {
                         if (!netIn.hasRemaining()) {
                             netIn = larger(netIn, engine.getSession().getPacketBufferSize());

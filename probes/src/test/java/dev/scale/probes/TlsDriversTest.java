@@ -13,11 +13,17 @@ import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
 import dev.scale.providers.kinds.postgres.Jdbc;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +43,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
@@ -126,16 +133,72 @@ class TlsDriversTest {
     }
 
     /**
-     * 20 KB values, 16 a batch: each reply spans TLS records (16 KB at most) that arrive in pieces, and a batch's
-     * 320 KB of replies is more than the loop's 256 KB read buffer, so records wait decrypted or whole in the
-     * transport, where the selector does not see them. Lost or repeated bytes would put the reply counter out of
-     * step: the run would stall (few operations) or count errors.
+     * 20 KB values, 16 a batch: each reply spans TLS records (16 KB of plaintext at most) that reach the socket in
+     * pieces, so the loop's reads end mid-record. Lost or repeated bytes would put the reply counter out of step:
+     * the run would stall (few operations) or count errors.
      */
     @Test
-    void repliesLargerThanARecordAndThanTheLoopsBufferAllArrive() {
+    void repliesSpanningTlsRecordsAllArrive() {
         Result r = KvProbe.run(new RedisDriver(redis), workload("c", 2, 16, 20_000, Duration.ofSeconds(2)), DriversTest.QUIET);
         assertThat(r.errors()).isZero();
         assertThat(r.operations()).isGreaterThan(200);
+    }
+
+    /**
+     * A 100 KB reply read through a 1000-byte buffer, as a login's or a clean-up's small buffers would meet a large
+     * record: what does not fit waits decrypted in the transport. Blocking, every read gives bytes; non-blocking,
+     * the selector cannot see them, so the transport says so ({@link Transport#buffered()}) and the reader reads on,
+     * as the loop does. Either way the bytes arrive whole and in order. A transport that loses track spins or
+     * blocks rather than failing (it once spun: the engine says overflow for a record not yet whole), hence the timeout.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void aReplyLargerThanTheReadersBufferArrivesWholeBlockingOrNot() throws Exception {
+        byte[] value = new byte[100_000];
+        new java.util.SplittableRandom(3).nextBytes(value);
+        ByteArrayOutputStream reply = new ByteArrayOutputStream();
+        reply.writeBytes(("$" + value.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        reply.writeBytes(value);
+        reply.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] get = reply.toByteArray();
+        ByteBuffer small = ByteBuffer.allocate(1000);
+        try (Transport t = TlsTransport.handshake(SocketChannel.open(new InetSocketAddress(redis.host(), redis.port())), redis, "Redis")) {
+            byte[] commands = resp(List.of("AUTH", "default", REDIS_PASSWORD), List.of("SET", "scale:tls:big", value), List.of("GET", "scale:tls:big"));
+            t.writeFully(ByteBuffer.wrap(commands));
+            ByteArrayOutputStream got = new ByteArrayOutputStream();
+            byte[] expected = concat("+OK\r\n+OK\r\n".getBytes(StandardCharsets.US_ASCII), get);
+            while (got.size() < expected.length) {
+                small.clear();
+                assertThat(t.read(small)).as("a blocking read gives bytes").isPositive();
+                got.write(small.array(), 0, small.position());
+            }
+            assertThat(got.toByteArray()).isEqualTo(expected);
+
+            t.channel().configureBlocking(false);
+            try (Selector selector = Selector.open()) {
+                t.channel().register(selector, SelectionKey.OP_READ);
+                t.writeFully(ByteBuffer.wrap(resp(List.of("GET", "scale:tls:big"))));
+                got.reset();
+                boolean sawBuffered = false;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (got.size() < get.length && System.nanoTime() < deadline) {
+                    selector.select(100);
+                    selector.selectedKeys().clear();
+                    do {
+                        small.clear();
+                        assertThat(t.read(small)).isNotNegative();
+                        got.write(small.array(), 0, small.position());
+                        sawBuffered |= t.buffered();
+                    } while (t.buffered());
+                }
+                assertThat(sawBuffered).as("bytes waited in the transport, unseen by the selector").isTrue();
+                assertThat(got.toByteArray()).isEqualTo(get);
+            }
+            t.channel().configureBlocking(true);
+            t.writeFully(ByteBuffer.wrap(resp(List.of("DEL", "scale:tls:big"))));
+            small.clear();
+            assertThat(t.read(small)).isPositive();
+        }
     }
 
     @Test
@@ -219,6 +282,27 @@ class TlsDriversTest {
     }
 
     // --- the servers ---
+
+    /** Redis commands in RESP, each argument a String or bytes. */
+    private static byte[] resp(List<?>... commands) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (List<?> command : commands) {
+            out.writeBytes(("*" + command.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (Object arg : command) {
+                byte[] b = arg instanceof byte[] bytes ? bytes : arg.toString().getBytes(StandardCharsets.UTF_8);
+                out.writeBytes(("$" + b.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.writeBytes(b);
+                out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
 
     private interface ThrowingRun {
         void run() throws Exception;
