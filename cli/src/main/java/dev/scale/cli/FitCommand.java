@@ -50,7 +50,7 @@ final class FitCommand implements Callable<Integer> {
     @Option(names = "--require", split = ",", paramLabel = "STORE", description = "Exit 1 if one of these (as named in --on) fails a requirement.")
     List<String> require = new ArrayList<>();
 
-    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For disposable stores: auto, docker, embedded or neon.")
+    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", completionCandidates = ProviderNames.class, description = "For disposable stores: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}")
     String provider;
 
     @picocli.CommandLine.Mixin

@@ -15,7 +15,7 @@ final class ProbeTarget {
     @Option(names = "--on", required = true, paramLabel = "TARGET", description = "An instance name, a kind (disposable), or a URL.")
     String on;
 
-    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", description = "For a disposable instance: auto, docker, embedded or neon.")
+    @Option(names = "--provider", defaultValue = "auto", paramLabel = "P", completionCandidates = ProviderNames.class, description = "For a disposable instance: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}")
     String provider;
 
     @picocli.CommandLine.Mixin

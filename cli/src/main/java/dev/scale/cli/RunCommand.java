@@ -49,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
                     + "(scale kinds lists each). KIND may be an instance name.")
     List<String> init = new ArrayList<>();
 
-    @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", description = "auto, docker, embedded, or neon (PostgreSQL on Neon, with NEON_API_KEY). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", completionCandidates = ProviderNames.class, description = "${COMPLETION-CANDIDATES}: " + ProviderNames.HELP)
     String provider;
 
     @Option(names = "--ttl", paramLabel = "DURATION", description = "Time to live, should scale be killed. Default: 1h, or SCALE_TTL.")

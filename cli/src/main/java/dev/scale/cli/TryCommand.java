@@ -41,7 +41,7 @@ final class TryCommand implements Callable<Integer> {
     @Option(names = "--ttl", paramLabel = "DURATION", description = "Time to live if scale is killed. Default: 1h, or SCALE_TTL.")
     String ttl;
 
-    @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", description = "auto, docker, embedded, or neon (PostgreSQL on Neon, with NEON_API_KEY). Default: ${DEFAULT-VALUE}")
+    @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", completionCandidates = ProviderNames.class, description = "${COMPLETION-CANDIDATES}: " + ProviderNames.HELP)
     String provider;
 
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one.")

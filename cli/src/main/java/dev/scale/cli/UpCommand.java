@@ -44,7 +44,7 @@ final class UpCommand implements Callable<Integer> {
     String ttl;
 
     @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto",
-            description = "auto (docker if an engine answers, else embedded), docker, embedded, or neon (PostgreSQL on Neon, with NEON_API_KEY; never chosen by auto). Default: ${DEFAULT-VALUE}")
+            completionCandidates = ProviderNames.class, description = "${COMPLETION-CANDIDATES}: " + ProviderNames.HELP)
     String provider;
 
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
