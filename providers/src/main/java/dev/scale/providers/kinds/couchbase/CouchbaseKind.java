@@ -36,6 +36,8 @@ public final class CouchbaseKind implements Kind {
     static final int MGMT = 8091;
     static final int QUERY = 8093;
     static final int KV = 11210;
+    /** Key/value over TLS: what {@code couchbases://} reaches when it names no port (Capella's clusters). */
+    static final int KV_TLS = 11207;
     /** Made on first use: every scale command loads the kinds, and few talk to Couchbase. */
     private static final class Json {
         static final ObjectMapper MAPPER = new ObjectMapper();
@@ -47,7 +49,8 @@ public final class CouchbaseKind implements Kind {
     @Override public String name() { return "couchbase"; }
     @Override public List<String> aliases() { return List.of("cb"); }
     @Override public String summary() { return "document store: key/value, SQL++ and replication"; }
-    @Override public List<String> urlSchemes() { return List.of("couchbase"); }
+    @Override public List<String> urlSchemes() { return List.of("couchbase", "couchbases"); }
+    // README's kind table is this example: couchbases:// (TLS, port 11207) joins it when README says so too
     @Override public String urlExample() { return "couchbase://USER:PASSWORD@HOST:11210/BUCKET"; }
     @Override public EmbeddedRecipe embedded() { return NO_EMBEDDED; }
     @Override public String defaultVersion() { return "7.6.2"; }
@@ -174,14 +177,101 @@ public final class CouchbaseKind implements Kind {
         }
     }
 
-    /** The SDK's connection string; Docker instances name the external network, the one with the mapped ports. */
-    public static String connectionString(Endpoint e) {
+    /**
+     * The connection string of the contract: {@code couchbases://HOST} for a server that requires TLS (Capella's
+     * form, the port only when it is not 11207), else {@code couchbase://HOST:PORT}; Docker instances name the
+     * external network, the one with the mapped ports.
+     */
+    private static String contract(Endpoint e) {
+        if (e.tls() != null) {
+            return "couchbases://" + e.host() + (e.port() == KV_TLS ? "" : ":" + e.port());
+        }
         return "couchbase://" + e.host() + ":" + e.port() + (e.ports().isEmpty() ? "" : "?network=external");
     }
 
-    /** Upserts and reads back one document in the bucket; the version comes from the cluster manager when it is known. */
+    /**
+     * The connection string scale's own SDK clients use (the readiness probe, the probes, the shell): the contract's,
+     * and for TLS the authorities of SCALE_CA_FILE as {@code certpath}, the SDK's own parameter for a trusted
+     * certificate. Without it the SDK trusts the JVM's authorities and Capella's own, which it bundles.
+     */
+    public static String connectionString(Endpoint e) {
+        if (e.tls() == null || e.tls().caFile() == null) {
+            return contract(e);
+        }
+        String ca = e.tls().caFile().toString();
+        if (ca.contains("&")) { // the SDK splits parameters on it, and decodes nothing
+            throw ScaleException.usage("the Couchbase SDK cannot take a certificate file whose path holds '&': " + ca, "move SCALE_CA_FILE's file");
+        }
+        return contract(e) + "?certpath=" + ca;
+    }
+
+    /**
+     * A verified TLS handshake, with the authorities the SDK is given, before the SDK runs: the SDK reports a
+     * certificate it refuses only as a timeout minutes later, and a certificate will not become trusted by waiting.
+     * @throws ScaleException when the certificate or host name is refused; an IOException when nothing answers yet
+     */
+    private static void checkTls(Endpoint e) throws IOException {
+        javax.net.ssl.SSLContext context;
+        if (e.tls().caFile() != null) {
+            try {
+                context = e.tls().context();
+            } catch (IOException unusable) { // not a PEM file: no retry will change that
+                throw ScaleException.environment(unusable.getMessage(), "give SCALE_CA_FILE a PEM file of certificate authorities", unusable);
+            }
+        } else {
+            try {
+                java.security.KeyStore trusted = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+                trusted.load(null, null);
+                int n = 0;
+                for (java.security.cert.X509Certificate c : com.couchbase.client.core.env.SecurityConfig.defaultCaCertificates()) {
+                    trusted.setCertificateEntry("ca-" + n++, c);
+                }
+                javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trusted);
+                context = javax.net.ssl.SSLContext.getInstance("TLS");
+                context.init(null, tmf.getTrustManagers(), null);
+            } catch (java.security.GeneralSecurityException g) {
+                throw new IOException("cannot load the SDK's certificate authorities: " + g.getMessage(), g);
+            }
+        }
+        try (java.net.Socket plain = new java.net.Socket()) {
+            plain.connect(new java.net.InetSocketAddress(e.host(), e.port()), 5_000);
+            plain.setSoTimeout(5_000);
+            javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket(plain, e.host(), e.port(), true);
+            javax.net.ssl.SSLParameters params = tls.getSSLParameters();
+            params.setEndpointIdentificationAlgorithm("HTTPS"); // the host name too, as the SDK checks it
+            tls.setSSLParameters(params);
+            tls.startHandshake();
+            tls.close();
+        } catch (javax.net.ssl.SSLHandshakeException h) {
+            Throwable refused = null; // the chain or the host name, not the network: the innermost says it best
+            for (Throwable t = h; t != null; t = t.getCause()) {
+                refused = t instanceof java.security.GeneralSecurityException ? t : refused;
+            }
+            if (refused == null) {
+                throw h;
+            }
+            throw ScaleException.environment("Couchbase at " + e.host() + ":" + e.port() + " showed a TLS certificate scale does not trust ("
+                    + firstLine(refused.getMessage()) + ")", e.tls().caFile() != null ? "check that SCALE_CA_FILE holds the authority that signed it"
+                    : "set SCALE_CA_FILE to the PEM of the authority that signed it (a TLS-intercepting proxy's)", h);
+        }
+    }
+
+    private static String firstLine(String s) {
+        String m = String.valueOf(s);
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+
+    /**
+     * Upserts and reads back one document in the bucket; the version comes from the cluster manager when it is known.
+     * Over TLS (couchbases://), the certificate is checked first: see {@link #checkTls}.
+     */
     @Override
     public String probe(Endpoint e) throws Exception {
+        if (e.tls() != null) {
+            checkTls(e);
+        }
         Cluster cluster = Cluster.connect(connectionString(e), ClusterOptions.clusterOptions(e.username(), e.password().reveal())
                 .environment(env -> env.timeoutConfig(t -> t.kvTimeout(Duration.ofSeconds(3)).connectTimeout(Duration.ofSeconds(10)))));
         try {
@@ -201,10 +291,14 @@ public final class CouchbaseKind implements Kind {
 
     @Override
     public String url(Endpoint e) {
-        return connectionString(e);
+        return contract(e);
     }
 
-    /** {@code couchbase://USER:PASSWORD@HOST[:PORT]/BUCKET}: the bucket is required; the port defaults to key/value's 11210. */
+    /**
+     * {@code couchbase[s]://USER:PASSWORD@HOST[:PORT]/BUCKET}: the bucket is required; the port defaults to key/value's
+     * 11210, or 11207 for {@code couchbases://}, which requires TLS, verified against the JVM's and Capella's
+     * authorities here; whoever reads the URL from a user swaps in SCALE_CA_FILE's ({@link Endpoint.Tls#from}).
+     */
     @Override
     public Endpoint endpointOf(java.net.URI url) {
         String path = url.getPath() == null ? "" : url.getPath().replaceFirst("^/", "");
@@ -212,14 +306,16 @@ public final class CouchbaseKind implements Kind {
             throw ScaleException.usage("the couchbase URL names no bucket", "write " + urlExample());
         }
         Endpoint.Login login = Endpoint.loginOf(url);
-        return new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : KV, login.userOr("Administrator"),
+        boolean tls = "couchbases".equalsIgnoreCase(url.getScheme());
+        Endpoint e = new Endpoint(url.getHost(), url.getPort() > 0 ? url.getPort() : tls ? KV_TLS : KV, login.userOr("Administrator"),
                 Secret.of(login.password()), path);
+        return tls ? e.withTls(Endpoint.Tls.SYSTEM) : e;
     }
 
     @Override
     public Map<String, String> env(Endpoint e) {
         Map<String, String> env = new LinkedHashMap<>();
-        env.put("COUCHBASE_CONNECTION_STRING", connectionString(e));
+        env.put("COUCHBASE_CONNECTION_STRING", contract(e));
         env.put("COUCHBASE_USERNAME", e.username());
         env.put("COUCHBASE_PASSWORD", e.password().reveal());
         env.put("COUCHBASE_BUCKET", e.database());
