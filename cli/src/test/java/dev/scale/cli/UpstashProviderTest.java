@@ -130,6 +130,9 @@ class UpstashProviderTest {
         Run bad = Run.of(badKey, "up", "redis", "--provider", "upstash");
         Run.assertOneLine(bad, 3, "Upstash refused the API key (HTTP 401", "check UPSTASH_EMAIL and UPSTASH_API_KEY");
         assertThat(bad.err()).doesNotContain("wrong");
+        Run verbose = Run.of(badKey, "--verbose", "up", "redis", "--provider", "upstash");
+        assertThat(verbose.err()).as("verbose, still without the credentials").contains("HTTP 401").doesNotContain("wrong")
+                .doesNotContain(java.util.Base64.getEncoder().encodeToString((UpstashDouble.EMAIL + ":wrong").getBytes()));
 
         upstash.scripted.add(new Object[] {429, "\"Too Many Requests\"", "0"});
         Run patient = Run.of(env, "up", "redis", "--provider", "upstash", "--name", "patient");
