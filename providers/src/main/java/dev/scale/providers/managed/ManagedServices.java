@@ -2,6 +2,7 @@ package dev.scale.providers.managed;
 
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.managed.capella.CapellaProvider;
 import dev.scale.providers.managed.clever.CleverProvider;
 import dev.scale.providers.managed.neon.NeonProvider;
 import dev.scale.providers.managed.upstash.UpstashProvider;
@@ -15,7 +16,7 @@ public final class ManagedServices {
     }
 
     /** Their {@code --provider} names, in the order help lists them. */
-    public static final List<String> NAMES = List.of(NeonProvider.NAME, UpstashProvider.NAME, CleverProvider.NAME);
+    public static final List<String> NAMES = List.of(NeonProvider.NAME, UpstashProvider.NAME, CapellaProvider.NAME, CleverProvider.NAME);
 
     /**
      * Who ends an instance of that service at its expiry with no scale command run: {@code service} (it honours
@@ -32,6 +33,6 @@ public final class ManagedServices {
     /** @param reaper ends instances of services that have no expiry of their own */
     public static List<ManagedService> all(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
         return List.of(new NeonProvider(dirs, kinds, env, clock), new UpstashProvider(dirs, kinds, env, clock, reaper),
-                new CleverProvider(dirs, kinds, env, clock, reaper));
+                new CapellaProvider(dirs, kinds, env, clock, reaper), new CleverProvider(dirs, kinds, env, clock, reaper));
     }
 }
