@@ -201,6 +201,22 @@ class TlsDriversTest {
         }
     }
 
+    /** QUIT: Redis answers, then ends TLS and the connection; the transport gives the answer, then the end (-1). */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void theServerEndingTheConnectionIsTheEndOfTheStream() throws Exception {
+        try (Transport t = TlsTransport.handshake(SocketChannel.open(new InetSocketAddress(redis.host(), redis.port())), redis, "Redis")) {
+            t.writeFully(ByteBuffer.wrap(resp(List.of("QUIT"))));
+            ByteBuffer in = ByteBuffer.allocate(100);
+            int n;
+            while ((n = t.read(in)) > 0) {
+                assertThat(in.position()).isLessThanOrEqualTo(5);
+            }
+            assertThat(n).isEqualTo(-1);
+            assertThat(new String(in.array(), 0, in.position(), StandardCharsets.US_ASCII)).isEqualTo("+OK\r\n");
+        }
+    }
+
     @Test
     void postgresKvAndRwMixRunOverVerifiedTls() throws Exception {
         Workload w = workload("a", 4, 2, 100, Duration.ofSeconds(2));
