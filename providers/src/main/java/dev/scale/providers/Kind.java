@@ -87,6 +87,15 @@ public interface Kind {
      */
     String probe(Endpoint endpoint) throws Exception;
 
+    /**
+     * Removes everything the endpoint's user made in it, for a server scale can reach but no API can delete (Neon's
+     * claimable databases): the data goes at once, the empty server at the service's own expiry.
+     * @throws UnsupportedOperationException where the kind cannot
+     */
+    default void empty(Endpoint endpoint) throws Exception {
+        throw new UnsupportedOperationException(name() + " cannot be emptied by scale");
+    }
+
     String url(Endpoint endpoint);
 
     /** The connection contract's environment variables, unprefixed, in a stable order. */

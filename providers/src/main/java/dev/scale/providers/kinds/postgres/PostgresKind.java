@@ -76,6 +76,14 @@ public final class PostgresKind implements Kind {
         return env;
     }
 
+    /** Drops every object the login owns (tables, types, functions, schemas it made) and its privileges. */
+    @Override
+    public void empty(Endpoint endpoint) throws Exception {
+        try (java.sql.Connection c = Jdbc.connect(endpoint, "scale down", 5, 30); java.sql.Statement s = c.createStatement()) {
+            s.execute("DROP OWNED BY CURRENT_USER CASCADE");
+        }
+    }
+
     /** {@code postgresql://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]}; libpq's defaults: user and database postgres, port 5432. */
     @Override
     public Endpoint endpointOf(URI url) {

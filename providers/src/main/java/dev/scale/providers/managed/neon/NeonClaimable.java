@@ -10,12 +10,9 @@ import dev.scale.providers.NameTaken;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Spec;
 import dev.scale.providers.Wait;
-import dev.scale.providers.kinds.postgres.Jdbc;
 import dev.scale.providers.managed.Ledger;
 import dev.scale.providers.managed.ServiceApi;
 import java.net.URI;
-import java.sql.Connection;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -129,8 +126,8 @@ final class NeonClaimable {
         if (Ledger.expiresAt(entry).isBefore(clock.instant())) {
             return;
         }
-        try (Connection c = Jdbc.connect(endpoint(entry, postgres), "scale down", 5, 30); Statement s = c.createStatement()) {
-            s.execute("DROP OWNED BY CURRENT_USER CASCADE");
+        try {
+            postgres.empty(endpoint(entry, postgres));
         } catch (Exception gone) {
             // the data goes with the database at Neon's expiry
         }
