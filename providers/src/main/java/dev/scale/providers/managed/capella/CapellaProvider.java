@@ -53,6 +53,11 @@ import java.util.regex.Pattern;
  * ls and gc find an instance; a cluster named {@code scale-…} that the general listing does show without a ledger
  * here is listed as orphaned too. Capella has no expiry of its own: a {@link Reaper} removes each instance at its
  * time to live, and gc after a reboot.
+ *
+ * <p>What was run: the control plane against a double of the API (CapellaDouble, from the research's sources), the
+ * data plane against CouchbaseMock, a stand-in for Couchbase Server's key/value path, behind a real TLS endpoint.
+ * Capella itself, Couchbase Server over TLS, the exact refusals for a second free cluster and for a free-only
+ * organization, and whether Capella's general listing shows free clusters were never seen from this machine.
  */
 public final class CapellaProvider implements ManagedService {
     public static final String NAME = "capella";
