@@ -4,7 +4,7 @@ import dev.scale.cli.context.Context;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.managed.Credentials;
 import dev.scale.providers.managed.ManagedService;
-import dev.scale.providers.managed.ManagedServices;
+import dev.scale.providers.lifecycle.ManagedServices;
 import dev.scale.providers.managed.ServiceApi;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -24,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
                 "They go to credentials.json in scale's config directory, readable by you only (0600); a variable set in the",
                 "environment still wins. Secrets are read without echo from the terminal, or one per line from stdin,",
                 "and are never printed. scale checks them against the service's API before it stores them."},
-        footer = {"", "Examples:", "  scale login neon", "  printf '%s\\n' \"$NEON_API_KEY\" | scale login neon",
+        footer = {"", "Examples:", "  scale login neon", "  printf '%%s\\n' \"$NEON_API_KEY\" | scale login neon",
                 "  NEON_API_KEY=… scale login neon --from-env", "  scale logout neon"})
 final class LoginCommand implements Callable<Integer> {
     @ParentCommand

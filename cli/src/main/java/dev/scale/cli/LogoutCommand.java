@@ -4,7 +4,7 @@ import dev.scale.cli.context.Context;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.managed.Credentials;
 import dev.scale.providers.managed.ManagedService;
-import dev.scale.providers.managed.ManagedServices;
+import dev.scale.providers.lifecycle.ManagedServices;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,20 +265,32 @@ class CapellaProviderTest {
     }
 
     @Test
-    void withNoAddressGivenScaleAsksTheNetworkAndSaysSoInOneLineWhenItCannot() throws Exception {
-        boolean online;
+    void withNoAddressGivenScaleAsksAnAddressServiceAndSaysSoInOneLineWhenItCannot() throws Exception {
+        // the address service on loopback (SCALE_CAPELLA_ADDRESS_URL): no test reaches checkip.amazonaws.com
+        com.sun.net.httpserver.HttpServer checkip = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        checkip.createContext("/", x -> {
+            byte[] body = "198.51.100.7\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            x.sendResponseHeaders(200, body.length);
+            x.getResponseBody().write(body);
+            x.close();
+        });
+        checkip.start();
         try {
-            java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(3)).build().send(
-                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("https://checkip.amazonaws.com")).timeout(java.time.Duration.ofSeconds(3)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.discarding());
-            online = true;
-        } catch (java.io.IOException e) {
-            online = false;
+            Map<String, String> asked = without("SCALE_CAPELLA_CIDR");
+            asked.put("SCALE_CAPELLA_ADDRESS_URL", "http://127.0.0.1:" + checkip.getAddress().getPort() + "/");
+            Run up = Run.of(asked, "up", "couchbase", "--provider", "capella", "--name", "asked");
+            assertThat(up.code()).as(up.err()).isZero();
+            assertThat(capella.requests).anyMatch(r -> r.contains("/allowedcidrs") && r.contains("\"cidr\":\"198.51.100.7/32\""));
+            Run.of(asked, "down", "asked");
+        } finally {
+            checkip.stop(0);
         }
-        Assumptions.assumeFalse(online, "this machine reaches checkip.amazonaws.com: the offline answer cannot be seen here");
-        Run up = Run.of(without("SCALE_CAPELLA_CIDR"), "up", "couchbase", "--provider", "capella");
-        Run.assertOneLine(up, 3, "cannot learn this machine's public address", "checkip.amazonaws.com", "set SCALE_CAPELLA_CIDR");
-        assertThat(capella.requests).as("asked before anything is made").noneMatch(r -> r.startsWith("POST "));
+        Map<String, String> offline = without("SCALE_CAPELLA_CIDR");
+        offline.put("SCALE_CAPELLA_ADDRESS_URL", "http://127.0.0.1:9/");
+        int before = capella.requests.size();
+        Run up = Run.of(offline, "up", "couchbase", "--provider", "capella");
+        Run.assertOneLine(up, 3, "cannot learn this machine's public address", "http://127.0.0.1:9/", "set SCALE_CAPELLA_CIDR");
+        assertThat(capella.requests.subList(before, capella.requests.size())).as("asked before anything is made").noneMatch(r -> r.startsWith("POST "));
     }
 
     @Test

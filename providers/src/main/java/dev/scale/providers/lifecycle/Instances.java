@@ -16,7 +16,6 @@ import dev.scale.providers.docker.DockerProvider;
 import dev.scale.providers.embedded.EmbeddedProvider;
 import dev.scale.providers.managed.Credentials;
 import dev.scale.providers.managed.ManagedService;
-import dev.scale.providers.managed.ManagedServices;
 import dev.scale.providers.managed.Reaper;
 import java.time.Clock;
 import java.time.Duration;

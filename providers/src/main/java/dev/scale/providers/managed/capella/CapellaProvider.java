@@ -442,10 +442,12 @@ public final class CapellaProvider implements ManagedService {
             }
             return given.get().contains("/") ? given.get() : given.get() + "/32";
         }
+        // SCALE_CAPELLA_ADDRESS_URL: a service of your own that answers the address as plain text (and tests' loopback)
+        String service = value("SCALE_CAPELLA_ADDRESS_URL").orElse(ADDRESS_SERVICE);
         String why;
         try {
             HttpResponse<String> answer = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build().send(
-                    HttpRequest.newBuilder(URI.create(ADDRESS_SERVICE)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                    HttpRequest.newBuilder(URI.create(service)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             String address = answer.body() == null ? "" : answer.body().strip();
             if (answer.statusCode() == 200 && IPV4_CIDR.matcher(address).matches() && !address.contains("/")) {
                 return address + "/32";
@@ -455,11 +457,11 @@ public final class CapellaProvider implements ManagedService {
             why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ScaleException.failure("interrupted while asking " + ADDRESS_SERVICE + " for this machine's address", e);
+            throw ScaleException.failure("interrupted while asking " + service + " for this machine's address", e);
         } catch (IllegalArgumentException e) {
             why = e.getMessage();
         }
-        throw ScaleException.environment("cannot learn this machine's public address, which Capella's allow list needs, from " + ADDRESS_SERVICE
+        throw ScaleException.environment("cannot learn this machine's public address, which Capella's allow list needs, from " + service
                 + " (" + why + ")", "set SCALE_CAPELLA_CIDR to it, e.g. 203.0.113.7 or 203.0.113.0/24", null);
     }
 

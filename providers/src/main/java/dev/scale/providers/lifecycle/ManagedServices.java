@@ -1,7 +1,9 @@
-package dev.scale.providers.managed;
+package dev.scale.providers.lifecycle;
 
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Kinds;
+import dev.scale.providers.managed.ManagedService;
+import dev.scale.providers.managed.Reaper;
 import dev.scale.providers.managed.capella.CapellaProvider;
 import dev.scale.providers.managed.clever.CleverProvider;
 import dev.scale.providers.managed.neon.NeonProvider;
@@ -10,7 +12,11 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
-/** The managed services scale can run instances on: the one list that help, completion, doctor and login read. */
+/**
+ * The managed services scale can run instances on: the one list that help, completion, doctor and login read. It
+ * sits beside {@link Instances}, which knows every provider, rather than in {@code managed}, which each service's
+ * package depends on (ArchitectureTest: no package cycles).
+ */
 public final class ManagedServices {
     private ManagedServices() {
     }
