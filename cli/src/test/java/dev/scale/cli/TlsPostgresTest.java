@@ -68,8 +68,15 @@ class TlsPostgresTest {
         Run.assertOneLine(untrusted, 3, "SSL error");
         assertThat(untrusted.err()).doesNotContain(java.net.URI.create(url).getUserInfo().split(":")[1]);
 
-        Run kv = Run.of(trusting, "probe", "kv", "--on", url, "--duration", "1s");
-        Run.assertOneLine(kv, 3, "do not speak TLS to PostgreSQL yet", "verdict probes");
+        // the open-loop wire client speaks TLS too (SSLRequest, then verified TLS), through scale's own command
+        Run kv = Run.of(trusting, "probe", "kv", "--on", url, "--duration", "2s", "--output", "json");
+        assertThat(kv.code()).as(kv.err()).isZero();
+        JsonNode errors = new com.fasterxml.jackson.databind.ObjectMapper().readTree(kv.out()).findValue("errors");
+        assertThat(errors).as(kv.out()).isNotNull();
+        assertThat(errors.asLong()).as(kv.out()).isZero();
+        Run kvUntrusted = Run.of(env, "probe", "kv", "--on", url, "--duration", "1s");
+        assertThat(kvUntrusted.code()).as(kvUntrusted.err()).isEqualTo(3);
+        assertThat(kvUntrusted.err()).contains("SCALE_CA_FILE").doesNotContain("\tat ");
     }
 
     @Test
