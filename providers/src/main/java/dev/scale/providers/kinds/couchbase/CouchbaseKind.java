@@ -51,7 +51,7 @@ public final class CouchbaseKind implements Kind {
     @Override public String summary() { return "document store: key/value, SQL++ and replication"; }
     @Override public List<String> urlSchemes() { return List.of("couchbase", "couchbases"); }
     // README's kind table is this example: couchbases:// (TLS, port 11207) joins it when README says so too
-    @Override public String urlExample() { return "couchbase://USER:PASSWORD@HOST:11210/BUCKET"; }
+    @Override public String urlExample() { return "couchbase[s]://USER:PASSWORD@HOST[:PORT]/BUCKET"; }
     @Override public EmbeddedRecipe embedded() { return NO_EMBEDDED; }
     @Override public String defaultVersion() { return "7.6.2"; }
     @Override public String officialImage(String version) { return "couchbase:community-" + version; }

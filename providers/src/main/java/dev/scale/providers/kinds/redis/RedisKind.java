@@ -27,7 +27,7 @@ public final class RedisKind implements Kind {
     @Override public Duration startTimeout() { return Duration.ofSeconds(30); }
     /** rediss:// is Redis over TLS, as managed services (Upstash, Clever Cloud's Materia KV) give it. */
     @Override public List<String> urlSchemes() { return List.of("redis", "rediss"); }
-    @Override public String urlExample() { return "redis://default:PASSWORD@HOST:6379/0"; }
+    @Override public String urlExample() { return "redis[s]://default:PASSWORD@HOST:6379/0"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
 
     @Override
