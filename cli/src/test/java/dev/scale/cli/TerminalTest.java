@@ -136,7 +136,7 @@ class TerminalTest {
             env.forEach((k, v) -> command.add(k + "=" + v));
             command.addAll(List.of("bash", "--norc", "-c", probe));
             List<String> lines = Tmux.run(command.toArray(String[]::new)).lines().toList();
-            assertThat(lines).containsExactly("down", "bash-one", String.join(" ", dev.scale.providers.lifecycle.Instances.providerNames()), "zsh");
+            assertThat(lines).containsExactly("down", "bash-one", String.join(" ", dev.scale.providers.lifecycle.Instances.providerNames().stream().sorted().toList()) /* bash sorts them */, "zsh");
         } finally {
             Run.of(env, "down", "bash-one");
         }
