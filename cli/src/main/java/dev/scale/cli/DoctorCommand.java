@@ -144,8 +144,11 @@ final class DoctorCommand implements Callable<Integer> {
             checks.add(new Check("config", "no", e.oneLine()));
             return Optional.of(e.oneLine());
         }
+        // what moves where scale goes or what it trusts: images, registry, engine, managed services' API URLs, TLS authorities
         List<String> set = ctx.env().keySet().stream().filter(k -> k.startsWith("SCALE_IMAGE_") || k.equals("SCALE_REGISTRY")
-                || k.equals("SCALE_TTL") || k.equals("DOCKER_HOST")).sorted().map(k -> k + "=" + ctx.env().get(k)).toList();
+                || k.equals("SCALE_TTL") || k.equals("DOCKER_HOST") || k.equals("SCALE_CA_FILE")
+                || k.startsWith("SCALE_") && (k.endsWith("_API_URL") || k.endsWith("_CLAIMABLE_URL") || k.endsWith("_ADDRESS_URL")))
+                .sorted().map(k -> k + "=" + ctx.env().get(k)).toList();
         Path file = ctx.dirs().config().resolve("config.properties");
         String detail = (Files.exists(file) ? file.toString() : "no config file (" + file + ")")
                 + (set.isEmpty() ? "" : "; set in the environment: " + String.join(", ", set));

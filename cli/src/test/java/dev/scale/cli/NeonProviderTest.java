@@ -161,6 +161,7 @@ class NeonProviderTest {
     void doctorSaysWhetherTheKeyIsSetAndTheApiAnswers() throws Exception {
         Run ok = Run.of(env, "doctor", "--output", "json");
         assertThat(ok.out()).contains("NEON_API_KEY set; the API at " + neon.url() + " answers");
+        assertThat(ok.out()).as("the overrides set are named").contains("SCALE_NEON_API_URL=" + neon.url(), "SCALE_CA_FILE=");
         Map<String, String> bad = new java.util.HashMap<>(env);
         bad.put("NEON_API_KEY", "wrong");
         assertThat(Run.of(bad, "doctor").out()).containsPattern("neon\\s+no\\s+Neon refused the API key").doesNotContain("wrong");

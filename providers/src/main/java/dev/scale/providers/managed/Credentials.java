@@ -24,6 +24,17 @@ public final class Credentials {
         this.file = dirs.config().resolve("credentials.json");
     }
 
+    /** A variable's value, trimmed; empty when unset or blank (a CI secret that expanded to nothing). */
+    public static java.util.Optional<String> value(Map<String, String> env, String variable) {
+        String v = env.get(variable);
+        return v == null || v.isBlank() ? java.util.Optional.empty() : java.util.Optional.of(v.strip());
+    }
+
+    /** The variables of {@code credentials} that {@code env} does not set. */
+    public static java.util.List<String> missing(Map<String, String> env, java.util.List<ManagedService.Credential> credentials) {
+        return credentials.stream().map(ManagedService.Credential::variable).filter(v -> value(env, v).isEmpty()).toList();
+    }
+
     public Path file() {
         return file;
     }

@@ -89,12 +89,25 @@ public final class Ledger {
         }
     }
 
+    /** Removes the entry and its reaper's log. */
     public void delete(String name) {
         try {
             Files.deleteIfExists(file(name));
+            Files.deleteIfExists(reaperLog(name));
         } catch (IOException e) {
             // left: gc finds it, and finds the service's side gone
         }
+    }
+
+    /** Where the instance's {@link Reaper} writes what its down said. */
+    public Path reaperLog(String name) {
+        return dir.resolve(name + ".reaper.log");
+    }
+
+    /** Marks the instance as the user's ({@code up} returned): its maker's end no longer makes it an orphan. */
+    public void handOver(String name) {
+        ObjectNode entry = read(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
+        write(name, entry.put("handedOver", true));
     }
 
     private Path file(String name) {

@@ -14,6 +14,7 @@ import dev.scale.providers.Progress;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
 import dev.scale.providers.Wait;
+import dev.scale.providers.managed.Credentials;
 import dev.scale.providers.managed.Ledger;
 import dev.scale.providers.managed.ManagedService;
 import dev.scale.providers.managed.Reaper;
@@ -23,8 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -151,13 +150,12 @@ public final class CapellaProvider implements ManagedService {
     }
 
     private Optional<String> value(String variable) {
-        String v = env.get(variable);
-        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
+        return Credentials.value(env, variable);
     }
 
     @Override
     public Optional<String> unavailableReason() {
-        List<String> missing = credentials().stream().map(Credential::variable).filter(v -> value(v).isEmpty()).toList();
+        List<String> missing = Credentials.missing(env, credentials());
         return missing.isEmpty() ? Optional.empty()
                 : Optional.of("no Capella " + (missing.size() == 3 ? "credentials" : "settings") + ": set " + String.join(", ", missing)
                         + " (cloud.couchbase.com, Organization settings, API keys), or run scale login capella");
@@ -298,7 +296,7 @@ public final class CapellaProvider implements ManagedService {
                         + "s (" + e.lastReason() + ")", "check that " + allowed + " is this machine's public address (SCALE_CAPELLA_CIDR); "
                         + "nothing was left half made", e.getCause());
             }
-            Optional<String> reaping = reaper.start(spec.name(), expires, env, reaperLog(spec.name()));
+            Optional<String> reaping = reaper.start(spec.name(), expires, env, ledger.reaperLog(spec.name()));
             if (reaping.isPresent()) {
                 entry.put("reaper", reaping.get());
             } else {
@@ -321,7 +319,6 @@ public final class CapellaProvider implements ManagedService {
                     Reaper.stop(entry);
                 }
                 ledger.delete(spec.name());
-                deleteQuietly(reaperLog(spec.name()));
             } catch (RuntimeException cleanup) {
                 // the ledger stays: ls shows the cluster, and gc deletes it
                 e.addSuppressed(cleanup);
@@ -505,24 +502,6 @@ public final class CapellaProvider implements ManagedService {
                 .withTls(Endpoint.Tls.from(env));
     }
 
-    private Path reaperLog(String name) {
-        return dirs.state().resolve("managed").resolve(NAME).resolve(name + ".reaper.log");
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            // a log line at worst
-        }
-    }
-
-    @Override
-    public void handOver(String name) {
-        ObjectNode entry = ledger.read(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
-        ledger.write(name, entry.put("handedOver", true));
-    }
-
     /**
      * The ledger's instances, each with the state Capella gives its cluster (gone, or turned off after 72 h idle:
      * dead, for gc), then the scale clusters Capella's general listing shows with no ledger here.
@@ -628,6 +607,11 @@ public final class CapellaProvider implements ManagedService {
     }
 
     @Override
+    public void handOver(String name) {
+        ledger.handOver(name);
+    }
+
+    @Override
     public boolean hasLedger(String name) {
         return ledger.has(name);
     }
@@ -668,7 +652,6 @@ public final class CapellaProvider implements ManagedService {
         // after the cluster is gone: a reaper stopped before a failed delete would leave it to gc alone
         Reaper.stop(entry.get());
         ledger.delete(name);
-        deleteQuietly(reaperLog(name));
         return true;
     }
 

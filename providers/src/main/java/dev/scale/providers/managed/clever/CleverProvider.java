@@ -18,9 +18,6 @@ import dev.scale.providers.managed.Ledger;
 import dev.scale.providers.managed.ManagedService;
 import dev.scale.providers.managed.Reaper;
 import dev.scale.providers.managed.ServiceApi;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -86,7 +83,6 @@ public final class CleverProvider implements ManagedService {
     private final Clock clock;
     private final Reaper reaper;
     private final Ledger ledger;
-    private final Path ledgerDir;
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private ServiceApi api;
 
@@ -96,7 +92,6 @@ public final class CleverProvider implements ManagedService {
         this.clock = clock;
         this.reaper = reaper;
         this.ledger = new Ledger(dirs, NAME);
-        this.ledgerDir = dirs.state().resolve("managed").resolve(NAME);
     }
 
     @Override
@@ -267,7 +262,7 @@ public final class CleverProvider implements ManagedService {
                         + e.lastReason() + ")", "set SCALE_CA_FILE if a proxy re-signs TLS; nothing was left half made", e.getCause());
             }
             entry.put("version", version.isBlank() ? "?" : version);
-            Optional<String> reaping = reaper.start(spec.name(), expires, env, reaperLog(spec.name()));
+            Optional<String> reaping = reaper.start(spec.name(), expires, env, ledger.reaperLog(spec.name()));
             if (reaping.isPresent()) {
                 entry.put("reaper", reaping.get());
             } else {
@@ -289,7 +284,6 @@ public final class CleverProvider implements ManagedService {
                     Reaper.stop(entry);
                 }
                 ledger.delete(spec.name());
-                deleteQuietly(reaperLog(spec.name()));
             } catch (RuntimeException cleanup) {
                 e.addSuppressed(cleanup);
             } finally {
@@ -365,24 +359,6 @@ public final class CleverProvider implements ManagedService {
                 .withTls(Endpoint.Tls.from(env));
     }
 
-    private Path reaperLog(String name) {
-        return ledgerDir.resolve(name + ".reaper.log");
-    }
-
-    private static void deleteQuietly(Path file) {
-        try {
-            Files.deleteIfExists(file);
-        } catch (IOException e) {
-            // a log left behind holds no secret and no process
-        }
-    }
-
-    @Override
-    public void handOver(String name) {
-        ObjectNode entry = ledger.read(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
-        ledger.write(name, entry.put("handedOver", true));
-    }
-
     @Override
     public List<Instance> list() {
         List<Instance> out = new ArrayList<>();
@@ -427,6 +403,11 @@ public final class CleverProvider implements ManagedService {
     }
 
     @Override
+    public void handOver(String name) {
+        ledger.handOver(name);
+    }
+
+    @Override
     public boolean hasLedger(String name) {
         return ledger.has(name);
     }
@@ -458,7 +439,6 @@ public final class CleverProvider implements ManagedService {
         // after the add-on is gone: a reaper stopped before a failed delete would leave it to gc alone
         Reaper.stop(entry.get());
         ledger.delete(name);
-        deleteQuietly(reaperLog(name));
         return true;
     }
 }

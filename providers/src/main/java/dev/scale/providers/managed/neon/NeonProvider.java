@@ -10,20 +10,13 @@ import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Kinds;
 import dev.scale.providers.NameTaken;
-import dev.scale.providers.Owner;
 import dev.scale.providers.Progress;
-import dev.scale.providers.Provider;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
 import dev.scale.providers.Wait;
 import dev.scale.providers.managed.Ledger;
 import dev.scale.providers.managed.ManagedService;
 import dev.scale.providers.managed.ServiceApi;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * PostgreSQL on Neon's free tier (API v2, facts and sources in docs/research/neon.md). Each instance is a branch
@@ -274,12 +266,6 @@ public final class NeonProvider implements ManagedService {
     }
 
     @Override
-    public void handOver(String name) {
-        ObjectNode entry = ledger.read(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
-        ledger.write(name, entry.put("handedOver", true));
-    }
-
-    @Override
     public List<Instance> list() {
         List<Instance> out = new ArrayList<>();
         Kind postgres = kinds.byName("postgres");
@@ -345,6 +331,11 @@ public final class NeonProvider implements ManagedService {
                 remove(name);
             }
         }
+    }
+
+    @Override
+    public void handOver(String name) {
+        ledger.handOver(name);
     }
 
     @Override

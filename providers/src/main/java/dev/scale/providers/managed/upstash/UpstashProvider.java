@@ -13,12 +13,12 @@ import dev.scale.providers.Progress;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
 import dev.scale.providers.Wait;
+import dev.scale.providers.managed.Credentials;
 import dev.scale.providers.managed.Ledger;
 import dev.scale.providers.managed.ManagedService;
 import dev.scale.providers.managed.Reaper;
 import dev.scale.providers.managed.ServiceApi;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -74,13 +74,12 @@ public final class UpstashProvider implements ManagedService {
     }
 
     private Optional<String> value(String variable) {
-        String v = env.get(variable);
-        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.strip());
+        return Credentials.value(env, variable);
     }
 
     @Override
     public Optional<String> unavailableReason() {
-        List<String> missing = credentials().stream().map(Credential::variable).filter(v -> value(v).isEmpty()).toList();
+        List<String> missing = Credentials.missing(env, credentials());
         return missing.isEmpty() ? Optional.empty()
                 : Optional.of("no Upstash credentials: set " + String.join(" and ", missing) + " (or run scale login upstash)");
     }
@@ -161,7 +160,7 @@ public final class UpstashProvider implements ManagedService {
                         "set SCALE_CA_FILE if a proxy re-signs TLS; nothing was left half made", e.getCause());
             }
             entry.put("version", version);
-            reaper.start(spec.name(), expires, env, reaperLog(spec.name())).ifPresent(r -> entry.put("reaper", r));
+            reaper.start(spec.name(), expires, env, ledger.reaperLog(spec.name())).ifPresent(r -> entry.put("reaper", r));
             ledger.write(spec.name(), entry);
             progress.step(spec.name(), "ready (redis " + version + " on Upstash)");
             return new Instance(spec.name(), kind, version, NAME, endpoint, created, expires, Instance.State.RUNNING);
@@ -207,16 +206,6 @@ public final class UpstashProvider implements ManagedService {
     private Endpoint endpoint(JsonNode entry) {
         return new Endpoint(entry.path("host").asText(), entry.path("port").asInt(6379), "default", Secret.of(entry.path("password").asText()), null)
                 .withTls(Endpoint.Tls.from(env));
-    }
-
-    private Path reaperLog(String name) {
-        return dirs.state().resolve("managed").resolve(NAME).resolve(name + ".reaper.log");
-    }
-
-    @Override
-    public void handOver(String name) {
-        ObjectNode entry = ledger.read(name).orElseThrow(() -> ScaleException.failure("the ledger of " + name + " is gone", null));
-        ledger.write(name, entry.put("handedOver", true));
     }
 
     @Override
@@ -269,6 +258,11 @@ public final class UpstashProvider implements ManagedService {
     }
 
     @Override
+    public void handOver(String name) {
+        ledger.handOver(name);
+    }
+
+    @Override
     public boolean hasLedger(String name) {
         return ledger.has(name);
     }
@@ -295,15 +289,7 @@ public final class UpstashProvider implements ManagedService {
         String id = entry.get().path("id").asText();
         upstash.delete("redis/database/" + id);
         ledger.delete(name);
-        deleteQuietly(reaperLog(name));
         return true;
     }
 
-    private static void deleteQuietly(Path file) {
-        try {
-            java.nio.file.Files.deleteIfExists(file);
-        } catch (java.io.IOException e) {
-            // a log line left, no more
-        }
-    }
 }
