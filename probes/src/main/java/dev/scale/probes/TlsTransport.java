@@ -3,7 +3,10 @@ package dev.scale.probes;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.Endpoint;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
@@ -28,6 +31,11 @@ import javax.net.ssl.SSLParameters;
  */
 public final class TlsTransport implements Transport {
     private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    /**
+     * How long the server may take to answer the handshake. A plaintext server may wait for the rest of what it takes
+     * for a command (Redis, until a newline) and never answer; a blocking channel has no read timeout to end that.
+     */
+    private static final long HANDSHAKE_SECONDS = 10;
     private final SocketChannel channel;
     private final SSLEngine engine;
     private ByteBuffer netIn;
@@ -64,6 +72,10 @@ public final class TlsTransport implements Transport {
             t.sendAlert();
             channel.close();
             throw refused(e, endpoint, server);
+        } catch (SocketTimeoutException e) {
+            channel.close();
+            throw ScaleException.environment("TLS to " + server + " at " + endpoint.host() + ":" + endpoint.port()
+                    + " failed: no answer to the handshake in " + HANDSHAKE_SECONDS + " s", "check that this port speaks TLS", e);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -102,6 +114,11 @@ public final class TlsTransport implements Transport {
                         "connect by a name the certificate carries", e);
             }
         }
+        if (String.valueOf(e.getMessage()).contains("Unsupported or unrecognized SSL message")) {
+            // the JDK's words for a ClientHello answered in plaintext (Redis: "-ERR unknown command")
+            return ScaleException.environment(what + "the server answered in plaintext: this port does not speak TLS",
+                    "check the port, or drop TLS from the URL (redis://, no sslmode) if the server serves plaintext", e);
+        }
         return ScaleException.environment(what + e.getMessage(), null, e);
     }
 
@@ -110,7 +127,18 @@ public final class TlsTransport implements Transport {
         return channel;
     }
 
+    /** The handshake, non-blocking on a selector for its deadline; the channel is blocking again after it. */
     private void negotiate() throws IOException {
+        long deadline = System.nanoTime() + HANDSHAKE_SECONDS * 1_000_000_000L;
+        channel.configureBlocking(false);
+        try (Selector selector = Selector.open()) {
+            channel.register(selector, SelectionKey.OP_READ);
+            negotiate(selector, deadline);
+        }
+        channel.configureBlocking(true); // the selector's close deregistered the channel, which blocking mode requires
+    }
+
+    private void negotiate(Selector selector, long deadline) throws IOException {
         engine.beginHandshake();
         SSLEngineResult.HandshakeStatus status = engine.getHandshakeStatus();
         while (true) {
@@ -140,7 +168,7 @@ public final class TlsTransport implements Transport {
                     if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                         appIn = larger(appIn, engine.getSession().getApplicationBufferSize());
                     } else if (r.getStatus() == SSLEngineResult.Status.BUFFER_UNDERFLOW) {
-                        receiveMore();
+                        receiveMore(selector, deadline);
                     }
                     status = r.getHandshakeStatus();
                 }
@@ -156,13 +184,25 @@ public final class TlsTransport implements Transport {
         }
     }
 
-    /** Blocking: at least one more byte of ciphertext into netIn, making room first if a record fills it. */
-    private void receiveMore() throws IOException {
+    /** At least one more byte of ciphertext into netIn by the deadline, making room first if a record fills it. */
+    private void receiveMore(Selector selector, long deadline) throws IOException {
         if (!netIn.hasRemaining()) {
             netIn = larger(netIn, engine.getSession().getPacketBufferSize());
         }
-        if (channel.read(netIn) < 0) {
-            throw new SSLException("the server closed the connection during the TLS handshake");
+        while (true) {
+            int n = channel.read(netIn);
+            if (n < 0) {
+                throw new SSLException("the server closed the connection during the TLS handshake");
+            }
+            if (n > 0) {
+                return;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("no answer to the TLS handshake");
+            }
+            selector.select(Math.max(1, left / 1_000_000));
+            selector.selectedKeys().clear();
         }
     }
 

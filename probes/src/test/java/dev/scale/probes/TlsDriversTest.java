@@ -268,6 +268,23 @@ class TlsDriversTest {
                 });
     }
 
+    /**
+     * A plaintext Redis takes the ClientHello for a command: it answers an error if the hello's random bytes hold a
+     * newline, or waits for one. Either way one line, the second after the handshake's 10 s deadline, never a hang.
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
+    void tlsToAPlaintextRedisIsOneLineNotAHang() {
+        Endpoint plaintext = servers.redis().endpoint();
+        Endpoint asTls = new Endpoint("localhost", plaintext.port(), plaintext.username(), plaintext.password(), null).withTls(new Endpoint.Tls(ca));
+        assertThatThrownBy(() -> KvProbe.run(new RedisDriver(asTls), workload("c", 1, 1, 100, Duration.ofSeconds(1)), DriversTest.QUIET))
+                .isInstanceOfSatisfying(ScaleException.class, e -> {
+                    assertThat(e.exitCode()).isEqualTo(ExitCode.ENVIRONMENT);
+                    assertThat(e.oneLine()).contains("TLS to Redis at localhost:" + plaintext.port() + " failed").containsPattern(
+                            "does not speak TLS|no answer to the handshake in 10 s — check that this port speaks TLS").doesNotContain("\n");
+                });
+    }
+
     @Test
     void aPostgresWithoutTlsAnswersNAndThatIsOneLine() throws Exception {
         try (Statement st = admin.createStatement()) {
