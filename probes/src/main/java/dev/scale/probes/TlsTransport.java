@@ -54,7 +54,8 @@ public final class TlsTransport implements Transport {
 
     /**
      * Starts TLS on a connected, blocking channel and handshakes before returning; closes the channel and says
-     * why in one line when the server's certificate is not trusted, not for this host, or the server refuses.
+     * why in one line when the server's certificate is not trusted, not for this host, the server refuses, or it does
+     * not answer within {@value #HANDSHAKE_SECONDS} s.
      * @param server what the error calls the server ("Redis", "PostgreSQL")
      */
     public static TlsTransport handshake(SocketChannel channel, Endpoint endpoint, String server) throws IOException {
