@@ -19,7 +19,7 @@ trap 'rm -rf "$state"' EXIT
 # milliseconds and peak RSS in KiB of one command, its output discarded
 measure() { /usr/bin/time -f "%e %M" "$@" 2>&1 >/dev/null | tail -1; }
 
-results=$(mktemp)
+results=$state/results
 for _ in $(seq "$rounds"); do
   echo "help $(measure ./scale --help)" >>"$results"
   echo "dockerps $(measure docker ps)" >>"$results"
@@ -40,7 +40,7 @@ for mine, ref, label in (("help", "dockerps", "scale --help  vs docker ps   "), 
 PY
 rm -f "$results"
 # what the class-data sharing archive did not hold: each such class is read from the jar and verified at every start
-log=$(mktemp)
+log=$state/classes.log
 java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile=cli/target/scale.jsa -Xshare:auto -Xlog:class+load:file="$log" \
   -jar cli/target/scale.jar --help >/dev/null 2>&1
 echo "  scale --help loads $(grep -c 'shared objects file' "$log") classes from the archive, $(grep -vc 'shared objects file' "$log") outside it" \
