@@ -24,6 +24,8 @@ import java.util.stream.Stream;
 public final class Ledger {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
+    /** Names whose start in this process is in progress: not yet theirs to list, and what Ctrl-C removes. */
+    private final java.util.Set<String> starting = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     public Ledger(Dirs dirs, String service) {
         this.dir = dirs.state().resolve("managed").resolve(service);
@@ -47,6 +49,23 @@ public final class Ledger {
 
     public static Instant expiresAt(JsonNode entry) {
         return Instant.parse(entry.path("expiresAt").asText());
+    }
+
+    /** A start of {@code name} in this process began; {@link #started} when it ends, whichever way. */
+    public void starting(String name) {
+        starting.add(name);
+    }
+
+    public void started(String name) {
+        starting.remove(name);
+    }
+
+    public boolean isStarting(String name) {
+        return starting.contains(name);
+    }
+
+    public List<String> startsInProgress() {
+        return List.copyOf(starting);
     }
 
     public boolean has(String name) {

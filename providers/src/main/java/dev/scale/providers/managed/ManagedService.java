@@ -21,8 +21,31 @@ public interface ManagedService extends Provider {
     /** The env var that moves the service's API base URL (proxies, regional endpoints, test doubles). */
     String apiUrlVariable();
 
+    /** What this machine keeps about the service's instances, and which starts are in progress here. */
+    Ledger ledger();
+
     /** Whether this machine made {@code name} on the service (or is making it). */
-    boolean hasLedger(String name);
+    default boolean hasLedger(String name) {
+        return ledger().has(name);
+    }
+
+    @Override
+    default void handOver(String name) {
+        ledger().handOver(name);
+    }
+
+    /**
+     * Ctrl-C or a failed sibling while a start is in progress: what the service made for it so far goes now, found by
+     * its ledger (written as soon as the service made something), as the start's own clean-up may not get to run.
+     */
+    @Override
+    default void cancelStarts() {
+        for (String name : ledger().startsInProgress()) {
+            if (ledger().has(name)) {
+                remove(name);
+            }
+        }
+    }
 
     /**
      * For {@code scale doctor}: whether the credentials are set and the API answers them, in one line.

@@ -607,13 +607,8 @@ public final class CapellaProvider implements ManagedService {
     }
 
     @Override
-    public void handOver(String name) {
-        ledger.handOver(name);
-    }
-
-    @Override
-    public boolean hasLedger(String name) {
-        return ledger.has(name);
+    public Ledger ledger() {
+        return ledger;
     }
 
     @Override

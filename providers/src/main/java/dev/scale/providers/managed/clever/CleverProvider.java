@@ -27,8 +27,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * PostgreSQL and the Redis protocol on Clever Cloud's add-ons (API v2 through the API bridge with a Bearer API
@@ -83,7 +81,6 @@ public final class CleverProvider implements ManagedService {
     private final Clock clock;
     private final Reaper reaper;
     private final Ledger ledger;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private ServiceApi api;
 
     public CleverProvider(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
@@ -207,7 +204,7 @@ public final class CleverProvider implements ManagedService {
         }
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = created.plus(spec.ttl());
-        inFlight.add(spec.name());
+        ledger.starting(spec.name());
         String addonId = null;
         ObjectNode entry = null;
         try {
@@ -293,7 +290,7 @@ public final class CleverProvider implements ManagedService {
             }
             throw e;
         } finally {
-            inFlight.remove(spec.name());
+            ledger.started(spec.name());
         }
     }
 
@@ -365,7 +362,7 @@ public final class CleverProvider implements ManagedService {
         List<String> named = new ArrayList<>();
         for (String name : ledger.names()) {
             Optional<ObjectNode> l = ledger.read(name);
-            if (l.isEmpty() || inFlight.contains(name)) {
+            if (l.isEmpty() || ledger.isStarting(name)) {
                 continue;
             }
             JsonNode entry = l.get();
@@ -382,7 +379,7 @@ public final class CleverProvider implements ManagedService {
                     String name = addonName.startsWith(PREFIX) ? addonName.substring(PREFIX.length()) : null;
                     String kind = OFFERS.values().stream().filter(o -> o.provider().equals(a.path("provider").path("id").asText()))
                             .map(Offer::kind).findFirst().orElse(null);
-                    if (name == null || kind == null || named.contains(name) || inFlight.contains(name)) {
+                    if (name == null || kind == null || named.contains(name) || ledger.isStarting(name)) {
                         continue;
                     }
                     Instant created = a.hasNonNull("creationDate") ? Instant.ofEpochMilli(a.get("creationDate").asLong()) : now;
@@ -403,13 +400,8 @@ public final class CleverProvider implements ManagedService {
     }
 
     @Override
-    public void handOver(String name) {
-        ledger.handOver(name);
-    }
-
-    @Override
-    public boolean hasLedger(String name) {
-        return ledger.has(name);
+    public Ledger ledger() {
+        return ledger;
     }
 
     @Override

@@ -24,8 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * PostgreSQL on Neon's free tier (API v2, facts and sources in docs/research/neon.md). Each instance is a branch
@@ -53,7 +51,6 @@ public final class NeonProvider implements ManagedService {
     private final Ledger ledger;
     /** With no API key: a claimable database, no account. */
     private final NeonClaimable claimable;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private ServiceApi api;
 
     public NeonProvider(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock) {
@@ -149,7 +146,7 @@ public final class NeonProvider implements ManagedService {
         }
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = created.plus(spec.ttl());
-        inFlight.add(spec.name());
+        ledger.starting(spec.name());
         String branchId = null;
         try {
             progress.step(spec.name(), "creating branch " + branchName + " (expires " + expires + ")");
@@ -204,7 +201,7 @@ public final class NeonProvider implements ManagedService {
             ledger.delete(spec.name());
             throw e;
         } finally {
-            inFlight.remove(spec.name());
+            ledger.started(spec.name());
         }
     }
 
@@ -272,7 +269,7 @@ public final class NeonProvider implements ManagedService {
         List<String> named = new ArrayList<>();
         for (String name : ledger.names()) {
             Optional<ObjectNode> l = ledger.read(name);
-            if (l.isEmpty() || inFlight.contains(name)) {
+            if (l.isEmpty() || ledger.isStarting(name)) {
                 continue;
             }
             JsonNode entry = l.get();
@@ -293,7 +290,7 @@ public final class NeonProvider implements ManagedService {
                     for (JsonNode b : neon.get("projects/" + project + "/branches?search=" + BRANCH_PREFIX).path("branches")) {
                         String branchName = b.path("name").asText();
                         String name = branchName.startsWith(BRANCH_PREFIX) ? branchName.substring(BRANCH_PREFIX.length()) : null;
-                        if (name == null || named.contains(name) || inFlight.contains(name)) {
+                        if (name == null || named.contains(name) || ledger.isStarting(name)) {
                             continue;
                         }
                         Instant created = b.hasNonNull("created_at") ? Instant.parse(b.get("created_at").asText()) : clock.instant();
@@ -320,27 +317,9 @@ public final class NeonProvider implements ManagedService {
         return null;
     }
 
-    /**
-     * Ctrl-C or a failed sibling while a start is in progress: what the service made for it so far goes now, found by
-     * its ledger (written as soon as the service made it), as the start's own clean-up may not get to run.
-     */
     @Override
-    public void cancelStarts() {
-        for (String name : List.copyOf(inFlight)) {
-            if (ledger.has(name)) {
-                remove(name);
-            }
-        }
-    }
-
-    @Override
-    public void handOver(String name) {
-        ledger.handOver(name);
-    }
-
-    @Override
-    public boolean hasLedger(String name) {
-        return ledger.has(name);
+    public Ledger ledger() {
+        return ledger;
     }
 
     @Override

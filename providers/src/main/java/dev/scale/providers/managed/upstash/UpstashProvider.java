@@ -28,8 +28,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Redis on Upstash's free plan, through its Developer API (facts and sources in docs/research/upstash.md). Each
@@ -50,7 +48,6 @@ public final class UpstashProvider implements ManagedService {
     private final Clock clock;
     private final Reaper reaper;
     private final Ledger ledger;
-    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private ServiceApi api;
 
     public UpstashProvider(Dirs dirs, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
@@ -128,7 +125,7 @@ public final class UpstashProvider implements ManagedService {
         }
         Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expires = created.plus(spec.ttl());
-        inFlight.add(spec.name());
+        ledger.starting(spec.name());
         String id = null;
         try {
             progress.step(spec.name(), "creating database " + dbName + " (free plan)");
@@ -176,7 +173,7 @@ public final class UpstashProvider implements ManagedService {
             ledger.delete(spec.name());
             throw e;
         } finally {
-            inFlight.remove(spec.name());
+            ledger.started(spec.name());
         }
     }
 
@@ -215,7 +212,7 @@ public final class UpstashProvider implements ManagedService {
         List<String> named = new ArrayList<>();
         for (String name : ledger.names()) {
             Optional<ObjectNode> entry = ledger.read(name);
-            if (entry.isEmpty() || inFlight.contains(name)) {
+            if (entry.isEmpty() || ledger.isStarting(name)) {
                 continue;
             }
             named.add(name);
@@ -228,7 +225,7 @@ public final class UpstashProvider implements ManagedService {
                 for (JsonNode db : api().get("redis/databases")) {
                     String dbName = db.path("database_name").asText();
                     String name = dbName.startsWith(PREFIX) ? dbName.substring(PREFIX.length()) : null;
-                    if (name == null || named.contains(name) || inFlight.contains(name)) {
+                    if (name == null || named.contains(name) || ledger.isStarting(name)) {
                         continue;
                     }
                     Instant made = db.hasNonNull("creation_time") ? Instant.ofEpochSecond(db.get("creation_time").asLong()) : clock.instant();
@@ -244,27 +241,9 @@ public final class UpstashProvider implements ManagedService {
         return out;
     }
 
-    /**
-     * Ctrl-C or a failed sibling while a start is in progress: what the service made for it so far goes now, found by
-     * its ledger (written as soon as the service made it), as the start's own clean-up may not get to run.
-     */
     @Override
-    public void cancelStarts() {
-        for (String name : List.copyOf(inFlight)) {
-            if (ledger.has(name)) {
-                remove(name);
-            }
-        }
-    }
-
-    @Override
-    public void handOver(String name) {
-        ledger.handOver(name);
-    }
-
-    @Override
-    public boolean hasLedger(String name) {
-        return ledger.has(name);
+    public Ledger ledger() {
+        return ledger;
     }
 
     @Override
