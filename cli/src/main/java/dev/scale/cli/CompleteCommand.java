@@ -33,7 +33,8 @@ final class CompleteCommand implements Callable<Integer> {
     public Integer call() {
         List<String> typed = words.isEmpty() ? List.of("") : words;
         String current = typed.get(typed.size() - 1);
-        CommandLine command = Main.commandLine(ctx);
+        // the command being completed in full, the others by name: a TAB answers as fast as scale starts
+        CommandLine command = Main.commandLine(ctx, Main.commandNamed(typed.subList(0, typed.size() - 1)));
         int positionals = 0;
         String previous = null;
         for (String w : typed.subList(0, typed.size() - 1)) {

@@ -39,7 +39,7 @@ public final class Main {
                 return ExitCode.FAILURE.code(); // a completion that fails offers nothing, silently
             }
         }
-        CommandLine cli = commandLine(context);
+        CommandLine cli = commandLine(context, commandNamed(Arrays.asList(args)));
         return cli.execute(args);
     }
 
@@ -53,14 +53,46 @@ public final class Main {
         return new dev.scale.cli.shell.Shell(context, Main::commandLine, Datastores::shell);
     }
 
-    /** scale's command tree for a context; the shell's meta commands run through it too. */
+    /** scale's whole command tree for a context; the shell's meta commands run through it. */
     public static CommandLine commandLine(Context context) {
+        return commandLine(context, ALL);
+    }
+
+    /** {@link #commandLine(Context, String)}'s word for every command in full. */
+    static final String ALL = "";
+
+    /** The command the words name (their first that is not an option), or null when they name none. */
+    static String commandNamed(java.util.List<String> words) {
+        return words.stream().filter(w -> !w.startsWith("-")).findFirst().orElse(null);
+    }
+
+    /**
+     * scale's command tree, with {@code command} (a name or an alias) built in full and every other as its name and
+     * description only: enough for the list of commands in help, and for "did you mean". Reading one command's
+     * options takes picocli some 15 ms of reflection; sixteen of them were most of scale's start-up
+     * (bench/cli-start.sh). {@link #ALL} builds them all; null none.
+     */
+    static CommandLine commandLine(Context context, String command) {
         CommandLine cli = new CommandLine(new ScaleCommand(context));
-        // `scale run … -- mvn -q test` and `scale run … mvn -q test` alike: the command's options are its own.
-        cli.getSubcommands().get("run").setStopAtPositional(true);
+        for (Class<?> type : ScaleCommand.COMMANDS) {
+            CommandLine.Command a = type.getAnnotation(CommandLine.Command.class);
+            if (ALL.equals(command) || a.name().equals(command) || Arrays.asList(a.aliases()).contains(command)) {
+                cli.addSubcommand(type);
+            } else {
+                CommandLine.Model.CommandSpec named = CommandLine.Model.CommandSpec.create().name(a.name()).aliases(a.aliases());
+                named.usageMessage().description(a.description()).hidden(a.hidden());
+                cli.addSubcommand(a.name(), named);
+            }
+        }
+        if (cli.getSubcommands().get("run").getCommand() instanceof RunCommand) {
+            // `scale run … -- mvn -q test` and `scale run … mvn -q test` alike: the command's options are its own.
+            cli.getSubcommands().get("run").setStopAtPositional(true);
+        }
         CommandLine probe = cli.getSubcommands().get("probe");
-        for (var p : dev.scale.probes.fit.Probes.all()) {
-            probe.addSubcommand(p.name(), VerdictProbeCommand.create(context, p));
+        if (probe.getCommand() instanceof ProbeCommand) {
+            for (var p : dev.scale.probes.fit.Probes.all()) {
+                probe.addSubcommand(p.name(), VerdictProbeCommand.create(context, p));
+            }
         }
         cli.setOut(context.out());
         cli.setErr(context.err());

@@ -14,8 +14,6 @@ import picocli.CommandLine.Option;
         versionProvider = ScaleCommand.Version.class,
         sortOptions = false,
         description = {"Real datastores in seconds, measured for your use, gone without a trace.", ""},
-        subcommands = {TryCommand.class, KindsCommand.class, ShellCommand.class, RunCommand.class, ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class,
-                GcCommand.class, CacheCommand.class, DoctorCommand.class, LoginCommand.class, LogoutCommand.class, CompletionCommand.class},
         footer = {"", "Examples:",
                 "  scale try redis                a disposable Redis and a shell on it, gone when the shell ends",
                 "  scale up redis postgres        start both, print their connection details",
@@ -25,6 +23,11 @@ import picocli.CommandLine.Option;
                 "  scale down --all               remove everything scale started",
                 "", "Exit codes: 0 ok, 1 failure, 2 bad input, 3 environment unavailable, 4 internal error."})
 public final class ScaleCommand implements Runnable {
+    /** scale's commands, in the order help lists them. Added by {@link Main#commandLine}, in full or as a name and a description. */
+    static final java.util.List<Class<?>> COMMANDS = java.util.List.of(TryCommand.class, KindsCommand.class, ShellCommand.class, RunCommand.class,
+            ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DownCommand.class, GcCommand.class,
+            CacheCommand.class, DoctorCommand.class, LoginCommand.class, LogoutCommand.class, CompletionCommand.class);
+
     private final Context context;
 
     @Option(names = {"-v", "--verbose"}, scope = picocli.CommandLine.ScopeType.INHERIT,
