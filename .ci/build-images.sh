@@ -22,7 +22,7 @@
 #        build-images.sh --host-packages  print the kinds' HOST_PACKAGES, one a line; builds nothing
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-REV=2  # 2: the postgres image got the official one's locale (en_US.UTF-8) and so its UTF8 encoding
+REV=3  # 2: the postgres image got the official one's locale (en_US.UTF-8) and so its UTF8 encoding; 3: its entrypoint chowns only what postgres does not own, as the official one
 suite=bookworm
 
 kinds() { # the kind folders, sorted

@@ -10,8 +10,9 @@ export PATH="$PGBIN:$PATH"
 export PGDATA
 if [ "$1" = postgres ] && [ "$(id -u)" = 0 ]; then
   mkdir -p "$PGDATA" /var/run/postgresql
-  chown -R postgres:postgres "$PGDATA" /var/run/postgresql
   chmod 700 "$PGDATA"
+  # as the official image: only what postgres does not own yet (a cluster already there is left as it is)
+  find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$0" "$@"
 fi
 if [ "$1" = postgres ] && [ ! -s "$PGDATA/PG_VERSION" ]; then

@@ -14,7 +14,8 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "cache", mixinStandardHelpOptions = true,
-        description = {"Show or clear scale's cache: the embedded server binaries, unpacked on first use to start fast."},
+        description = {"Show or clear scale's cache: the embedded server binaries, unpacked on first use, and the server templates"
+                + " (PostgreSQL initialised once, as a directory and as an image on the Docker engine), made on first use to start fast."},
         footer = {"", "Examples:", "  scale cache          where it is and its size", "  scale cache clear    remove it (it is rebuilt when needed)"})
 final class CacheCommand implements Callable<Integer> {
     @ParentCommand
@@ -38,6 +39,10 @@ final class CacheCommand implements Callable<Integer> {
                 }
             }
             ctx.out().println("removed " + cache);
+            if (ctx.instances().docker().unavailableReason().isEmpty()) {
+                int images = ctx.instances().docker().clearTemplates();
+                ctx.out().println("removed " + images + " template image" + (images == 1 ? "" : "s") + " from the Docker engine");
+            }
         } else {
             throw ScaleException.usage("unknown cache action '" + action + "'", "use: scale cache, or scale cache clear");
         }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.scale.providers.RequireDocker;
-import dev.scale.providers.docker.DockerEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -175,10 +174,10 @@ class DamageTest {
 
     @Test
     void aContainerWhoseLabelsDoNotParseIsReportedAndRemovedByGc() throws Exception {
-        DockerEngine engine = RequireDocker.engine();
+        var docker = RequireDocker.client();
         Map<String, String> env = Run.env(home);
         String image = System.getenv().getOrDefault("SCALE_IMAGE_REDIS", "redis:7.4");
-        engine.client().createContainerCmd(image).withName("scale-garbled")
+        docker.createContainerCmd(image).withName("scale-garbled")
                 .withLabels(Map.of("dev.scale.managed", "true", "dev.scale.name", "garbled", "dev.scale.kind", "redis",
                         "dev.scale.version", "7", "dev.scale.created-at", "yesterday", "dev.scale.expires-at", "never"))
                 .exec();
@@ -187,10 +186,10 @@ class DamageTest {
             assertThat(ls.code()).as(ls.err()).isZero();
             assertThat(ls.err()).contains("docker instance 'garbled' is broken", "labels do not parse");
             assertThat(Run.of(env, "gc").out()).contains("removed garbled (docker, broken");
-            assertThat(engine.client().listContainersCmd().withShowAll(true).withNameFilter(List.of("scale-garbled")).exec()).isEmpty();
+            assertThat(docker.listContainersCmd().withShowAll(true).withNameFilter(List.of("scale-garbled")).exec()).isEmpty();
         } finally {
             try {
-                engine.client().removeContainerCmd("scale-garbled").withForce(true).exec();
+                docker.removeContainerCmd("scale-garbled").withForce(true).exec();
             } catch (RuntimeException gone) {
                 // gc removed it, as it should
             }

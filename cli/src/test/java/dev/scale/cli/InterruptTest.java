@@ -124,7 +124,7 @@ class InterruptTest {
 
     @Test
     void dockerRemovesTheContainersOfAnInterruptedUp() throws Exception {
-        DockerClient docker = RequireDocker.engine().client();
+        DockerClient docker = RequireDocker.client();
         String name = "int-" + Long.toHexString(System.nanoTime() & 0xffff);
         List<String> stderr = new ArrayList<>();
         Process scale = startAndWaitFor(Run.env(home), "waiting for postgres", stderr,

@@ -119,7 +119,9 @@ public final class BinaryCache {
      */
     public static void deleteTree(Path dir) {
         IOException last = null;
-        for (int attempt = 0; attempt < 5; attempt++) {
+        // A program still writing into it (cp or initdb of a start cut short by Ctrl-C) ends within seconds: walk again until then.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (System.nanoTime() < deadline) {
             if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 return;
             }

@@ -32,6 +32,14 @@ public interface EmbeddedRecipe {
      */
     List<String> prepare(Setup setup) throws Exception;
 
+    /**
+     * The password of the server {@link #prepare} made, when it is a copy of the kind's template ({@link Kind#template}):
+     * it answers with it until the template adopts the instance's own. Empty when it has the instance's from the start.
+     */
+    default Optional<Secret> startsWith(Setup setup) {
+        return Optional.empty();
+    }
+
     /** @param dir the instance's private directory (0700), removed with it */
     record Setup(String name, Path dir, Endpoint endpoint, Machine machine, Progress progress) {
     }

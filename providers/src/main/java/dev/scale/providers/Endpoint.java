@@ -89,6 +89,10 @@ public record Endpoint(String host, int port, String username, Secret password, 
         this(host, port, username, password, database, Map.of(), null);
     }
 
+    public Endpoint withPassword(Secret newPassword) {
+        return new Endpoint(host, port, username, newPassword, database, ports, tls);
+    }
+
     public Endpoint withTls(Tls tls) {
         return new Endpoint(host, port, username, password, database, ports, tls);
     }

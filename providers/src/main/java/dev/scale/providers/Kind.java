@@ -114,6 +114,37 @@ public interface Kind {
      */
     Endpoint endpointOf(URI url);
 
+    /**
+     * How a server of this kind is prepared once and copied per instance, or null where it is not: its data made
+     * once (PostgreSQL's {@code initdb}, most of its start-up) and then copied, for each instance, by the provider
+     * (a data directory in scale's cache, an image committed on the Docker engine).
+     */
+    default Template template() {
+        return null;
+    }
+
+    /**
+     * The kind's part of starting from a template: where the data lives in a container, and how a server started
+     * from it gets the instance's own password. A template's server answers with the template's password until
+     * {@link #adopt} replaces it, on 127.0.0.1 only, before the instance is handed to anyone.
+     */
+    interface Template {
+        /** Changes whenever what a template holds changes: a template of another format is never used. */
+        String format();
+
+        /** Environment for a container that prepares the template, so that its data lands outside any volume. */
+        Map<String, String> containerEnv();
+
+        /** A file that exists in a container's file system once the template's data is made there, outside any volume. */
+        String dataFile();
+
+        /** Dockerfile-style changes for the image committed from it ({@code ENV PGDATA=...}). */
+        List<String> imageChanges();
+
+        /** Gives the server, answering to the template's login, the instance's own password; the template's stops working. */
+        void adopt(Endpoint templateLogin, Secret password) throws Exception;
+    }
+
     /** How this kind runs as a process on this machine, with no Docker; {@link EmbeddedRecipe#none} says why it cannot. */
     EmbeddedRecipe embedded();
 }

@@ -1,129 +1,169 @@
 package dev.scale.providers.docker;
 
-import com.github.dockerjava.api.DockerClient;
 import dev.scale.errors.ScaleException;
-import com.github.dockerjava.transport.DockerHttpClient;
-import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
-import java.time.Duration;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
-import org.testcontainers.shaded.com.github.dockerjava.core.DefaultDockerClientConfig;
-import org.testcontainers.shaded.com.github.dockerjava.core.DockerClientImpl;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
-import org.testcontainers.dockerclient.DockerDesktopClientProviderStrategy;
-import org.testcontainers.dockerclient.EnvironmentAndSystemPropertyClientProviderStrategy;
-import org.testcontainers.dockerclient.RootlessDockerClientProviderStrategy;
-import org.testcontainers.dockerclient.TransportConfig;
-import org.testcontainers.dockerclient.UnixSocketClientProviderStrategy;
+import java.util.Properties;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
 
 /**
- * Finds a Docker engine the way Testcontainers does ({@code DOCKER_HOST} and Testcontainers' own
- * settings first, then the rootless socket, the default socket, Docker Desktop's socket), using
- * Testcontainers' strategies directly rather than {@code DockerClientFactory}, which would write
- * {@code ~/.testcontainers.properties}.
+ * Finds a Docker engine where the docker CLI and Testcontainers look: {@code DOCKER_HOST} (with
+ * {@code DOCKER_TLS_VERIFY} and {@code DOCKER_CERT_PATH}) when set, and then only there; else Testcontainers'
+ * own {@code docker.host} setting, the rootless sockets, the default socket and Docker Desktop's. The first that
+ * answers a ping is used. Nothing is written: not {@code ~/.testcontainers.properties}, not a docker context.
  */
 public final class DockerEngine {
     public static final String HOW_TO_GET_ONE =
             "start a Docker engine (or set DOCKER_HOST), or use --provider embedded";
 
     private final Map<String, String> env;
-    private DockerClient client;
+    private DockerApi api;
     private String unreachable;
 
     public DockerEngine(Map<String, String> env) {
         this.env = env;
     }
 
-    /** The engine's client, or an environment error (exit 3) saying how to get one. */
-    public synchronized DockerClient client() {
-        if (client == null && unreachable == null) {
+    /** The engine's API, or an environment error (exit 3) saying how to get one. */
+    public synchronized DockerApi api() {
+        if (api == null && unreachable == null) {
             connect();
         }
-        if (client == null) {
+        if (api == null) {
             throw ScaleException.environment("no Docker engine is reachable (" + unreachable + ")", HOW_TO_GET_ONE, null);
         }
-        return client;
+        return api;
     }
 
     /** Whether an engine answers a ping; never throws. */
     public boolean reachable() {
         try {
-            client();
+            api();
             return true;
         } catch (ScaleException e) {
             return false;
         }
     }
 
-    /**
-     * A plain docker-java client for the transport. Not Testcontainers' {@code getClientForConfig}: its auth
-     * delegate initialises {@code DockerClientFactory}, which persists its choice in the user's home.
-     * Registry credentials still come from {@code ~/.docker/config.json} through docker-java's defaults.
-     */
-    private static DockerClient clientFor(TransportConfig transport) {
-        DockerHttpClient http = new ZerodepDockerHttpClient.Builder()
-                .dockerHost(transport.getDockerHost())
-                .sslConfig(transport.getSslConfig())
-                .connectionTimeout(Duration.ofSeconds(5))
-                .build();
-        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
-                .withDockerHost(transport.getDockerHost().toString())
-                .build();
-        return DockerClientImpl.getInstance(config, http);
+    /** Where scale looks, in order: each a DOCKER_HOST-style address and whether to verify TLS, with its certificates. */
+    private record Candidate(String host, boolean tls, Path certs) {
     }
 
-    @SuppressWarnings("deprecation")
-    private void connect() {
-        List<Supplier<TransportConfig>> strategies = new ArrayList<>();
-        String dockerHost = env.get("DOCKER_HOST");
-        if (dockerHost != null && !dockerHost.isBlank()) {
+    private List<Candidate> candidates() {
+        List<Candidate> out = new ArrayList<>();
+        String home = System.getProperty("user.home");
+        String named = env.get("DOCKER_HOST");
+        if (named != null && !named.isBlank()) {
             // An engine the user named is the only one to use, as with the docker CLI. Read from scale's
             // environment rather than the process's, so that what scale was given is what it uses.
-            strategies.add(() -> {
-                DefaultDockerClientConfig.Builder named = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(dockerHost);
-                if (env.get("DOCKER_TLS_VERIFY") != null) {
-                    named.withDockerTlsVerify(env.get("DOCKER_TLS_VERIFY"));
-                }
-                if (env.get("DOCKER_CERT_PATH") != null) {
-                    named.withDockerCertPath(env.get("DOCKER_CERT_PATH"));
-                }
-                DefaultDockerClientConfig config = named.build();
-                return TransportConfig.builder().dockerHost(config.getDockerHost()).sslConfig(config.getSSLConfig()).build();
-            });
-        } else {
-            EnvironmentAndSystemPropertyClientProviderStrategy configured = new EnvironmentAndSystemPropertyClientProviderStrategy();
-            if (configured.isApplicable()) {  // docker.host in Testcontainers' own settings
-                strategies.add(configured::getTransportConfig);
-            }
-            strategies.add(() -> new RootlessDockerClientProviderStrategy().getTransportConfig());
-            strategies.add(() -> new UnixSocketClientProviderStrategy().getTransportConfig());
-            strategies.add(() -> new DockerDesktopClientProviderStrategy().getTransportConfig());
+            out.add(new Candidate(named.trim(), on(env.get("DOCKER_TLS_VERIFY")), certs(env.get("DOCKER_CERT_PATH"), home)));
+            return out;
         }
+        Properties tc = new Properties();
+        Path tcFile = Path.of(home, ".testcontainers.properties");
+        if (Files.isRegularFile(tcFile)) {
+            try (InputStream in = Files.newInputStream(tcFile)) {
+                tc.load(in);
+            } catch (IOException | IllegalArgumentException e) {
+                // unreadable: Testcontainers' settings are then not scale's either
+            }
+        }
+        if (tc.getProperty("docker.host") != null) {
+            out.add(new Candidate(tc.getProperty("docker.host").trim(), on(tc.getProperty("docker.tls.verify")),
+                    certs(tc.getProperty("docker.cert.path"), home)));
+        }
+        Set<Path> sockets = new LinkedHashSet<>();
+        String runtime = env.get("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isBlank()) {
+            sockets.add(Path.of(runtime, "docker.sock"));
+        }
+        sockets.add(Path.of(home, ".docker", "run", "docker.sock"));
+        sockets.add(Path.of(home, ".docker", "desktop", "docker.sock"));
+        uid().ifPresent(uid -> sockets.add(Path.of("/run/user", uid, "docker.sock")));
+        sockets.add(Path.of("/var/run/docker.sock"));
+        for (Path socket : sockets) {
+            if (Files.exists(socket)) {
+                out.add(new Candidate("unix://" + socket, false, null));
+            }
+        }
+        return out;
+    }
+
+    private static boolean on(String flag) {
+        return flag != null && !flag.isBlank() && !flag.equals("0") && !flag.equalsIgnoreCase("false");
+    }
+
+    private static Path certs(String path, String home) {
+        return path != null && !path.isBlank() ? Path.of(path) : Path.of(home, ".docker");
+    }
+
+    private static java.util.Optional<String> uid() {
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            return java.util.Optional.of(String.valueOf(uid));
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private void connect() {
         List<String> failures = new ArrayList<>();
-        for (Supplier<TransportConfig> strategy : strategies) {
-            String where = "";
+        for (Candidate candidate : candidates()) {
             try {
-                TransportConfig transport = strategy.get();
-                where = transport.getDockerHost() + ": ";
-                DockerClient candidate = clientFor(transport);
-                candidate.pingCmd().exec();
-                client = candidate;
+                api = DockerApi.connect(transport(candidate));
                 return;
-            } catch (Exception | LinkageError e) {
-                Throwable root = e;
-                while (root.getCause() != null && root.getCause() != root) {
-                    root = root.getCause();
-                }
-                String why = where + (root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage());
+            } catch (IOException | RuntimeException e) {
+                String why = candidate.host() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
                 if (!failures.contains(why)) {
                     failures.add(why);
                 }
             }
         }
-        unreachable = failures.isEmpty() ? "none found" : String.join("; ", failures).replace('\n', ' ');
+        unreachable = failures.isEmpty() ? "no Docker socket found" : String.join("; ", failures).replace('\n', ' ');
         if (unreachable.length() > 200) {
             unreachable = unreachable.substring(0, 200) + "…";
+        }
+    }
+
+    private static DockerApi.Transport transport(Candidate candidate) throws IOException {
+        String host = candidate.host();
+        if (host.startsWith("unix://")) {
+            Path socket = Path.of(host.substring("unix://".length()));
+            if (!Files.exists(socket)) {
+                throw new IOException("no such socket");
+            }
+            return DockerApi.unix(socket);
+        }
+        if (host.startsWith("tcp://")) {
+            URI uri = URI.create(host);
+            if (uri.getHost() == null) {
+                throw new IOException("not a host:port address");
+            }
+            int port = uri.getPort() > 0 ? uri.getPort() : candidate.tls() ? 2376 : 2375;
+            return DockerApi.tcp(uri.getHost(), port, candidate.tls() ? tls(candidate.certs()) : null);
+        }
+        int scheme = host.indexOf("://");
+        throw new IOException("scale reaches an engine through unix:// or tcp://, not " + (scheme > 0 ? host.substring(0, scheme + 3) : host));
+    }
+
+    /**
+     * The TLS context for an engine behind {@code DOCKER_TLS_VERIFY}: the CA, certificate and key of the cert
+     * directory ({@code ca.pem}, {@code cert.pem}, {@code key.pem}), read with docker-java's PEM support, the one
+     * place scale still loads it: only for such an engine.
+     */
+    private static SSLContext tls(Path certs) throws IOException {
+        try {
+            return new org.testcontainers.shaded.com.github.dockerjava.core.LocalDirectorySSLConfig(certs.toString()).getSSLContext();
+        } catch (Exception e) {
+            throw new IOException("cannot read the TLS certificates in " + certs + " (" + e.getMessage() + ")", e);
         }
     }
 }

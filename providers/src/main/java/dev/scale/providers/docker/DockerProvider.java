@@ -1,15 +1,10 @@
 package dev.scale.providers.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.command.InspectImageResponse;
-import com.github.dockerjava.api.exception.ConflictException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.scale.providers.docker.DockerApi.Conflict;
+import dev.scale.providers.docker.DockerApi.NotFound;
 import dev.scale.providers.Broken;
 import dev.scale.providers.Config;
 import dev.scale.providers.Endpoint;
@@ -26,10 +21,8 @@ import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
 import dev.scale.providers.Wait;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,8 +67,12 @@ public final class DockerProvider implements Provider {
     /** Containers a start in this process has made and not yet handed over, for Ctrl-C. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
-    public DockerProvider(DockerEngine engine, Config config, Kinds kinds, Clock clock) {
+    private final DockerTemplates templates;
+
+    /** @param cacheDir scale's cache, where the passwords of template images are kept */
+    public DockerProvider(DockerEngine engine, Config config, Kinds kinds, Clock clock, java.nio.file.Path cacheDir) {
         this.engine = engine;
+        this.templates = new DockerTemplates(cacheDir);
         this.config = config;
         this.kinds = kinds;
         this.clock = clock;
@@ -88,14 +85,18 @@ public final class DockerProvider implements Provider {
 
     /** The engine that answers, for {@code scale doctor}: where it is and its API version. */
     public String describeEngine() {
-        var version = engine.client().versionCmd().exec();
-        return "Docker " + version.getVersion() + ", API " + version.getApiVersion();
+        return engine.api().describe();
+    }
+
+    /** Removes the template images scale committed on the engine, and their passwords; how many images went. */
+    public int clearTemplates() {
+        return templates.clear(engine.api());
     }
 
     @Override
     public Optional<String> unavailableReason() {
         try {
-            engine.client();
+            engine.api();
             return Optional.empty();
         } catch (ScaleException e) {
             return Optional.of(e.oneLine());
@@ -104,12 +105,12 @@ public final class DockerProvider implements Provider {
 
     @Override
     public Instance start(Spec spec, Progress progress) {
-        DockerClient docker = engine.client();
+        DockerApi docker = engine.api();
         Kind kind = spec.kind();
         String image = config.image(spec);
         String version = spec.version() != null ? spec.version()
-                : config.imageOverridden(spec) ? tagOf(image) : kind.defaultVersion();
-        InspectImageResponse imageInfo = ensureImage(docker, spec, image, progress);
+                : config.imageOverridden(spec) ? DockerApi.tagOf(image) : kind.defaultVersion();
+        JsonNode imageInfo = ensureImage(docker, spec, image, progress);
 
         Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         Instant expires = created.plus(spec.ttl());
@@ -136,30 +137,37 @@ public final class DockerProvider implements Provider {
 
         List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(kind.containerPrelude()), "scale",
                 Long.toString(spec.ttl().toSeconds()), kind.stopSignal()));
-        String[] imageEntrypoint = imageInfo.getConfig() == null ? null : imageInfo.getConfig().getEntrypoint();
-        if (imageEntrypoint != null) {
-            entrypoint.addAll(Arrays.asList(imageEntrypoint));
+        imageInfo.path("Config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
+        List<Integer> ports = new ArrayList<>(List.of(kind.containerPort()));
+        ports.addAll(kind.servicePorts().values());
+
+        DockerTemplates.Prepared template = template(docker, spec, imageInfo, entrypoint, kind.containerEnv(planned), progress);
+        ObjectNode body = DockerApi.JSON.createObjectNode();
+        body.put("Image", template == null ? image : template.image());
+        ObjectNode labelNode = body.putObject("Labels");
+        labels.forEach(labelNode::put);
+        ArrayNode envNode = body.putArray("Env");
+        env.forEach(envNode::add);
+        ArrayNode entry = body.putArray("Entrypoint");
+        entrypoint.forEach(entry::add);
+        ArrayNode cmd = body.putArray("Cmd");
+        kind.containerCommand().forEach(cmd::add);
+        ObjectNode exposed = body.putObject("ExposedPorts");
+        ObjectNode host = body.putObject("HostConfig");
+        host.put("AutoRemove", true);
+        ObjectNode bindings = host.putObject("PortBindings");
+        for (int p : ports) {
+            exposed.putObject(p + "/tcp");
+            bindings.putArray(p + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", "");
         }
-        List<ExposedPort> ports = new ArrayList<>(List.of(ExposedPort.tcp(kind.containerPort())));
-        kind.servicePorts().values().forEach(p -> ports.add(ExposedPort.tcp(p)));
-        List<PortBinding> bindings = ports.stream().map(p -> new PortBinding(Ports.Binding.bindIp("127.0.0.1"), p)).toList();
         String id;
         progress.step(spec.name(), "creating container from " + image);
         try {
-            id = docker.createContainerCmd(image)
-                    .withName(CONTAINER_PREFIX + spec.name() + PENDING)
-                    .withLabels(labels)
-                    .withEnv(env)
-                    .withEntrypoint(entrypoint)
-                    .withCmd(kind.containerCommand())
-                    .withExposedPorts(ports)
-                    .withHostConfig(HostConfig.newHostConfig()
-                            .withAutoRemove(true)
-                            .withPortBindings(bindings))
-                    .exec()
-                    .getId();
-        } catch (ConflictException e) {
+            id = docker.create(CONTAINER_PREFIX + spec.name() + PENDING, body);
+        } catch (Conflict e) {
             throw new NameTaken(spec.name());
+        } catch (DockerApi.Failed e) {
+            throw ScaleException.failure("Docker refused to create the " + kind.name() + " container: " + firstLine(String.valueOf(e.getMessage())), e);
         }
         // Holding NAME.pending stops anyone else from handing an instance over as NAME from now on; one handed
         // over before that is seen here, so the hand-over's rename cannot meet a taken name.
@@ -169,13 +177,21 @@ public final class DockerProvider implements Provider {
         }
         inFlight.add(id);
         try {
-            docker.startContainerCmd(id).exec();
-            InspectContainerResponse info = inspectRunning(docker, id, spec, image);
+            docker.start(id);
+            JsonNode info = inspectRunning(docker, id, spec, image);
             Endpoint endpoint = new Endpoint("127.0.0.1", hostPort(info, kind.containerPort(), kind), kind.defaultUsername(), password,
                     kind.defaultDatabase(), servicePorts(info, kind));
             initialize(docker, id, spec, image, info, endpoint, progress);
             progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + endpoint.port());
-            String serverVersion = awaitReady(docker, id, spec, image, endpoint);
+            String serverVersion;
+            if (template == null) {
+                serverVersion = awaitReady(docker, id, spec, image, endpoint);
+            } else {
+                Endpoint templateLogin = endpoint.withPassword(template.password());
+                awaitReady(docker, id, spec, image, templateLogin);
+                adopt(docker, id, spec, templateLogin, password);
+                serverVersion = awaitReady(docker, id, spec, image, endpoint);
+            }
             if (spec.version() != null && !serverVersion.isEmpty()
                     && !(serverVersion.equals(spec.version()) || serverVersion.startsWith(spec.version() + "."))) {
                 // an image override runs what it runs: ls must not show the version asked for instead
@@ -194,24 +210,54 @@ public final class DockerProvider implements Provider {
         }
     }
 
-    private InspectImageResponse ensureImage(DockerClient docker, Spec spec, String image, Progress progress) {
+    /**
+     * The template image to start this instance from, made on first use; null for a kind without templates, or when
+     * the image cannot make one (said, then started as it comes).
+     */
+    private DockerTemplates.Prepared template(DockerApi docker, Spec spec, JsonNode imageInfo, List<String> entrypoint, Map<String, String> env,
+                                              Progress progress) {
+        Kind kind = spec.kind();
+        if (kind.template() == null) {
+            return null;
+        }
+        String sourceId = imageInfo.path("Id").asText();
+        Optional<DockerTemplates.Prepared> found = templates.find(docker, kind, sourceId);
+        if (found.isPresent()) {
+            return found.get();
+        }
+        progress.step(spec.name(), "preparing a " + kind.name() + " template on this engine, once for this image (scale cache clear removes it)");
+        Secret password = Secret.random();
+        Map<String, String> makerEnv = new java.util.LinkedHashMap<>();
+        makerEnv.put("SCALE_PASSWORD", password.reveal());
+        makerEnv.putAll(env);
         try {
-            return docker.inspectImageCmd(image).exec();
-        } catch (NotFoundException missing) {
+            return templates.make(docker, kind, imageInfo, sourceId, entrypoint, makerEnv, password);
+        } catch (ScaleException | DockerApi.Failed | DockerApi.NotFound | DockerApi.Conflict | java.io.UncheckedIOException e) {
+            progress.step(spec.name(), "no template (" + firstLine(String.valueOf(e.getMessage())) + "); starting from the image as it is");
+            return null;
+        }
+    }
+
+    /** Gives a server started from a template the instance's own password, before anyone else is handed it. */
+    private static void adopt(DockerApi docker, String id, Spec spec, Endpoint templateLogin, Secret password) {
+        try {
+            spec.kind().template().adopt(templateLogin, password);
+        } catch (Exception e) {
+            throw ScaleException.failure("could not give " + spec.kind().name() + " '" + spec.name() + "' its own password: "
+                    + firstLine(String.valueOf(e.getMessage())) + logTail(docker, id), e);
+        }
+    }
+
+    private JsonNode ensureImage(DockerApi docker, Spec spec, String image, Progress progress) {
+        try {
+            return docker.inspectImage(image);
+        } catch (NotFound missing) {
             progress.step(spec.name(), "pulling image " + image);
             String envName = "SCALE_IMAGE_" + spec.kind().name().toUpperCase(java.util.Locale.ROOT);
             String hint = "pull it yourself, or use another image with --image IMG, " + envName + "=IMG, or a registry mirror with SCALE_REGISTRY";
             try {
-                int at = image.indexOf('@');
-                if (at >= 0) {
-                    docker.pullImageCmd(image).start().awaitCompletion(10, TimeUnit.MINUTES);
-                } else {
-                    docker.pullImageCmd(repoOf(image)).withTag(tagOf(image)).start().awaitCompletion(10, TimeUnit.MINUTES);
-                }
-                return docker.inspectImageCmd(image).exec();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw ScaleException.failure("interrupted while pulling " + image, e);
+                docker.pull(image);
+                return docker.inspectImage(image);
             } catch (RuntimeException e) {
                 String why = e.getMessage() == null ? e.getClass().getSimpleName() : firstLine(e.getMessage());
                 throw ScaleException.environment("image " + image + " is not on this Docker engine and could not be pulled (" + why + ")", hint, e);
@@ -223,22 +269,22 @@ public final class DockerProvider implements Provider {
      * The container's state, or a failure saying it stopped during start-up. AutoRemove may already have
      * taken it (and its logs), so the error says how to see them.
      */
-    private static InspectContainerResponse inspectRunning(DockerClient docker, String id, Spec spec, String image) {
+    private static JsonNode inspectRunning(DockerApi docker, String id, Spec spec, String image) {
         String what = spec.kind().name() + " container for '" + spec.name() + "'";
         String seeLogs = "run the image by hand to see why: docker run --rm " + image;
         try {
-            InspectContainerResponse info = docker.inspectContainerCmd(id).exec();
-            if (!Boolean.TRUE.equals(info.getState().getRunning())) {
-                throw ScaleException.failure(what + " stopped during start-up (exit code " + info.getState().getExitCodeLong() + ")"
+            JsonNode info = docker.inspect(id);
+            if (!info.path("State").path("Running").asBoolean(false)) {
+                throw ScaleException.failure(what + " stopped during start-up (exit code " + info.path("State").path("ExitCode").asLong() + ")"
                         + logTail(docker, id), seeLogs, null);
             }
             return info;
-        } catch (NotFoundException e) {
+        } catch (NotFound e) {
             throw ScaleException.failure(what + " exited during start-up", seeLogs, e);
         }
     }
 
-    private String awaitReady(DockerClient docker, String id, Spec spec, String image, Endpoint endpoint) {
+    private String awaitReady(DockerApi docker, String id, Spec spec, String image, Endpoint endpoint) {
         try {
             return Wait.until(System.nanoTime() + spec.kind().startTimeout().toNanos(), spec.kind().name() + " '" + spec.name() + "'", () -> {
                 inspectRunning(docker, id, spec, image);
@@ -250,27 +296,27 @@ public final class DockerProvider implements Provider {
         }
     }
 
-    private static String logTail(DockerClient docker, String id) {
-        StringBuilder out = new StringBuilder();
+    private static String logTail(DockerApi docker, String id) {
+        String tail;
         try {
-            docker.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(3)
-                    .exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<com.github.dockerjava.api.model.Frame>() {
-                        @Override
-                        public void onNext(com.github.dockerjava.api.model.Frame frame) {
-                            out.append(new String(frame.getPayload(), java.nio.charset.StandardCharsets.UTF_8).trim()).append(" | ");
-                        }
-                    }).awaitCompletion(2, TimeUnit.SECONDS);
-        } catch (Exception e) {
+            tail = docker.logTail(id, 3);
+        } catch (RuntimeException e) {
             return "";
         }
-        return out.length() == 0 ? "" : "; last log lines: " + out.substring(0, out.length() - 3);
+        return tail.isEmpty() ? "" : "; last log lines: " + tail;
     }
 
     /** A kind's set-up of a fresh server (Couchbase's cluster and bucket), within the kind's start timeout. */
-    private static void initialize(DockerClient docker, String id, Spec spec, String image, InspectContainerResponse info, Endpoint endpoint,
+    private static void initialize(DockerApi docker, String id, Spec spec, String image, JsonNode info, Endpoint endpoint,
                                    Progress progress) {
-        String address = info.getNetworkSettings().getNetworks().values().stream()
-                .map(n -> n.getIpAddress()).filter(a -> a != null && !a.isEmpty()).findFirst().orElse("127.0.0.1");
+        String address = "127.0.0.1";
+        for (JsonNode network : info.path("NetworkSettings").path("Networks")) {
+            String ip = network.path("IPAddress").asText("");
+            if (!ip.isEmpty()) {
+                address = ip;
+                break;
+            }
+        }
         try {
             spec.kind().initialize(endpoint, address, System.nanoTime() + spec.kind().startTimeout().toNanos(), progress, spec.name());
         } catch (InterruptedException e) {
@@ -284,31 +330,31 @@ public final class DockerProvider implements Provider {
     }
 
     /** The host ports of a kind's other services, by name. */
-    private static Map<String, Integer> servicePorts(InspectContainerResponse info, Kind kind) {
+    private static Map<String, Integer> servicePorts(JsonNode info, Kind kind) {
         Map<String, Integer> out = new HashMap<>();
         kind.servicePorts().forEach((name, p) -> out.put(name, hostPort(info, p, kind)));
         return out;
     }
 
-    private static int hostPort(InspectContainerResponse info, int containerPort, Kind kind) {
-        Ports.Binding[] bindings = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(containerPort));
-        if (bindings == null || bindings.length == 0) {
+    private static int hostPort(JsonNode info, int containerPort, Kind kind) {
+        int port = boundPort(info, containerPort);
+        if (port == 0) {
             throw ScaleException.failure("Docker published no port for the " + kind.name() + " container", null);
         }
-        return Integer.parseInt(bindings[0].getHostPortSpec());
+        return port;
     }
 
     @Override
     public List<Instance> list() {
-        DockerClient docker = engine.client();
+        DockerApi docker = engine.api();
         List<Instance> out = new ArrayList<>();
-        for (Container c : scaleContainers(docker)) {
+        for (JsonNode c : scaleContainers(docker)) {
             if (unreadableLabels(c).isPresent()) {
                 continue; // broken: reported by broken(), removed by gc
             }
             try {
                 out.add(toInstance(docker, c));
-            } catch (NotFoundException gone) {
+            } catch (NotFound gone) {
                 // removed between list and inspect: nothing to show
             }
         }
@@ -319,7 +365,7 @@ public final class DockerProvider implements Provider {
     @Override
     public List<Broken> broken() {
         List<Broken> out = new ArrayList<>();
-        for (Container c : scaleContainers(engine.client())) {
+        for (JsonNode c : scaleContainers(engine.api())) {
             String name = instanceName(c);
             unreadableLabels(c).filter(why -> name != null && Names.isName(name))
                     .ifPresent(why -> out.add(new Broken(name, name(), "its container's labels do not parse (" + why + ")")));
@@ -328,105 +374,119 @@ public final class DockerProvider implements Provider {
     }
 
     /** scale's containers of the kinds this scale knows; one made by a scale that knows more kinds ends by its TTL, and down NAME removes it. */
-    private List<Container> scaleContainers(DockerClient docker) {
-        return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(MANAGED, "true")).exec().stream()
-                .filter(c -> kinds.knows(c.getLabels().get(LABEL + ".kind"))).toList();
+    private List<JsonNode> scaleContainers(DockerApi docker) {
+        return docker.containers(Map.of(MANAGED, "true"), null).stream()
+                .filter(c -> kinds.knows(label(c, LABEL + ".kind"))).toList();
+    }
+
+    private static String label(JsonNode container, String label) {
+        JsonNode value = container.path("Labels").get(label);
+        return value == null || value.isNull() ? null : value.asText();
     }
 
     /** Why the times scale keeps in a container's labels do not parse; empty when they do. */
-    private static Optional<String> unreadableLabels(Container c) {
+    private static Optional<String> unreadableLabels(JsonNode c) {
         try {
-            Instant.parse(String.valueOf(c.getLabels().get(LABEL + ".created-at")));
-            Instant.parse(String.valueOf(c.getLabels().get(LABEL + ".expires-at")));
+            Instant.parse(String.valueOf(label(c, LABEL + ".created-at")));
+            Instant.parse(String.valueOf(label(c, LABEL + ".expires-at")));
             return Optional.empty();
         } catch (java.time.format.DateTimeParseException e) {
             return Optional.of(e.getMessage());
         }
     }
 
-    private Instance toInstance(DockerClient docker, Container c) {
-        Map<String, String> labels = c.getLabels();
-        Kind kind = kinds.byName(labels.get(LABEL + ".kind"));
+    private Instance toInstance(DockerApi docker, JsonNode c) {
+        Kind kind = kinds.byName(label(c, LABEL + ".kind"));
         // The maker first, the name after: an up renames its container (the hand-over), then exits. A name read
         // before the rename with a maker seen gone after the exit would make a handed-over instance an orphan.
-        boolean makerAway = Owner.parse(labels.get(OWNER)).map(Owner::gone).orElse(false);
-        InspectContainerResponse info = docker.inspectContainerCmd(c.getId()).exec();
-        boolean pending = info.getName() != null && info.getName().endsWith(PENDING);
+        boolean makerAway = Owner.parse(label(c, OWNER)).map(Owner::gone).orElse(false);
+        JsonNode info = docker.inspect(c.path("Id").asText());
+        boolean pending = info.path("Name").asText("").endsWith(PENDING);
         String password = "";
-        for (String e : info.getConfig().getEnv()) {
-            if (e.startsWith("SCALE_PASSWORD=")) {
-                password = e.substring("SCALE_PASSWORD=".length());
+        for (JsonNode e : info.path("Config").path("Env")) {
+            if (e.asText().startsWith("SCALE_PASSWORD=")) {
+                password = e.asText().substring("SCALE_PASSWORD=".length());
             }
         }
-        boolean running = Boolean.TRUE.equals(info.getState().getRunning());
+        boolean running = info.path("State").path("Running").asBoolean(false);
         int port = 0;
         Map<String, Integer> services = new HashMap<>();
         if (running) {
             port = boundPort(info, kind.containerPort());
             kind.servicePorts().forEach((name, p) -> services.put(name, boundPort(info, p)));
         }
-        Endpoint endpoint = new Endpoint("127.0.0.1", port, labels.get(LABEL + ".username"), Secret.of(password), labels.get(LABEL + ".database"),
+        Endpoint endpoint = new Endpoint("127.0.0.1", port, label(c, LABEL + ".username"), Secret.of(password), label(c, LABEL + ".database"),
                 services);
         boolean makerGone = pending && makerAway;
         // created and not yet started by a scale process that is still at it: a start in progress, not a dead instance
-        boolean starting = pending && !makerGone && "created".equals(info.getState().getStatus());
+        boolean starting = pending && !makerGone && "created".equals(info.path("State").path("Status").asText());
         Instance.State state = running ? (makerGone ? Instance.State.ORPHANED : Instance.State.RUNNING)
                 : starting ? Instance.State.RUNNING : Instance.State.DEAD;
-        return new Instance(instanceName(c), kind, labels.get(LABEL + ".version"), name(), endpoint,
-                Instant.parse(labels.get(LABEL + ".created-at")), Instant.parse(labels.get(LABEL + ".expires-at")), state);
+        return new Instance(instanceName(c), kind, label(c, LABEL + ".version"), name(), endpoint,
+                Instant.parse(label(c, LABEL + ".created-at")), Instant.parse(label(c, LABEL + ".expires-at")), state);
     }
 
     /** The host port bound to a container port, or 0 if none (a container that is stopping). */
-    private static int boundPort(InspectContainerResponse info, int containerPort) {
-        Ports.Binding[] b = info.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(containerPort));
-        return b != null && b.length > 0 ? Integer.parseInt(b[0].getHostPortSpec()) : 0;
+    private static int boundPort(JsonNode info, int containerPort) {
+        JsonNode bindings = info.path("NetworkSettings").path("Ports").path(containerPort + "/tcp");
+        for (JsonNode b : bindings) {
+            String port = b.path("HostPort").asText("");
+            if (!port.isEmpty()) {
+                return Integer.parseInt(port);
+            }
+        }
+        return 0;
+    }
+
+    /** A container's first name, less Docker's leading slash. */
+    private static String containerName(JsonNode c) {
+        JsonNode names = c.path("Names");
+        return names.size() == 0 ? "" : names.get(0).asText().replaceFirst("^/", "");
     }
 
     /** The instance's name: its container's, less the prefix and the pending mark (a label cannot follow a rename). */
-    private static String instanceName(Container c) {
-        String n = c.getNames() == null || c.getNames().length == 0 ? "" : c.getNames()[0].replaceFirst("^/", "");
+    private static String instanceName(JsonNode c) {
+        String n = containerName(c);
         if (!n.startsWith(CONTAINER_PREFIX)) {
-            return c.getLabels().get(LABEL + ".name");
+            return label(c, LABEL + ".name");
         }
         n = n.substring(CONTAINER_PREFIX.length());
         return n.endsWith(PENDING) ? n.substring(0, n.length() - PENDING.length()) : n;
     }
 
-    private static boolean exists(DockerClient docker, String containerName) {
+    private static boolean exists(DockerApi docker, String containerName) {
         try {
-            docker.inspectContainerCmd(containerName).exec();
+            docker.inspect(containerName);
             return true;
-        } catch (NotFoundException free) {
+        } catch (NotFound free) {
             return false;
         }
     }
 
-    private static boolean pending(Container c) {
-        return c.getNames() != null && c.getNames().length > 0 && c.getNames()[0].endsWith(PENDING);
+    private static boolean pending(JsonNode c) {
+        return containerName(c).endsWith(PENDING);
     }
 
     @Override
     public void handOver(String name) {
-        DockerClient docker = engine.client();
+        DockerApi docker = engine.api();
         // Docker's name filter matches parts of names: the exact match is below
-        Container pending = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(MANAGED, "true"))
-                .withNameFilter(List.of(CONTAINER_PREFIX + name + PENDING)).exec().stream()
+        JsonNode pending = docker.containers(Map.of(MANAGED, "true"), CONTAINER_PREFIX + name + PENDING).stream()
                 .filter(c -> pending(c) && name.equals(instanceName(c))).findFirst()
                 .orElseThrow(() -> ScaleException.failure("instance '" + name + "' is gone before it could be handed over", null));
         try {
-            docker.renameContainerCmd(pending.getId()).withName(CONTAINER_PREFIX + name).exec();
-        } catch (ConflictException taken) {
+            docker.rename(pending.path("Id").asText(), CONTAINER_PREFIX + name);
+        } catch (Conflict taken) {
             throw new NameTaken(name);
         }
     }
 
     @Override
     public boolean remove(String name) {
-        DockerClient docker = engine.client();
-        List<Container> found = docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(MANAGED, "true")).exec().stream().filter(c -> name.equals(instanceName(c))).toList();
-        for (Container c : found) {
-            removeQuietly(docker, c.getId());
+        DockerApi docker = engine.api();
+        List<JsonNode> found = docker.containers(Map.of(MANAGED, "true"), null).stream().filter(c -> name.equals(instanceName(c))).toList();
+        for (JsonNode c : found) {
+            removeQuietly(docker, c.path("Id").asText());
         }
         return !found.isEmpty();
     }
@@ -437,7 +497,7 @@ public final class DockerProvider implements Provider {
         if (inFlight.isEmpty()) {
             return;
         }
-        DockerClient docker = engine.client();
+        DockerApi docker = engine.api();
         for (String id : List.copyOf(inFlight)) {
             removeQuietly(docker, id);
             inFlight.remove(id);
@@ -445,34 +505,22 @@ public final class DockerProvider implements Provider {
     }
 
     /** Kills and removes a container with its anonymous volumes, and waits until Docker no longer knows it. */
-    private static void removeQuietly(DockerClient docker, String id) {
+    private static void removeQuietly(DockerApi docker, String id) {
         try {
-            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-        } catch (NotFoundException gone) {
+            docker.remove(id);
+        } catch (NotFound gone) {
             return;
-        } catch (ConflictException alreadyBeingRemoved) {
+        } catch (Conflict alreadyBeingRemoved) {
             // AutoRemove got there first; wait for it below
         }
         Wait.untilTrue(System.nanoTime() + TimeUnit.SECONDS.toNanos(30), "the container to go", () -> {
             try {
-                docker.inspectContainerCmd(id).exec();
+                docker.inspect(id);
                 return false;
-            } catch (NotFoundException gone) {
+            } catch (NotFound gone) {
                 return true;
             }
         });
-    }
-
-    static String repoOf(String image) {
-        int slash = image.lastIndexOf('/');
-        int colon = image.lastIndexOf(':');
-        return colon > slash ? image.substring(0, colon) : image;
-    }
-
-    static String tagOf(String image) {
-        int slash = image.lastIndexOf('/');
-        int colon = image.lastIndexOf(':');
-        return colon > slash ? image.substring(colon + 1) : "latest";
     }
 
     private static String firstLine(String s) {

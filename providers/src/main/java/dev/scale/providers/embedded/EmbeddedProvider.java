@@ -236,8 +236,11 @@ public final class EmbeddedProvider implements Provider {
             throw ScaleException.environment("cannot start " + kind.name() + ": " + e.getMessage(), null, e);
         }
         List<String> server;
+        Optional<Secret> templateLogin;
+        EmbeddedRecipe.Setup setup = new EmbeddedRecipe.Setup(spec.name(), dir, endpoint, machine, progress);
         try {
-            server = recipe.prepare(new EmbeddedRecipe.Setup(spec.name(), dir, endpoint, machine, progress));
+            server = recipe.prepare(setup);
+            templateLogin = recipe.startsWith(setup);
         } catch (ScaleException e) {
             throw e;
         } catch (InterruptedException e) {
@@ -258,7 +261,17 @@ public final class EmbeddedProvider implements Provider {
             throw ScaleException.environment("cannot write " + dir.resolve("server.sh") + ": " + e.getMessage(), null, e);
         }
         progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + r.port());
-        String serverVersion = awaitReady(spec, kind, dir, endpoint);
+        String serverVersion;
+        if (templateLogin.isPresent()) {
+            // a copy of the kind's template: it answers to the template's password until it adopts the instance's own
+            awaitReady(spec, kind, dir, endpoint.withPassword(templateLogin.get()));
+            try {
+                kind.template().adopt(endpoint.withPassword(templateLogin.get()), password);
+            } catch (Exception e) {
+                throw ScaleException.failure("could not give " + kind.name() + " '" + spec.name() + "' its own password: " + e.getMessage(), e);
+            }
+        }
+        serverVersion = awaitReady(spec, kind, dir, endpoint);
         progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
         // The binaries' own version is the truth (embedded-redis's "6.2.6" file is a 6.2.11 server).
         rewrite(dir, r.withVersion(serverVersion));

@@ -57,7 +57,7 @@ public final class Instances {
     public Instances(Dirs dirs, Config config, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
         this.dockerUsed = dirs.state().resolve("docker-used");
         this.engine = new DockerEngine(env);
-        this.docker = new DockerProvider(engine, config, kinds, clock);
+        this.docker = new DockerProvider(engine, config, kinds, clock, dirs.cache());
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
         this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock, reaper);
         this.clock = clock;
@@ -118,7 +118,7 @@ public final class Instances {
     public Provider choose(String choice, Consumer<String> note) {
         switch (choice) {
             case "docker" -> {
-                engine.client();
+                engine.api();
                 return docker;
             }
             case "embedded" -> {

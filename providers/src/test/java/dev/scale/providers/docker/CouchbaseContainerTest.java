@@ -44,7 +44,7 @@ class CouchbaseContainerTest {
 
     @BeforeEach
     void setUp() {
-        docker = RequireDocker.engine().client();
+        docker = RequireDocker.client();
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
         config = Config.load(dirs, System.getenv());
         instances = new Instances(dirs, config, TestKinds.KINDS, System.getenv(), Clock.systemUTC(), dev.scale.providers.managed.Reaper.none(Clock.systemUTC()));

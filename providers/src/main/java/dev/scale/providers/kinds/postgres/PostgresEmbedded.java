@@ -5,6 +5,7 @@ import dev.scale.providers.BinaryCache;
 import dev.scale.providers.EmbeddedRecipe;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Programs;
+import dev.scale.providers.Secret;
 import io.zonky.test.db.postgres.embedded.DefaultPostgresBinaryResolver;
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,16 +56,82 @@ final class PostgresEmbedded implements EmbeddedRecipe {
         return version;
     }
 
+    /**
+     * A copy of the template (initdb once per version, kept in scale's cache), answering with the template's password
+     * until {@link PostgresKind#TEMPLATE} adopts the instance's own.
+     */
     @Override
     public List<String> prepare(Setup s) throws IOException, InterruptedException {
         Path home = home(s.machine().binaries());
         Programs programs = s.machine().programs();
-        s.progress().step(s.name(), "initialising a PostgreSQL data directory");
-        initdb(home, s.dir(), s.endpoint(), programs);
+        Path template = template(s, home, programs);
+        copy(template.resolve("data"), s.dir().resolve("data"), programs);
         List<String> server = new ArrayList<>(programs.rootless());
         server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", s.dir().resolve("data").toString(),
                 "-p", Integer.toString(s.endpoint().port()), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="));
         return server;
+    }
+
+    @Override
+    public Optional<Secret> startsWith(Setup s) {
+        Path home = home(s.machine().binaries());
+        try {
+            return Optional.of(Secret.of(Files.readString(template(s, home, s.machine().programs()).resolve("password"), StandardCharsets.UTF_8).strip()));
+        } catch (IOException | InterruptedException e) {
+            throw ScaleException.failure("cannot read the PostgreSQL template's password: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The template for this version, made on first use: initdb as the instance's would be (UTF-8, SCRAM, user and
+     * database scale) with a password of its own, kept beside it (0600). Its name carries the server version and
+     * {@link PostgresKind#TEMPLATE}'s format and locale, so a template made otherwise is never used.
+     */
+    private Path template(Setup s, Path home, Programs programs) throws IOException, InterruptedException {
+        boolean utf8Locale = Files.isDirectory(Path.of("/usr/lib/locale/C.utf8"));
+        String name = "postgres-" + version + "-" + BinaryCache.platform() + "." + PostgresKind.TEMPLATE.format() + (utf8Locale ? "-c.utf8" : "")
+                + ".template";
+        BinaryCache cache = s.machine().binaries();
+        if (!Files.exists(cache.cacheDir().resolve(name).resolve("password"))) {
+            s.progress().step(s.name(), "initialising a PostgreSQL template, once for this version (scale cache clear removes it)");
+        }
+        return cache.unpacked(name, "password", tmp -> {
+                Secret password = Secret.random();
+                try {
+                    initdb(home, tmp, new Endpoint("127.0.0.1", 0, s.endpoint().username(), password, s.endpoint().database()), programs);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
+                }
+                Files.deleteIfExists(tmp.resolve("server.log"));
+                Files.writeString(Files.createFile(tmp.resolve("password"),
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), password.reveal(), StandardCharsets.UTF_8);
+            });
+    }
+
+    /**
+     * Copies the template's cluster: {@code cp} where there is one, sparse (the WAL segment is mostly zeros) and as a
+     * reflink where the file system shares blocks; never hard links, which would let one instance write into another's
+     * files. Java's copy otherwise.
+     */
+    private static void copy(Path from, Path to, Programs programs) throws IOException, InterruptedException {
+        if (programs.onPath("cp")) {
+            Process cp = new ProcessBuilder("cp", "-R", "-p", "--reflink=auto", "--sparse=always", from.toString(), to.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (cp.waitFor() == 0) {
+                return;
+            }
+            BinaryCache.deleteTree(to);
+            if (!out.contains("unrecognized option") && !out.contains("illegal option")) {
+                throw new IOException("cp failed: " + out.strip());
+            }
+        }
+        try (var walk = Files.walk(from)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                Files.copy(p, to.resolve(from.relativize(p).toString()), java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
     }
 
     private Path home(BinaryCache cache) {

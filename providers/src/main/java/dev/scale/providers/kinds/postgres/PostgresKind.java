@@ -32,6 +32,55 @@ public final class PostgresKind implements Kind {
     @Override public List<String> urlSchemes() { return List.of("postgresql", "postgres"); }
     @Override public String urlExample() { return "postgresql://USER:PASSWORD@HOST:5432/DATABASE[?sslmode=require]"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
+    @Override public Template template() { return TEMPLATE; }
+
+    /** Where a template's cluster lives in a container: outside the image's volume (17: /var/lib/postgresql/data, 18: /var/lib/postgresql). */
+    static final String TEMPLATE_PGDATA = "/var/lib/scale/postgres";
+
+    /**
+     * initdb once, then a copy per instance: a data directory in scale's cache (embedded), an image committed on the
+     * engine (docker). The copy answers with the template's password until {@link #adopt}.
+     */
+    static final Template TEMPLATE = new Template() {
+        @Override
+        public String format() {
+            return "postgres-1";
+        }
+
+        @Override
+        public Map<String, String> containerEnv() {
+            return Map.of("PGDATA", TEMPLATE_PGDATA);
+        }
+
+        @Override
+        public String dataFile() {
+            return TEMPLATE_PGDATA + "/PG_VERSION";
+        }
+
+        @Override
+        public List<String> imageChanges() {
+            return List.of("ENV PGDATA=" + TEMPLATE_PGDATA);
+        }
+
+        /**
+         * {@code ALTER ROLE} with a SCRAM verifier pgjdbc computes here, so that the password itself reaches no server
+         * log or statistics view; then checks that the template's password no longer opens it.
+         */
+        @Override
+        public void adopt(Endpoint templateLogin, Secret password) throws Exception {
+            try (Connection c = Jdbc.connect(templateLogin, "scale adopt", 5, 30)) {
+                c.unwrap(org.postgresql.PGConnection.class).alterUserPassword(templateLogin.username(), password.reveal().toCharArray(),
+                        "scram-sha-256");
+            }
+            try (Connection c = Jdbc.connect(templateLogin, "scale adopt check", 5, 30)) {
+                throw new IllegalStateException("the template's password still opens the instance");
+            } catch (java.sql.SQLException refused) {
+                if (!"28P01".equals(refused.getSQLState())) { // invalid_password: only the instance's own opens it now
+                    throw refused;
+                }
+            }
+        }
+    };
 
     @Override
     public Map<String, String> containerEnv(Endpoint e) {
