@@ -96,6 +96,21 @@ public interface Kind {
         throw new UnsupportedOperationException(name() + " cannot be emptied by scale");
     }
 
+    /**
+     * A fresh database in the server, with a login of its own that owns it and a random password: {@code scale db new}.
+     * @param from the database it is a copy of; null for an empty one
+     * @return how to reach it as its own login
+     * @throws UnsupportedOperationException where the kind has no databases to make
+     */
+    default Endpoint newDatabase(Endpoint admin, String database, String from) throws Exception {
+        throw new UnsupportedOperationException(name() + " has no databases to make");
+    }
+
+    /** Removes a database {@link #newDatabase} made, and its login. */
+    default void dropDatabase(Endpoint admin, String database) throws Exception {
+        throw new UnsupportedOperationException(name() + " has no databases to remove");
+    }
+
     String url(Endpoint endpoint);
 
     /** The connection contract's environment variables, unprefixed, in a stable order. */
