@@ -328,23 +328,62 @@ public final class Instances {
                 .orElseThrow(() -> ScaleException.usage("no instance named '" + name + "'", "see the running ones with: scale ls"));
     }
 
-    /** Removes the named instances; the value says, per name, whether it existed. */
+    /**
+     * Removes the named instances, all at once (each waits for its server to stop: one after another, five took
+     * seconds); the value says, per name in the order given, whether it existed. The first failure is thrown
+     * once every other removal has run.
+     */
     public Map<String, Boolean> down(List<String> names) {
-        Map<String, Boolean> result = new LinkedHashMap<>();
         boolean dockerUp = engine.reachable();
-        for (String n : names) {
-            boolean removed = embedded.remove(n);
-            if (dockerUp) {
-                removed |= docker.remove(n);
-            }
-            for (ManagedService m : managed) {
-                if (!removed || m.hasLedger(n)) { // a service is asked only when nothing here had that name
-                    removed |= m.remove(n);
+        List<String> distinct = names.stream().distinct().toList();
+        if (distinct.size() <= 1) {
+            Map<String, Boolean> result = new LinkedHashMap<>();
+            distinct.forEach(n -> result.put(n, downOne(n, dockerUp)));
+            return result;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(distinct.size(), 8), runnable -> {
+            Thread t = new Thread(runnable, "scale-down");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
+            distinct.forEach(n -> futures.put(n, pool.submit(() -> downOne(n, dockerUp))));
+            Map<String, Boolean> result = new LinkedHashMap<>();
+            RuntimeException failure = null;
+            for (var e : futures.entrySet()) {
+                try {
+                    result.put(e.getKey(), e.getValue().get());
+                } catch (ExecutionException ex) {
+                    if (failure == null) {
+                        failure = ex.getCause() instanceof RuntimeException re ? re
+                                : ScaleException.failure(String.valueOf(ex.getCause().getMessage()), ex.getCause());
+                    }
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw ScaleException.failure("interrupted", ex);
                 }
             }
-            result.put(n, removed);
+            if (failure != null) {
+                throw failure;
+            }
+            return result;
+        } finally {
+            pool.shutdown();
         }
-        return result;
+    }
+
+    private boolean downOne(String n, boolean dockerUp) {
+        boolean removed = embedded.remove(n);
+        if (dockerUp) {
+            removed |= docker.remove(n);
+        }
+        for (ManagedService m : managed) {
+            if (!removed || m.hasLedger(n)) { // a service is asked only when nothing here had that name
+                removed |= m.remove(n);
+            }
+        }
+        return removed;
     }
 
     public Map<String, Boolean> downAll() {
