@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine;
 
@@ -39,8 +40,45 @@ public final class Main {
                 return ExitCode.FAILURE.code(); // a completion that fails offers nothing, silently
             }
         }
+        if (args.length == 1 && args[0].equals(TRAIN)) {
+            return train(in, env);
+        }
         CommandLine cli = commandLine(context, commandNamed(Arrays.asList(args)));
         return cli.execute(args);
+    }
+
+    /** The launcher's training run for the class-data archive (hidden): see {@link #train}. */
+    static final String TRAIN = "__train";
+
+    /**
+     * What the launcher runs once per build, in the state and config directories it gives, so that the class-data
+     * archive made at this JVM's exit holds the classes scale's everyday commands load: help, ls, env, and an
+     * embedded Redis and PostgreSQL started and removed (which also makes the PostgreSQL template in the cache).
+     * Its output is discarded; a step that cannot run here (no embedded PostgreSQL on this platform) is skipped.
+     */
+    private static int train(java.io.InputStream in, Map<String, String> env) {
+        PrintWriter discard = new PrintWriter(java.io.Writer.nullWriter());
+        // Only what places scale's own directories: no Docker engine (down must never meet the user's containers)
+        // and no service credentials (nothing leaves this machine).
+        Map<String, String> trainingEnv = new java.util.HashMap<>();
+        for (String name : List.of("HOME", "PATH", "SCALE_STATE_DIR", "SCALE_CONFIG_DIR", "SCALE_CACHE_DIR", "XDG_CACHE_HOME", "TMPDIR")) {
+            if (env.get(name) != null) {
+                trainingEnv.put(name, env.get(name));
+            }
+        }
+        trainingEnv.put("DOCKER_HOST", "unix:///nonexistent/scale-training.sock");
+        List<String[]> steps = List.of(new String[] {"--help"}, new String[] {"up", "--help"}, new String[] {"ls"},
+                new String[] {"ls", "--output", "json"}, new String[] {"up", "redis", "postgres", "--provider", "embedded", "--ttl", "5m"},
+                new String[] {"ls"}, new String[] {"env", "redis", "postgres"}, new String[] {"db", "new", "postgres"},
+                new String[] {"down", "redis", "postgres"}, new String[] {"gc"});
+        for (String[] step : steps) {
+            try {
+                run(step, in, discard, discard, trainingEnv, false);
+            } catch (RuntimeException e) {
+                // a step that fails still loaded classes; the next one runs
+            }
+        }
+        return 0;
     }
 
     /** A context on scale's registry, writing to these writers (a seam for tests). */
