@@ -126,8 +126,8 @@ public final class PostgresKind implements Kind {
     }
 
     /**
-     * {@code CREATE DATABASE … TEMPLATE … STRATEGY FILE_COPY} (PostgreSQL 15 and later; older ones copy files anyway):
-     * a copy of the template's files, no WAL replay, milliseconds for a small database. Its own login owns it, with
+     * {@code CREATE DATABASE … TEMPLATE …}, by WAL for a small template and by files (FILE_COPY) above 64 MB
+     * (PostgreSQL 15 and later; older ones copy files anyway): milliseconds for a small database. Its own login owns it, with
      * a password set as a SCRAM verifier computed here, and no other login but superusers may connect to it. In a
      * copy of a database, what its owner owned (schemas, tables, views, sequences, routines) is given to the new login.
      */
@@ -138,10 +138,18 @@ public final class PostgresKind implements Kind {
         try (Connection c = Jdbc.connect(admin, "scale db new", 5, 60); Statement s = c.createStatement()) {
             s.execute("CREATE ROLE " + ident(database) + " LOGIN");
             c.unwrap(org.postgresql.PGConnection.class).alterUserPassword(database, password.reveal().toCharArray(), "scram-sha-256");
-            boolean fileCopy = c.getMetaData().getDatabaseMajorVersion() >= 15;
+            String strategy = "";
+            if (c.getMetaData().getDatabaseMajorVersion() >= 15) {
+                // FILE_COPY copies files but checkpoints twice; WAL_LOG writes every block to the WAL. For template1 (7 MB)
+                // WAL_LOG took 26–52 ms and FILE_COPY 77–127 ms here (bench/db-new.sh): FILE_COPY only for big templates.
+                try (ResultSet rs = s.executeQuery("SELECT pg_database_size(" + literal(template) + ")")) {
+                    strategy = rs.next() && rs.getLong(1) > FILE_COPY_ABOVE ? " STRATEGY FILE_COPY" : " STRATEGY WAL_LOG";
+                } catch (java.sql.SQLException absent) {
+                    strategy = ""; // CREATE DATABASE below says what is wrong with it
+                }
+            }
             try {
-                s.execute("CREATE DATABASE " + ident(database) + " OWNER " + ident(database) + " TEMPLATE " + ident(template)
-                        + (fileCopy ? " STRATEGY FILE_COPY" : ""));
+                s.execute("CREATE DATABASE " + ident(database) + " OWNER " + ident(database) + " TEMPLATE " + ident(template) + strategy);
             } catch (java.sql.SQLException e) {
                 s.execute("DROP ROLE " + ident(database));
                 throw e;
@@ -184,6 +192,13 @@ public final class PostgresKind implements Kind {
             s.execute("DROP DATABASE IF EXISTS " + ident(database) + (c.getMetaData().getDatabaseMajorVersion() >= 13 ? " WITH (FORCE)" : ""));
             s.execute("DROP ROLE IF EXISTS " + ident(database));
         }
+    }
+
+    /** Above this size a copy is made by files (two checkpoints) rather than through the WAL (every block written twice). */
+    private static final long FILE_COPY_ABOVE = 64L * 1024 * 1024;
+
+    private static String literal(String value) {
+        return "'" + value.replace("'", "''") + "'";
     }
 
     private static String ident(String name) {
