@@ -4,12 +4,13 @@ import dev.scale.errors.ScaleException;
 
 /**
  * The one way scale waits for something to become true (a server to answer, a container to go): try,
- * and on "not yet" sleep with a backoff from 20 ms up to 250 ms, until a deadline. A {@link ScaleException}
+ * and on "not yet" sleep with a backoff from 5 ms, growing by half each time, up to 100 ms, until a deadline: a
+ * server that answers after 120 ms is seen by 165 ms (with 20 ms doubling to 250 ms it was seen at 300 ms). A {@link ScaleException}
  * from the attempt is final (the container died) and ends the wait at once; any other exception is "not yet".
  */
 public final class Wait {
-    private static final long FIRST_NANOS = 20_000_000L;
-    private static final long MAX_NANOS = 250_000_000L;
+    private static final long FIRST_NANOS = 5_000_000L;
+    private static final long MAX_NANOS = 100_000_000L;
 
     private Wait() {
     }
@@ -60,7 +61,7 @@ public final class Wait {
                 throw new TimedOut(what, last);
             }
             sleep(Math.min(pause, left));
-            pause = Math.min(MAX_NANOS, pause * 2);
+            pause = Math.min(MAX_NANOS, pause + pause / 2);
         }
     }
 
