@@ -457,8 +457,17 @@ public final class DockerApi {
         }
     }
 
+    /** A body read in blocks; a single byte is a block of one. */
+    private abstract static class Body extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** A body of a known length. */
-    private static final class Bounded extends InputStream {
+    private static final class Bounded extends Body {
         private final InputStream in;
         private long left;
 
@@ -467,11 +476,6 @@ public final class DockerApi {
             this.left = length;
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
@@ -488,7 +492,7 @@ public final class DockerApi {
     }
 
     /** A body in HTTP/1.1 chunks. */
-    private static final class Chunked extends InputStream {
+    private static final class Chunked extends Body {
         private final InputStream in;
         private long left;
         private boolean done;
@@ -497,11 +501,6 @@ public final class DockerApi {
             this.in = in;
         }
 
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {

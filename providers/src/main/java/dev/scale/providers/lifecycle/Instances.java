@@ -183,11 +183,7 @@ public final class Instances {
             taken.add(n);
             specs.add(new Spec(n, r.kind(), r.version(), image, ttl));
         }
-        ExecutorService pool = Executors.newFixedThreadPool(specs.size(), runnable -> {
-            Thread t = new Thread(runnable, "scale-up");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = daemons(specs.size(), "scale-up");
         try {
             List<Future<Instance>> futures = new ArrayList<>();
             for (Spec spec : specs) {
@@ -341,11 +337,7 @@ public final class Instances {
             distinct.forEach(n -> result.put(n, downOne(n, dockerUp)));
             return result;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(distinct.size(), 8), runnable -> {
-            Thread t = new Thread(runnable, "scale-down");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService pool = daemons(Math.min(distinct.size(), 8), "scale-down");
         try {
             Map<String, Future<Boolean>> futures = new LinkedHashMap<>();
             distinct.forEach(n -> futures.put(n, pool.submit(() -> downOne(n, dockerUp))));
@@ -371,6 +363,15 @@ public final class Instances {
         } finally {
             pool.shutdown();
         }
+    }
+
+    /** Threads that never keep the JVM alive: a Ctrl-C'd command exits while they wait on a server. */
+    private static ExecutorService daemons(int n, String name) {
+        return Executors.newFixedThreadPool(n, runnable -> {
+            Thread t = new Thread(runnable, name);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     private boolean downOne(String n, boolean dockerUp) {
