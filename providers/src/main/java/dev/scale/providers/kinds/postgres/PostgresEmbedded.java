@@ -110,14 +110,18 @@ final class PostgresEmbedded implements EmbeddedRecipe {
     }
 
     /**
-     * Copies the template's cluster: {@code cp} where there is one, sparse (the WAL segment is mostly zeros) and as a
-     * reflink where the file system shares blocks; never hard links, which would let one instance write into another's
-     * files. Java's copy otherwise.
+     * Copies the template's cluster with {@code cp}: sparse (its WAL segment is nearly all zeros) and as a reflink where
+     * the file system shares blocks; never hard links, which would let one instance write into another's files. A
+     * watcher beside it stops it when this scale is gone (kill -9), so that no copy goes on writing into a directory
+     * gc is removing. Java's copy where cp lacks those options. The paths are arguments, never shell text.
      */
     private static void copy(Path from, Path to, Programs programs) throws IOException, InterruptedException {
         if (programs.onPath("cp")) {
-            Process cp = new ProcessBuilder("cp", "-R", "-p", "--reflink=auto", "--sparse=always", from.toString(), to.toString())
-                    .redirectErrorStream(true).start();
+            String script = "cp -R -p --reflink=auto --sparse=always \"$1\" \"$2\" & c=$!\n"
+                    + "( while kill -0 \"$3\" 2>/dev/null; do sleep 0.2; done; kill \"$c\" 2>/dev/null ) & w=$!\n"
+                    + "wait \"$c\"; rc=$?; kill \"$w\" 2>/dev/null; exit \"$rc\"\n";
+            Process cp = new ProcessBuilder("/bin/sh", "-c", script, "scale-copy", from.toString(), to.toString(),
+                    Long.toString(ProcessHandle.current().pid())).redirectErrorStream(true).start();
             String out = new String(cp.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (cp.waitFor() == 0) {
                 return;
