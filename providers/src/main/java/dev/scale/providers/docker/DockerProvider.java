@@ -1,7 +1,6 @@
 package dev.scale.providers.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scale.providers.docker.DockerApi.Conflict;
 import dev.scale.providers.docker.DockerApi.NotFound;
@@ -142,24 +141,8 @@ public final class DockerProvider implements Provider {
         ports.addAll(kind.servicePorts().values());
 
         DockerTemplates.Prepared template = template(docker, spec, imageInfo, entrypoint, kind.containerEnv(planned), progress);
-        ObjectNode body = DockerApi.JSON.createObjectNode();
-        body.put("Image", template == null ? image : template.image());
-        ObjectNode labelNode = body.putObject("Labels");
-        labels.forEach(labelNode::put);
-        ArrayNode envNode = body.putArray("Env");
-        env.forEach(envNode::add);
-        ArrayNode entry = body.putArray("Entrypoint");
-        entrypoint.forEach(entry::add);
-        ArrayNode cmd = body.putArray("Cmd");
-        kind.containerCommand().forEach(cmd::add);
-        ObjectNode exposed = body.putObject("ExposedPorts");
-        ObjectNode host = body.putObject("HostConfig");
-        host.put("AutoRemove", true);
-        ObjectNode bindings = host.putObject("PortBindings");
-        for (int p : ports) {
-            exposed.putObject(p + "/tcp");
-            bindings.putArray(p + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", "");
-        }
+        ObjectNode body = containerBody(template == null ? image : template.image(), labels, env, entrypoint, kind.containerCommand(), ports);
+        ((ObjectNode) body.get("HostConfig")).put("AutoRemove", true);
         String id;
         progress.step(spec.name(), "creating container from " + image);
         try {
@@ -208,6 +191,27 @@ public final class DockerProvider implements Provider {
             inFlight.remove(id);
             throw e;
         }
+    }
+
+    /**
+     * A container's create body: its image, labels, environment, entrypoint and command, and each port published on
+     * 127.0.0.1 only, at a port the engine picks. Instances and template makers alike.
+     */
+    static ObjectNode containerBody(String image, Map<String, String> labels, List<String> env, List<String> entrypoint, List<String> cmd,
+                                    List<Integer> ports) {
+        ObjectNode body = DockerApi.JSON.createObjectNode();
+        body.put("Image", image);
+        labels.forEach(body.putObject("Labels")::put);
+        env.forEach(body.putArray("Env")::add);
+        entrypoint.forEach(body.putArray("Entrypoint")::add);
+        cmd.forEach(body.putArray("Cmd")::add);
+        ObjectNode exposed = body.putObject("ExposedPorts");
+        ObjectNode bindings = body.putObject("HostConfig").putObject("PortBindings");
+        for (int p : ports) {
+            exposed.putObject(p + "/tcp");
+            bindings.putArray(p + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", "");
+        }
+        return body;
     }
 
     /**
@@ -427,7 +431,7 @@ public final class DockerProvider implements Provider {
     }
 
     /** The host port bound to a container port, or 0 if none (a container that is stopping). */
-    private static int boundPort(JsonNode info, int containerPort) {
+    static int boundPort(JsonNode info, int containerPort) {
         JsonNode bindings = info.path("NetworkSettings").path("Ports").path(containerPort + "/tcp");
         for (JsonNode b : bindings) {
             String port = b.path("HostPort").asText("");

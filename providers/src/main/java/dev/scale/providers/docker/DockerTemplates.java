@@ -1,7 +1,6 @@
 package dev.scale.providers.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.Dirs;
@@ -79,27 +78,17 @@ final class DockerTemplates {
                 return made.get(); // another thread of this up made it meanwhile
             }
             removeAbandonedMakers(docker);
-            ObjectNode body = DockerApi.JSON.createObjectNode();
-            body.put("Image", sourceId);
-            ObjectNode labels = body.putObject("Labels");
-            labels.put(MAKER, "true");
-            labels.put(DockerProvider.OWNER, Owner.current().toString());
-            ArrayNode envNode = body.putArray("Env");
-            env.forEach((k, v) -> envNode.add(k + "=" + v));
-            kind.template().containerEnv().forEach((k, v) -> envNode.add(k + "=" + v));
-            entrypoint.forEach(body.putArray("Entrypoint")::add);
-            kind.containerCommand().forEach(body.putArray("Cmd")::add);
+            List<String> makerEnv = new java.util.ArrayList<>();
+            env.forEach((k, v) -> makerEnv.add(k + "=" + v));
+            kind.template().containerEnv().forEach((k, v) -> makerEnv.add(k + "=" + v));
+            ObjectNode body = DockerProvider.containerBody(sourceId, Map.of(MAKER, "true", DockerProvider.OWNER, Owner.current().toString()),
+                    makerEnv, entrypoint, kind.containerCommand(), List.of(kind.containerPort()));
             body.put("StopSignal", "SIG" + kind.stopSignal());
-            String port = kind.containerPort() + "/tcp";
-            body.putObject("ExposedPorts").putObject(port);
-            ObjectNode host = body.putObject("HostConfig");
-            host.putObject("PortBindings").putArray(port).addObject().put("HostIp", "127.0.0.1").put("HostPort", "");
             String id = docker.create("scale-template-" + kind.name() + "-" + Long.toHexString(System.nanoTime()), body);
             try {
                 docker.start(id);
                 JsonNode info = docker.inspect(id);
-                int hostPort = Integer.parseInt(info.path("NetworkSettings").path("Ports").path(port).path(0).path("HostPort").asText("0"));
-                Endpoint login = new Endpoint("127.0.0.1", hostPort, kind.defaultUsername(), password, kind.defaultDatabase());
+                Endpoint login = new Endpoint("127.0.0.1", DockerProvider.boundPort(info, kind.containerPort()), kind.defaultUsername(), password, kind.defaultDatabase());
                 Wait.until(System.nanoTime() + kind.startTimeout().toNanos(), kind.name() + " template", () -> {
                     if (!docker.inspect(id).path("State").path("Running").asBoolean()) {
                         throw ScaleException.failure("its container stopped: " + docker.logTail(id, 3), null);
