@@ -9,10 +9,19 @@
 dir=$1; ttl=$2; sig=$3; owner=$4
 echo $$ > "$dir/supervisor.pid"
 trap 'exit 0' TERM INT HUP   # scale removes the directory itself when it cancels a start
+# Removes the directory, again while something still writes into it (a copy of a start cut short ends within a
+# second): one rm -rf racing a writer fails with "Directory not empty" and would leave it, record gone, for good.
+remove_dir() {
+  i=0
+  while [ -e "$dir" ] && [ $i -lt 50 ]; do
+    rm -rf "$dir" 2>/dev/null || sleep 0.1
+    i=$((i + 1))
+  done
+}
 waited=0
 while [ ! -f "$dir/server.sh" ]; do
   if ! kill -0 "$owner" 2>/dev/null || [ "$waited" -ge $((ttl * 10)) ]; then
-    rm -rf "$dir"
+    remove_dir
     exit 0
   fi
   sleep 0.1
@@ -49,5 +58,5 @@ if [ "$stopping" = 1 ]; then
   while kill -0 "$srv" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
   kill -s KILL "$srv" 2>/dev/null
   wait "$srv" 2>/dev/null
-  rm -rf "$dir"
+  remove_dir
 fi
