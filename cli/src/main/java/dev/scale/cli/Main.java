@@ -32,6 +32,14 @@ public final class Main {
     }
 
     public static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, boolean terminal) {
+        if (HelpText.asked(args, terminal)) {
+            String usage = HelpText.stored(terminal && !env.containsKey("NO_COLOR") && CommandLine.Help.Ansi.AUTO.enabled());
+            if (usage != null) {
+                out.print(usage);
+                out.flush();
+                return 0;
+            }
+        }
         Context context = new Context(Datastores.kinds(), in, out, err, env, Clock.systemUTC(), terminal);
         if (args.length > 0 && args[0].equals(CompleteCommand.NAME)) {
             try {
@@ -53,7 +61,8 @@ public final class Main {
     /**
      * What the launcher runs once per build, in the state and config directories it gives, so that the class-data
      * archive made at this JVM's exit holds the classes scale's everyday commands load: help, ls, env, and an
-     * embedded Redis and PostgreSQL started and removed (which also makes the PostgreSQL template in the cache).
+     * embedded Redis and PostgreSQL started and removed (which also makes the PostgreSQL template in the cache), and ls
+ * once more on the user's Docker engine, which it only reads.
      * Its output is discarded; a step that cannot run here (no embedded PostgreSQL on this platform) is skipped.
      */
     private static int train(java.io.InputStream in, Map<String, String> env) {
@@ -71,14 +80,28 @@ public final class Main {
                 new String[] {"ls", "--output", "json"}, new String[] {"up", "redis", "postgres", "--provider", "embedded", "--ttl", "5m"},
                 new String[] {"ls"}, new String[] {"env", "redis", "postgres"}, new String[] {"db", "new", "postgres"},
                 new String[] {"down", "redis", "postgres"}, new String[] {"gc"});
-        for (String[] step : steps) {
-            try {
-                run(step, in, discard, discard, trainingEnv, false);
-            } catch (RuntimeException e) {
-                // a step that fails still loaded classes; the next one runs
+        // ls, which only reads, also on the user's own engine, so that the archive holds the Docker client's classes
+        Map<String, String> dockerEnv = new java.util.HashMap<>(trainingEnv);
+        dockerEnv.remove("DOCKER_HOST");
+        for (String name : List.of("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH")) {
+            if (env.get(name) != null) {
+                dockerEnv.put(name, env.get(name));
             }
         }
+        for (String[] step : steps) {
+            train(step, in, discard, trainingEnv);
+        }
+        train(new String[] {"ls"}, in, discard, dockerEnv);
+        train(new String[] {"ls", "--output", "json"}, in, discard, dockerEnv);
         return 0;
+    }
+
+    private static void train(String[] step, java.io.InputStream in, PrintWriter discard, Map<String, String> env) {
+        try {
+            run(step, in, discard, discard, env, false);
+        } catch (RuntimeException e) {
+            // a step that fails still loaded classes; the next one runs
+        }
     }
 
     /** A context on scale's registry, writing to these writers (a seam for tests). */

@@ -89,6 +89,24 @@ class CommandLineTest {
         assertThat(version.out()).startsWith("scale ");
     }
 
+    /**
+     * scale --help prints the usage the build rendered (HelpText), which must be what picocli renders from the command
+     * tree now, plain and in colour.
+     */
+    @Test
+    void storedUsageIsTheOnePicocliRenders() {
+        for (boolean colour : new boolean[] {false, true}) {
+            assertThat(HelpText.stored(colour)).as("colour " + colour).isNotBlank().isEqualTo(HelpText.render(colour));
+        }
+        assertThat(HelpText.stored(true)).contains("\u001b[");
+        assertThat(HelpText.stored(false)).doesNotContain("\u001b[").contains("Usage: scale", "Examples:", "  db ", "  probe ");
+        for (String[] args : new String[][] {{"--help"}, {"-h"}, {}}) {
+            Run run = scale(args);
+            assertThat(run.code()).isZero();
+            assertThat(run.out()).isEqualTo(HelpText.render(false));
+        }
+    }
+
     /** Every command's and probe's help, as a user asks for it: complete, and without picocli's format warnings. */
     @Test
     void everyHelpRendersWithoutAFormatWarning() {
