@@ -220,7 +220,9 @@ public final class EmbeddedProvider implements Provider {
         } catch (IOException e) {
             throw ScaleException.failure("cannot write " + script + ": " + e.getMessage(), e);
         }
-        List<String> command = new ArrayList<>();
+        // Started by a shell that puts it in the background and exits: a child of scale's own that outlived it would
+        // hold a JVM thread in waitpid, and the JVM waits 300 ms at exit for such threads (a third of `up redis`).
+        List<String> command = new ArrayList<>(List.of("/bin/sh", "-c", "\"$@\" &", "scale-launch"));
         if (machine.programs().onPath("setsid")) {
             command.add("setsid");  // its own session: Ctrl-C or a closing terminal later does not reach it
         }
