@@ -135,6 +135,10 @@ class EmbeddedProviderTest {
             Thread.sleep(100);
         }
         assertThat(state.resolve("embedded/short")).as("directory removed by the supervisor, no scale call").doesNotExist();
+        // the supervisor exits right after removing it, and is reaped by init (its parent since it was started)
+        while (pids.stream().anyMatch(EmbeddedProviderTest::alive) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
         assertThat(pids).noneMatch(EmbeddedProviderTest::alive);
     }
 
