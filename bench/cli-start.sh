@@ -41,8 +41,9 @@ PY
 rm -f "$results"
 # what the class-data sharing archive did not hold: each such class is read from the jar and verified at every start
 log=$state/classes.log
-java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:SharedArchiveFile=cli/target/scale.jsa -Xshare:auto -Xlog:class+load:file="$log" \
-  -jar cli/target/scale.jar --help >/dev/null 2>&1
-echo "  scale --help loads $(grep -c 'shared objects file' "$log") classes from the archive, $(grep -vc 'shared objects file' "$log") outside it" \
+jsa=$(ls -t cli/target/scale-*.jsa | head -1)   # the launcher's archive, made by ./scale above
+java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -XX:SharedArchiveFile="$jsa" -Xshare:auto -Xlog:class+load:file="$log" \
+  -cp cli/target/scale.jar dev.scale.cli.Main ls >/dev/null 2>&1
+echo "  scale ls loads $(grep -c 'shared objects file' "$log") classes from the archive, $(grep -vc 'shared objects file' "$log") outside it" \
   "($(grep -v 'shared objects file' "$log" | grep -c ' picocli\.') of them picocli's)"
 rm -f "$log"
