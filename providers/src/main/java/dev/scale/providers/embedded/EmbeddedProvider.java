@@ -295,7 +295,7 @@ public final class EmbeddedProvider implements Provider {
                     pidWrittenAt[0] = System.nanoTime();
                 }
                 boolean seenServer = seenAlive[0] || pidWrittenAt[0] != 0;
-                boolean dead = srv.map(h -> !h.isAlive())
+                boolean dead = srv.map(h -> !running(h))
                         .orElse(seenAlive[0] || (pidWrittenAt[0] != 0 && System.nanoTime() - pidWrittenAt[0] > 300_000_000L));
                 if (seenServer && dead) {
                     String log = tail(dir);
@@ -435,10 +435,10 @@ public final class EmbeddedProvider implements Provider {
     /** Its server runs, or is being prepared: a supervisor waits for it, or the start has only just made the directory. */
     private boolean alive(Path dir) {
         if (Files.exists(dir.resolve("server.pid"))) {
-            return pid(dir, "server.pid").map(ProcessHandle::isAlive).orElse(false);
+            return pid(dir, "server.pid").map(EmbeddedProvider::running).orElse(false);
         }
         if (Files.exists(dir.resolve("supervisor.pid"))) {
-            return pid(dir, "supervisor.pid").map(ProcessHandle::isAlive).orElse(false);
+            return pid(dir, "supervisor.pid").map(EmbeddedProvider::running).orElse(false);
         }
         return !olderThan(dir, UNRECORDED_GRACE);
     }
@@ -488,15 +488,15 @@ public final class EmbeddedProvider implements Provider {
 
     /** Stops the supervisor and the server (cleanly, then by force) and removes the directory. */
     private void destroy(Path dir) {
-        Optional<ProcessHandle> supervisor = pid(dir, "supervisor.pid").filter(ProcessHandle::isAlive);
-        Optional<ProcessHandle> server = pid(dir, "server.pid").filter(ProcessHandle::isAlive);
+        Optional<ProcessHandle> supervisor = pid(dir, "supervisor.pid").filter(EmbeddedProvider::running);
+        Optional<ProcessHandle> server = pid(dir, "server.pid").filter(EmbeddedProvider::running);
         supervisor.ifPresent(ProcessHandle::destroy);
         if (supervisor.isEmpty()) {
             server.ifPresent(ProcessHandle::destroy);
         }
         try {
             Wait.untilTrue(System.nanoTime() + 25_000_000_000L, "the server to stop",
-                    () -> !supervisor.map(ProcessHandle::isAlive).orElse(false) && !server.map(ProcessHandle::isAlive).orElse(false));
+                    () -> !supervisor.map(EmbeddedProvider::running).orElse(false) && !server.map(EmbeddedProvider::running).orElse(false));
         } catch (ScaleException interrupted) {
             // removal goes on by force below
         }
@@ -520,6 +520,26 @@ public final class EmbeddedProvider implements Provider {
             return true;
         } catch (IOException | NumberFormatException e) {
             return false;
+        }
+    }
+
+    /**
+     * Whether the process still runs: alive, and not a zombie that its parent has yet to reap. The supervisor's parent
+     * is init (or whatever the machine's PID 1 is), which may reap late or, in some CI containers, never; a zombie
+     * counted as alive made down wait for it (ProcessHandle.isAlive says true until it is reaped).
+     */
+    static boolean running(ProcessHandle h) {
+        if (!h.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(h.pid()), "stat"));
+            int end = stat.lastIndexOf(')');   // after the command's name, which may hold spaces and parentheses
+            return end < 0 || end + 2 >= stat.length() || stat.charAt(end + 2) != 'Z';
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return !Files.isDirectory(Path.of("/proc/self"));   // no /proc (not Linux): isAlive is all there is
+        } catch (IOException e) {
+            return true;
         }
     }
 

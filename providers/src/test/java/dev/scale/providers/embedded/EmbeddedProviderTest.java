@@ -73,8 +73,9 @@ class EmbeddedProviderTest {
         return pids;
     }
 
+    /** Running, that is: a zombie that init has yet to reap (see aZombieIsNotRunning) has ended. */
     private static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(EmbeddedProvider::running).orElse(false);
     }
 
     @Test
@@ -125,6 +126,31 @@ class EmbeddedProviderTest {
         assertThat(state.resolve("embedded/cache/dump.rdb")).doesNotExist();
     }
 
+    /** A process that has exited but that its parent has not reaped (a zombie) does not run: down must not wait for it. */
+    @Test
+    void aZombieIsNotRunning() throws Exception {
+        Path pidFile = state.resolve("zombie.pid");
+        Files.createDirectories(state);
+        // sh starts a short sleep, then becomes a long one (exec), which never reaps the short one's exit
+        Process parent = new ProcessBuilder("sh", "-c", "sleep 0.1 & echo $! > \"$0\"; exec sleep 30", pidFile.toString()).start();
+        try {
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (!(Files.exists(pidFile) && !Files.readString(pidFile).isBlank()) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            ProcessHandle child = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElseThrow();
+            assertThat(EmbeddedProvider.running(child)).as("sleeping").isTrue();
+            while (Files.readString(Path.of("/proc/" + child.pid() + "/stat")).matches("(?s).*\\) [^Z].*") && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertThat(child.isAlive()).as("a zombie, as ProcessHandle sees it").isTrue();
+            assertThat(EmbeddedProvider.running(child)).as("a zombie, as scale sees it").isFalse();
+            assertThat(EmbeddedProvider.running(ProcessHandle.current())).isTrue();
+        } finally {
+            parent.destroyForcibly().waitFor();
+        }
+    }
+
     @Test
     void theSupervisorEndsTheInstanceWhenItsTimeToLivePasses() throws Exception {
         start("short", "redis", Duration.ofSeconds(2));
@@ -135,7 +161,7 @@ class EmbeddedProviderTest {
             Thread.sleep(100);
         }
         assertThat(state.resolve("embedded/short")).as("directory removed by the supervisor, no scale call").doesNotExist();
-        // the supervisor exits right after removing it, and is reaped by init (its parent since it was started)
+        // the supervisor exits right after removing it
         while (pids.stream().anyMatch(EmbeddedProviderTest::alive) && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
