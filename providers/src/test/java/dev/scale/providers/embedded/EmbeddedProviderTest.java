@@ -126,6 +126,58 @@ class EmbeddedProviderTest {
         assertThat(state.resolve("embedded/cache/dump.rdb")).doesNotExist();
     }
 
+    /**
+     * A PostgreSQL instance starts from a spare copy of the template made ahead, taken by a rename; the next spare is
+     * made in the background. Instances so made share nothing: a table in one is not in the next, and each has its
+     * own password.
+     */
+    @Test
+    void postgresStartsFromASpareCopyAndSharesNothing() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.getFileStore(CACHE).equals(Files.getFileStore(state)),
+                "the cache and the instances on one file system (a spare is renamed into an instance)");
+        Instance first = start("first", "postgres", Duration.ofMinutes(5));
+        Path spares;
+        try (var templates = Files.list(CACHE.resolve("bin"))) {
+            spares = templates.filter(p -> p.getFileName().toString().startsWith("postgres-") && p.getFileName().toString().endsWith(".template"))
+                    .findFirst().orElseThrow().resolve("spares");   // PostgresEmbedded.SPARES
+        }
+        Path spare = awaitSpare(spares, Duration.ofSeconds(60));
+        Properties login = new Properties();
+        login.setProperty("user", "scale");
+        login.setProperty("password", first.endpoint().password().reveal());
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + first.endpoint().port() + "/scale", login)) {
+            c.createStatement().execute("CREATE TABLE only_in_first (id int)");
+        }
+
+        Instance second = start("second", "postgres", Duration.ofMinutes(5));
+        assertThat(spare).as("taken by the second instance").doesNotExist();
+        assertThat(second.endpoint().password().reveal()).isNotEqualTo(first.endpoint().password().reveal());
+        login.setProperty("password", second.endpoint().password().reveal());
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + second.endpoint().port() + "/scale", login);
+             ResultSet rs = c.createStatement().executeQuery("SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_first'")) {
+            rs.next();
+            assertThat(rs.getInt(1)).isZero();
+        }
+        assertThat(awaitSpare(spares, Duration.ofSeconds(60))).as("the next spare, made in the background").exists();
+    }
+
+    /** A ready spare, once one exists; fails after the timeout. */
+    private static Path awaitSpare(Path spares, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.isDirectory(spares)) {
+                try (var list = Files.list(spares)) {
+                    var ready = list.filter(p -> p.getFileName().toString().startsWith("ready-")).findFirst();
+                    if (ready.isPresent()) {
+                        return ready.get();
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no ready spare in " + spares + " after " + timeout);
+    }
+
     /** A process that has exited but that its parent has not reaped (a zombie) does not run: down must not wait for it. */
     @Test
     void aZombieIsNotRunning() throws Exception {

@@ -65,7 +65,11 @@ final class PostgresEmbedded implements EmbeddedRecipe {
         Path home = home(s.machine().binaries());
         Programs programs = s.machine().programs();
         Path template = template(s, home, programs);
-        copy(template.resolve("data"), s.dir().resolve("data"), programs);
+        Path data = s.dir().resolve("data");
+        if (!takeSpare(template.resolve(SPARES), data)) {
+            copy(template.resolve("data"), data, programs);
+        }
+        refillSpare(template, data, programs);
         List<String> server = new ArrayList<>(programs.rootless());
         server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", s.dir().resolve("data").toString(),
                 "-p", Integer.toString(s.endpoint().port()), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="));
@@ -107,6 +111,63 @@ final class PostgresEmbedded implements EmbeddedRecipe {
                 Files.writeString(Files.createFile(tmp.resolve("password"),
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), password.reveal(), StandardCharsets.UTF_8);
             });
+    }
+
+    /** Beside the template (and removed with it): copies of its cluster made ahead, each ready-* whole. */
+    static final String SPARES = "spares";
+
+    /**
+     * Takes a spare copy of the template's cluster by renaming it into the instance: no copy to wait for. A rename is
+     * atomic, so two scales never take the same one; false when there is none, or none that can be renamed here.
+     */
+    private static boolean takeSpare(Path spares, Path data) {
+        List<Path> ready;
+        try (var list = Files.list(spares)) {
+            ready = list.filter(p -> p.getFileName().toString().startsWith("ready-")).toList();
+        } catch (IOException e) {
+            return false;
+        }
+        for (Path spare : ready) {
+            try {
+                Files.move(spare, data, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                return true;
+            } catch (java.nio.file.NoSuchFileException taken) {
+                // another scale took it: the next one
+            } catch (IOException e) {
+                return false;   // another file system, say: copy
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Makes the next spare, in the background and past this scale's exit, when none is ready: a copy written as tmp-*
+     * and renamed ready-* once whole (a copy cut short by a reboot is removed by a later refill after 10 minutes). It
+     * waits 2 s first, so as not to slow this instance's start. Only where the cache and the instances share a file
+     * system (a spare is taken by renaming), and where cp copies sparse.
+     */
+    private static void refillSpare(Path template, Path data, Programs programs) {
+        Path spares = template.resolve(SPARES);
+        try {
+            if (!programs.onPath("cp") || !Files.getFileStore(template).equals(Files.getFileStore(data.getParent()))) {
+                return;
+            }
+            Files.createDirectories(spares, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException | UnsupportedOperationException e) {
+            return;
+        }
+        String script = "( sleep 2\n"
+                + "  for r in \"$1\"/ready-*; do [ -d \"$r\" ] && exit 0; done\n"
+                + "  find \"$1\" -maxdepth 1 -name 'tmp-*' -mmin +10 -exec rm -rf {} + 2>/dev/null\n"
+                + "  t=\"$1/tmp-$$-$(date +%s%N)\"\n"
+                + "  if cp -R -p --reflink=auto --sparse=always \"$2\" \"$t\"; then mv \"$t\" \"$1/ready-${t##*/tmp-}\" || rm -rf \"$t\"; else rm -rf \"$t\"; fi\n"
+                + ") </dev/null >/dev/null 2>&1 &\n";
+        try {
+            new ProcessBuilder("/bin/sh", "-c", script, "scale-spare", spares.toString(), template.resolve("data").toString())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        } catch (IOException e) {
+            // no spare: the next instance copies
+        }
     }
 
     /**
