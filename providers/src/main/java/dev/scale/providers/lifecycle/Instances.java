@@ -302,10 +302,22 @@ public final class Instances {
 
     /** Every instance scale started, from every provider that can be asked (docker only when an engine answers). */
     public List<Instance> list() {
+        // The engine's answer (a ping and a list, over a socket) is awaited while this thread reads the records here.
+        java.util.concurrent.CompletableFuture<List<Instance>> fromDocker = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> engine.reachable() ? docker.list() : null, runnable -> {
+                    Thread t = new Thread(runnable, "scale-ls-docker");
+                    t.setDaemon(true);
+                    t.start();
+                });
         List<Instance> all = new ArrayList<>(embedded.list());
         managed.forEach(m -> all.addAll(m.list()));
-        if (engine.reachable()) {
-            List<Instance> containers = docker.list();
+        List<Instance> containers;
+        try {
+            containers = fromDocker.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+        if (containers != null) {
             if (containers.isEmpty() && docker.broken().isEmpty()) {
                 try {
                     java.nio.file.Files.deleteIfExists(dockerUsed);
