@@ -24,8 +24,7 @@ import java.util.Map;
  * probes speak AMQP, and the management plugin would add a web port and half the start-up.
  */
 public final class RabbitmqKind implements Kind {
-    private static final EmbeddedRecipe NO_EMBEDDED = EmbeddedRecipe.none(
-            "rabbitmq has no embedded broker in this version of scale: start a Docker engine and use --provider docker");
+    private final EmbeddedRecipe embedded = new RabbitmqEmbedded();
 
     /** The virtual host every instance has, and the one a URL without a path names. */
     static final String DEFAULT_VHOST = "/";
@@ -45,7 +44,7 @@ public final class RabbitmqKind implements Kind {
     @Override public Duration startTimeout() { return Duration.ofSeconds(120); }
     @Override public List<String> urlSchemes() { return List.of("amqp", "amqps"); }
     @Override public String urlExample() { return "amqp[s]://scale:PASSWORD@HOST:5672/%2F"; }
-    @Override public EmbeddedRecipe embedded() { return NO_EMBEDDED; }
+    @Override public EmbeddedRecipe embedded() { return embedded; }
 
     @Override
     public Map<String, String> containerEnv(Endpoint endpoint) {
@@ -62,7 +61,11 @@ public final class RabbitmqKind implements Kind {
     public String probe(Endpoint endpoint) throws Exception {
         try (Connection c = factory(endpoint, 2000).newConnection("scale-probe")) {
             Object version = c.getServerProperties().get("version");
-            return version == null ? "unknown" : version.toString();
+            Object product = c.getServerProperties().get("product");
+            String v = version == null ? "unknown" : version.toString();
+            // another broker speaking AMQP 0-9-1 (the embedded one is Qpid) says so in its version: qpid-9.2.0
+            return product == null || product.toString().toLowerCase(java.util.Locale.ROOT).contains("rabbitmq") ? v
+                    : product.toString().toLowerCase(java.util.Locale.ROOT).replace("apache", "").strip().split("\\s+")[0] + "-" + v;
         }
     }
 
