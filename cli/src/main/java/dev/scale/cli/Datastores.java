@@ -18,6 +18,7 @@ import dev.scale.providers.Kinds;
 import dev.scale.providers.kinds.couchbase.CouchbaseKind;
 import dev.scale.providers.kinds.memcached.MemcachedKind;
 import dev.scale.providers.kinds.postgres.PostgresKind;
+import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import dev.scale.providers.kinds.redis.RedisKind;
 import java.util.List;
 import java.util.function.Function;
@@ -29,7 +30,10 @@ import java.util.function.Function;
  */
 final class Datastores {
 
-    /** One datastore's parts, each from its own package in its own module. */
+    /**
+     * One datastore's parts, each from its own package in its own module. A kind still being built may lack its
+     * probes' adapter or its shell (null): up, ls, env, run and down work, and what it lacks says so in one line.
+     */
     record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, ShellKind shell) {
     }
 
@@ -37,7 +41,8 @@ final class Datastores {
             new Datastore(new RedisKind(), RedisAdapter::new, new RedisShell()),
             new Datastore(new PostgresKind(), PostgresAdapter::new, new PostgresShell()),
             new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, new CouchbaseShell()),
-            new Datastore(new MemcachedKind(), MemcachedAdapter::new, new MemcachedShell()));
+            new Datastore(new MemcachedKind(), MemcachedAdapter::new, new MemcachedShell()),
+            new Datastore(new RabbitmqKind(), null, null));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
@@ -54,12 +59,22 @@ final class Datastores {
     }
 
     static ShellKind shell(Kind kind) {
-        return of(kind).shell();
+        ShellKind shell = of(kind).shell();
+        if (shell == null) {
+            throw ScaleException.usage("scale has no shell for " + kind.name() + " yet",
+                    "start one with scale up " + kind.name() + " and use a client of your own with scale env");
+        }
+        return shell;
     }
 
     /** The probes' adapter for an instance, connected to its endpoint. */
     static StoreAdapter store(Instance instance) {
-        return of(instance.kind()).store().apply(instance.endpoint());
+        Function<Endpoint, StoreAdapter> store = of(instance.kind()).store();
+        if (store == null) {
+            throw ScaleException.usage("scale's probes do not measure " + instance.kind().name() + " yet", "they measure "
+                    + String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList()));
+        }
+        return store.apply(instance.endpoint());
     }
 
     /** The kinds' names, for picocli's completion candidates and ${COMPLETION-CANDIDATES} in help texts. */

@@ -43,7 +43,7 @@ final class KindsCommand implements Callable<Integer> {
             row.put("embedded", k.embedded().source());
             row.put("url", k.urlExample());
             row.put("env", List.copyOf(k.env(sample(k)).keySet()));
-            row.put("init", d.shell().initFormat());
+            row.put("init", d.shell() == null ? "none yet (no shell)" : d.shell().initFormat());
             rows.add(row);
         }
         if (format == Format.JSON) {

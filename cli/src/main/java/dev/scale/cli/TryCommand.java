@@ -51,6 +51,7 @@ final class TryCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Context ctx = parent.context();
         List<Kinds.Requested> requested = List.of(ctx.kinds().parse(kind));
+        Datastores.shell(requested.get(0).kind());   // a kind with no shell yet is refused before anything starts
         Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
         Instances.checkRequest(requested, name, image);
         boolean interactive = ctx.terminal();

@@ -34,7 +34,8 @@ class RegistryTest {
         assertThat(KINDS).contains("redis", "postgres", "couchbase");
         for (String command : List.of("up", "try")) {
             Run help = Run.of(Run.env(home), command, "--help");
-            assertThat(help.out()).as(command + " --help").contains(String.join(", ", KINDS));
+            // as help wraps it at 80 columns
+            assertThat(help.out().replaceAll("\\s+", " ")).as(command + " --help").contains(String.join(", ", KINDS));
             Run complete = Run.of(Run.env(home), "__complete", command, "");
             assertThat(complete.out().lines()).as("completion after " + command).containsAll(KINDS);
         }
@@ -80,14 +81,27 @@ class RegistryTest {
     @Test
     void theShellAndInitRefuseAKindScaleDoesNotKnow() {
         Kind unknown = (Kind) Proxy.newProxyInstance(Kind.class.getClassLoader(), new Class<?>[] {Kind.class},
-                (proxy, method, args) -> method.getName().equals("name") ? "rabbitmq" : null);
-        assertThatThrownBy(() -> Datastores.shell(unknown)).isInstanceOf(ScaleException.class).hasMessageContaining("unknown kind 'rabbitmq'");
+                (proxy, method, args) -> method.getName().equals("name") ? "nats" : null);
+        assertThatThrownBy(() -> Datastores.shell(unknown)).isInstanceOf(ScaleException.class).hasMessageContaining("unknown kind 'nats'");
         StringWriter err = new StringWriter();
         Context ctx = Main.context(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true), Run.env(home), false);
-        Instance instance = new Instance("mq", unknown, "3", "url", new Endpoint("127.0.0.1", 5672, "guest", dev.scale.providers.Secret.none(), null),
+        Instance instance = new Instance("mq", unknown, "2", "url", new Endpoint("127.0.0.1", 4222, "guest", dev.scale.providers.Secret.none(), null),
                 Instant.now(), Instant.now().plusSeconds(60), Instance.State.RUNNING);
         assertThat(Main.shell(ctx).use(instance)).isFalse();
-        assertThat(err.toString()).contains("cannot connect to mq", "unknown kind 'rabbitmq'");
+        assertThat(err.toString()).contains("cannot connect to mq", "unknown kind 'nats'");
+    }
+
+    /** A kind still being built (rabbitmq: no shell, no probe adapter yet) says so in one line, and try starts nothing. */
+    @Test
+    void aKindWithoutItsShellOrProbesYetSaysSoAndTryStartsNothing() {
+        Run tried = Run.of(Run.withoutDocker(home), "try", "rabbitmq");
+        Run.assertOneLine(tried, 2, "scale has no shell for rabbitmq yet", "scale up rabbitmq");
+        assertThat(home.resolve("state/embedded")).satisfiesAnyOf(d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
+        Kind rabbitmq = Datastores.kinds().byName("rabbitmq");
+        Instance instance = new Instance("mq", rabbitmq, "3", "url", new Endpoint("127.0.0.1", 5672, "scale", dev.scale.providers.Secret.of("pw"), "/"),
+                Instant.now(), Instant.now().plusSeconds(60), Instance.State.RUNNING);
+        assertThatThrownBy(() -> Datastores.store(instance)).isInstanceOfSatisfying(ScaleException.class,
+                e -> assertThat(e.oneLine()).contains("scale's probes do not measure rabbitmq yet", "they measure redis, postgres, couchbase, memcached"));
     }
 
     @Test
@@ -95,7 +109,7 @@ class RegistryTest {
         // as a newer scale, with one more kind, would leave it
         Path dir = Files.createDirectories(home.resolve("state/embedded/mq"));
         Files.writeString(dir.resolve("instance.json"), """
-                {"name":"mq","kind":"rabbitmq","version":"3.13","port":5672,"username":"scale","password":"pw",
+                {"name":"mq","kind":"nats","version":"2.10","port":4222,"username":"scale","password":"pw",
                  "database":null,"createdAt":"2026-11-30T00:00:00Z","expiresAt":"2026-11-30T01:00:00Z"}
                 """);
         Run ls = Run.of(Run.withoutDocker(home), "ls");
