@@ -23,7 +23,11 @@ import java.util.zip.ZipFile;
  * own configuration) in the instance's directory, one user {@code scale} whose password is in a 0600 properties
  * file (never in an argument), AMQP 0-9-1 only, on 127.0.0.1 only, no management port. It is not RabbitMQ: the
  * version it reports says {@code qpid-}, and what RabbitMQ alone has (its management API, streams, quorum queues)
- * is not there.
+ * is not there. Its configuration (qpid-config.json) brings it closer where it can: a port it cannot bind fails the
+ * start instead of a broker that listens on nothing; a rejected or nacked message without requeue is dropped, as
+ * RabbitMQ does, not redelivered; RabbitMQ's own queue arguments (x-message-ttl, …) are accepted and logged, not
+ * enforced, instead of closing the connection; and messages keep their order on a durable queue whatever their
+ * persistence (so a transient message on a durable queue also outlives a restart, which RabbitMQ's would not).
  */
 final class RabbitmqEmbedded implements EmbeddedRecipe {
     static final String QPID_VERSION = "9.2.0";
@@ -60,18 +64,23 @@ final class RabbitmqEmbedded implements EmbeddedRecipe {
         Path work = Files.createDirectories(s.dir().resolve("work"));
         Path tmp = Files.createDirectories(s.dir().resolve("tmp"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xms8m", "-Xmx64m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        return List.of(java, "-Xms8m", "-Xmx64m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
                 "-Djava.net.preferIPv4Stack=true", "-Djava.io.tmpdir=" + tmp, "-Dqpid.work_dir=" + work, "-Duser.dir=" + s.dir(),
                 "-cp", lib.resolve("*").toString(), "org.apache.qpid.server.Main",
                 "--initial-config-path", config.toString(), "-props", secret.toString(),
                 "-prop", "qpid.amqp_port=" + s.endpoint().port());
     }
 
-    /** The broker's jars in the cache, unpacked from scale's jar (or its classes directory) the first time. */
-    private static Path jars(BinaryCache cache) {
-        return cache.unpacked("qpid-broker-j-" + QPID_VERSION, "lib/qpid-broker-" + QPID_VERSION + ".jar", tmp -> {
+    /**
+     * The broker's jars in the cache, unpacked from scale's jar (or its classes directory) the first time, in a
+     * directory named after the set of jars (their names carry their versions): another build's set is never used.
+     */
+    private static Path jars(BinaryCache cache) throws IOException {
+        List<String> carried = carried();
+        String set = Integer.toHexString(String.join(",", carried.stream().sorted().toList()).hashCode());
+        return cache.unpacked("qpid-broker-j-" + QPID_VERSION + "-" + set, "lib/qpid-broker-" + QPID_VERSION + ".jar", tmp -> {
             Path lib = Files.createDirectories(tmp.resolve("lib"));
-            for (String name : carried()) {
+            for (String name : carried) {
                 try (InputStream in = RabbitmqEmbedded.class.getResourceAsStream(JARS + name)) {
                     if (in == null) {
                         throw BinaryCache.unsupported("the AMQP broker");
