@@ -49,6 +49,31 @@ class ContractNodeTest {
         env = Run.env(home);
     }
 
+    /** amqplib reads RabbitMQ's part of the contract: AMQP_URL, and the RABBITMQ_* variables alone (Docker: RabbitMQ; embedded: Qpid). */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "docker"})
+    void amqplibReadsTheRabbitmqContractAndRoundTripsNonAsciiText(String provider) throws Exception {
+        if (provider.equals("docker")) {
+            RequireDocker.engine();
+        } else {
+            env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
+        }
+        List<String> command = new ArrayList<>(List.of(scale.toString(), "run", "--provider", provider,
+                "--with", "rabbitmq", "--", "node", NODE_DIR.resolve("amqp.js").toString(), TEXT));
+        ProcessBuilder pb = Run.process(env, command).directory(NODE_DIR.toFile());
+        pb.redirectOutput(home.resolve("out.txt").toFile()).redirectError(home.resolve("err.txt").toFile());
+        Process run = pb.start();
+        assertThat(run.waitFor(240, TimeUnit.SECONDS)).isTrue();
+        String err = Files.readString(home.resolve("err.txt"));
+        assertThat(run.exitValue()).as(err).isZero();
+        JsonNode out = new ObjectMapper().readTree(Files.readString(home.resolve("out.txt")).strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(out.at("/text").asText()).isEqualTo(TEXT);
+        assertThat(out.at("/header").asText()).isEqualTo(TEXT);
+        assertThat(out.at("/persistent").asBoolean()).isTrue();
+        assertThat(out.at("/leftAfterAck").asInt()).isZero();
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "docker"})
     void nodeClientsReadTheContractAndRoundTripNonAsciiText(String provider) throws Exception {
