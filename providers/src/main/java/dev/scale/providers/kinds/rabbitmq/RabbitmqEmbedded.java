@@ -91,8 +91,20 @@ final class RabbitmqEmbedded implements EmbeddedRecipe {
         }).resolve("lib");
     }
 
+    /** {@link #carried}, read once per process: it opens scale's jar (its whole central directory). */
+    private static volatile List<String> carried;
+
     /** The jar files beside this class, read from where it was loaded: scale's jar, or a classes directory. */
     private static List<String> carried() throws IOException {
+        List<String> known = carried;
+        if (known == null) {
+            known = List.copyOf(readCarried());
+            carried = known;
+        }
+        return known;
+    }
+
+    private static List<String> readCarried() throws IOException {
         String prefix = RabbitmqEmbedded.class.getPackageName().replace('.', '/') + "/" + JARS;
         Path from;
         try {
