@@ -71,7 +71,7 @@ final class PostgresEmbedded implements EmbeddedRecipe {
         }
         refillSpare(template, data, programs);
         List<String> server = new ArrayList<>(programs.rootless());
-        server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", s.dir().resolve("data").toString(),
+        server.addAll(List.of(home.resolve("bin/postgres").toString(), "-D", data.toString(),
                 "-p", Integer.toString(s.endpoint().port()), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="));
         return server;
     }
@@ -112,6 +112,9 @@ final class PostgresEmbedded implements EmbeddedRecipe {
                         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), password.reveal(), StandardCharsets.UTF_8);
             });
     }
+
+    /** How a copy of the template's cluster is made, for an instance or a spare: see {@link #copy}. */
+    private static final String CP = "cp -R -p --reflink=auto --sparse=always";
 
     /** Beside the template (and removed with it): copies of its cluster made ahead, each ready-* whole. */
     static final String SPARES = "spares";
@@ -160,7 +163,7 @@ final class PostgresEmbedded implements EmbeddedRecipe {
                 + "  for r in \"$1\"/ready-*; do [ -d \"$r\" ] && exit 0; done\n"
                 + "  find \"$1\" -maxdepth 1 -name 'tmp-*' -mmin +10 -exec rm -rf {} + 2>/dev/null\n"
                 + "  t=\"$1/tmp-$$-$(date +%s%N)\"\n"
-                + "  if cp -R -p --reflink=auto --sparse=always \"$2\" \"$t\"; then mv \"$t\" \"$1/ready-${t##*/tmp-}\" || rm -rf \"$t\"; else rm -rf \"$t\"; fi\n"
+                + "  if " + CP + " \"$2\" \"$t\"; then mv \"$t\" \"$1/ready-${t##*/tmp-}\" || rm -rf \"$t\"; else rm -rf \"$t\"; fi\n"
                 + ") </dev/null >/dev/null 2>&1 &\n";
         try {
             new ProcessBuilder("/bin/sh", "-c", script, "scale-spare", spares.toString(), template.resolve("data").toString())
@@ -178,7 +181,7 @@ final class PostgresEmbedded implements EmbeddedRecipe {
      */
     private static void copy(Path from, Path to, Programs programs) throws IOException, InterruptedException {
         if (programs.onPath("cp")) {
-            String script = "cp -R -p --reflink=auto --sparse=always \"$1\" \"$2\" & c=$!\n"
+            String script = CP + " \"$1\" \"$2\" & c=$!\n"
                     + "( while kill -0 \"$3\" 2>/dev/null; do sleep 0.2; done; kill \"$c\" 2>/dev/null ) & w=$!\n"
                     + "wait \"$c\"; rc=$?; kill \"$w\" 2>/dev/null; exit \"$rc\"\n";
             Process cp = new ProcessBuilder("/bin/sh", "-c", script, "scale-copy", from.toString(), to.toString(),
