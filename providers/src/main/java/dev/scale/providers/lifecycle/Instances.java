@@ -304,11 +304,7 @@ public final class Instances {
     public List<Instance> list() {
         // The engine's answer (a ping and a list, over a socket) is awaited while this thread reads the records here.
         java.util.concurrent.CompletableFuture<List<Instance>> fromDocker = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> engine.reachable() ? docker.list() : null, runnable -> {
-                    Thread t = new Thread(runnable, "scale-ls-docker");
-                    t.setDaemon(true);
-                    t.start();
-                });
+                () -> engine.reachable() ? docker.list() : null, runnable -> daemon(runnable, "scale-ls-docker").start());
         List<Instance> all = new ArrayList<>(embedded.list());
         managed.forEach(m -> all.addAll(m.list()));
         List<Instance> containers;
@@ -379,11 +375,13 @@ public final class Instances {
 
     /** Threads that never keep the JVM alive: a Ctrl-C'd command exits while they wait on a server. */
     private static ExecutorService daemons(int n, String name) {
-        return Executors.newFixedThreadPool(n, runnable -> {
-            Thread t = new Thread(runnable, name);
-            t.setDaemon(true);
-            return t;
-        });
+        return Executors.newFixedThreadPool(n, runnable -> daemon(runnable, name));
+    }
+
+    private static Thread daemon(Runnable runnable, String name) {
+        Thread t = new Thread(runnable, name);
+        t.setDaemon(true);
+        return t;
     }
 
     private boolean downOne(String n, boolean dockerUp) {
