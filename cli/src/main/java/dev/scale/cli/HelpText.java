@@ -13,7 +13,7 @@ import picocli.CommandLine;
 /**
  * scale's own usage ({@code scale --help}), rendered by picocli from the command tree when scale is built and kept
  * beside its classes, plain and in colour. Printing it takes a JVM's start; building the tree to render it took
- * picocli's annotation reflection 120 ms more (bench/cli-start.sh). HelpTextTest renders both again and compares.
+ * picocli's annotation reflection 120 ms more (bench/cli-start.sh). CommandLineTest renders both again and compares.
  */
 public final class HelpText {
     private HelpText() {

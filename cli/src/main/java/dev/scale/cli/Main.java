@@ -62,7 +62,7 @@ public final class Main {
      * What the launcher runs once per build, in the state and config directories it gives, so that the class-data
      * archive made at this JVM's exit holds the classes scale's everyday commands load: help, ls, env, and an
      * embedded Redis and PostgreSQL started and removed (which also makes the PostgreSQL template in the cache), and ls
- * once more on the user's Docker engine, which it only reads.
+     * once more on the user's Docker engine, which it only reads.
      * Its output is discarded; a step that cannot run here (no embedded PostgreSQL on this platform) is skipped.
      */
     private static int train(java.io.InputStream in, Map<String, String> env) {
