@@ -49,24 +49,32 @@ class ContractNodeTest {
         env = Run.env(home);
     }
 
-    /** amqplib reads RabbitMQ's part of the contract: AMQP_URL, and the RABBITMQ_* variables alone (Docker: RabbitMQ; embedded: Qpid). */
-    @ParameterizedTest
-    @ValueSource(strings = {"embedded", "docker"})
-    void amqplibReadsTheRabbitmqContractAndRoundTripsNonAsciiText(String provider) throws Exception {
+    /**
+     * {@code scale run --provider PROVIDER --with KINDS -- node SCRIPT TEXT} through the launcher, with no Docker engine
+     * for the embedded provider; it must exit 0, and the script's last line of output is its JSON.
+     */
+    private JsonNode runNode(String provider, String kinds, String script, int timeoutSeconds) throws Exception {
         if (provider.equals("docker")) {
             RequireDocker.engine();
         } else {
             env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
         }
         List<String> command = new ArrayList<>(List.of(scale.toString(), "run", "--provider", provider,
-                "--with", "rabbitmq", "--", "node", NODE_DIR.resolve("amqp.js").toString(), TEXT));
+                "--with", kinds, "--", "node", NODE_DIR.resolve(script).toString(), TEXT));
         ProcessBuilder pb = Run.process(env, command).directory(NODE_DIR.toFile());
         pb.redirectOutput(home.resolve("out.txt").toFile()).redirectError(home.resolve("err.txt").toFile());
         Process run = pb.start();
-        assertThat(run.waitFor(240, TimeUnit.SECONDS)).isTrue();
+        assertThat(run.waitFor(timeoutSeconds, TimeUnit.SECONDS)).isTrue();
         String err = Files.readString(home.resolve("err.txt"));
         assertThat(run.exitValue()).as(err).isZero();
-        JsonNode out = new ObjectMapper().readTree(Files.readString(home.resolve("out.txt")).strip().lines().reduce((a, b) -> b).orElseThrow());
+        return new ObjectMapper().readTree(Files.readString(home.resolve("out.txt")).strip().lines().reduce((a, b) -> b).orElseThrow());
+    }
+
+    /** amqplib reads RabbitMQ's part of the contract: AMQP_URL, and the RABBITMQ_* variables alone (Docker: RabbitMQ; embedded: Qpid). */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "docker"})
+    void amqplibReadsTheRabbitmqContractAndRoundTripsNonAsciiText(String provider) throws Exception {
+        JsonNode out = runNode(provider, "rabbitmq", "amqp.js", 240);
         assertThat(out.at("/text").asText()).isEqualTo(TEXT);
         assertThat(out.at("/header").asText()).isEqualTo(TEXT);
         assertThat(out.at("/persistent").asBoolean()).isTrue();
@@ -77,20 +85,7 @@ class ContractNodeTest {
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "docker"})
     void nodeClientsReadTheContractAndRoundTripNonAsciiText(String provider) throws Exception {
-        if (provider.equals("docker")) {
-            RequireDocker.engine();
-        } else {
-            env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
-        }
-        List<String> command = new ArrayList<>(List.of(scale.toString(), "run", "--provider", provider,
-                "--with", "postgres,redis,memcached", "--", "node", NODE_DIR.resolve("contract.js").toString(), TEXT));
-        ProcessBuilder pb = Run.process(env, command).directory(NODE_DIR.toFile());
-        pb.redirectOutput(home.resolve("out.txt").toFile()).redirectError(home.resolve("err.txt").toFile());
-        Process run = pb.start();
-        assertThat(run.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        String err = Files.readString(home.resolve("err.txt"));
-        assertThat(run.exitValue()).as(err).isZero();
-        JsonNode out = new ObjectMapper().readTree(Files.readString(home.resolve("out.txt")).strip().lines().reduce((a, b) -> b).orElseThrow());
+        JsonNode out = runNode(provider, "postgres,redis,memcached", "contract.js", 180);
         assertThat(out.at("/postgres/encoding").asText()).isEqualTo("UTF8");
         assertThat(out.at("/postgres/text").asText()).isEqualTo(TEXT);
         assertThat(out.at("/postgres/upper").asText()).isEqualTo("HÉLLO WÖRLD — 日本語 🚀 ÜNÏCÖDÉ");

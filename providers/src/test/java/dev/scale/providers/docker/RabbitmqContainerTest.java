@@ -4,13 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.DockerClient;
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.AuthenticationFailureException;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.GetResponse;
-import com.rabbitmq.client.MessageProperties;
 import dev.scale.providers.Config;
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Endpoint;
@@ -19,9 +13,9 @@ import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.RequireDocker;
 import dev.scale.providers.TestKinds;
+import dev.scale.providers.kinds.rabbitmq.AmqpRoundTrip;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import dev.scale.providers.lifecycle.Instances;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -58,20 +52,7 @@ class RabbitmqContainerTest {
             assertThat(mq.version()).startsWith("3.");
 
             // what a program does with the URL alone: the client reads the user, password, host, port and virtual host from it
-            ConnectionFactory byUrl = new ConnectionFactory();
-            byUrl.setUri(env.get("AMQP_URL"));
-            try (Connection c = byUrl.newConnection(); Channel ch = c.createChannel()) {
-                ch.confirmSelect();
-                ch.queueDeclare("orders", true, false, false, null);
-                AMQP.BasicProperties persistent = MessageProperties.PERSISTENT_TEXT_PLAIN.builder().messageId("order-1").build();
-                ch.basicPublish("", "orders", persistent, "one".getBytes(StandardCharsets.UTF_8));
-                ch.waitForConfirmsOrDie(10_000);
-                GetResponse got = ch.basicGet("orders", false);
-                assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("one");
-                assertThat(got.getProps().getMessageId()).isEqualTo("order-1");
-                ch.basicAck(got.getEnvelope().getDeliveryTag(), false);
-                assertThat(ch.messageCount("orders")).isZero();
-            }
+            AmqpRoundTrip.publishGetAck(env.get("AMQP_URL"), "orders", "order-1", "one");
 
             Endpoint wrong = new Endpoint(mq.endpoint().host(), mq.endpoint().port(), "scale", dev.scale.providers.Secret.of("not-the-password"), "/");
             assertThatThrownBy(() -> RabbitmqKind.factory(wrong, 5000).newConnection().close()).isInstanceOf(AuthenticationFailureException.class);

@@ -3,13 +3,7 @@ package dev.scale.providers.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.PossibleAuthenticationFailureException;
-import com.rabbitmq.client.Channel;
-import com.rabbitmq.client.Connection;
-import com.rabbitmq.client.ConnectionFactory;
-import com.rabbitmq.client.GetResponse;
-import com.rabbitmq.client.MessageProperties;
 import dev.scale.providers.Dirs;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
@@ -17,6 +11,7 @@ import dev.scale.providers.Kinds;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
+import dev.scale.providers.kinds.rabbitmq.AmqpRoundTrip;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,19 +38,7 @@ class RabbitmqEmbeddedTest {
             assertThat(mq.version()).isEqualTo("qpid-9.2.0");
             String url = mq.kind().env(mq.endpoint()).get("AMQP_URL");
             assertThat(url).startsWith("amqp://scale:").endsWith("@127.0.0.1:" + mq.endpoint().port() + "/%2F");
-            ConnectionFactory byUrl = new ConnectionFactory();
-            byUrl.setUri(url);
-            try (Connection c = byUrl.newConnection(); Channel ch = c.createChannel()) {
-                ch.confirmSelect();
-                ch.queueDeclare("jobs", true, false, false, null);
-                AMQP.BasicProperties persistent = MessageProperties.PERSISTENT_TEXT_PLAIN.builder().messageId("job-1").build();
-                ch.basicPublish("", "jobs", persistent, "work".getBytes(StandardCharsets.UTF_8));
-                ch.waitForConfirmsOrDie(10_000);
-                GetResponse got = ch.basicGet("jobs", false);
-                assertThat(new String(got.getBody(), StandardCharsets.UTF_8)).isEqualTo("work");
-                assertThat(got.getProps().getMessageId()).isEqualTo("job-1");
-                ch.basicAck(got.getEnvelope().getDeliveryTag(), false);
-            }
+            AmqpRoundTrip.publishGetAck(url, "jobs", "job-1", "work");
             Endpoint wrong = new Endpoint("127.0.0.1", mq.endpoint().port(), "scale", Secret.of("not-the-password"), "/");
             assertThatThrownBy(() -> RabbitmqKind.factory(wrong, 5000).newConnection().close()).as("refused: Qpid closes the connection, as AMQP 0-9-1 says, where RabbitMQ also names the failure").isInstanceOf(PossibleAuthenticationFailureException.class);
 
