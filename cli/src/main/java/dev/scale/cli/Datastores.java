@@ -4,6 +4,7 @@ import dev.scale.cli.shell.ShellKind;
 import dev.scale.cli.shell.couchbase.CouchbaseShell;
 import dev.scale.cli.shell.memcached.MemcachedShell;
 import dev.scale.cli.shell.postgres.PostgresShell;
+import dev.scale.cli.shell.rabbitmq.RabbitmqShell;
 import dev.scale.cli.shell.redis.RedisShell;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.StoreAdapter;
@@ -42,7 +43,7 @@ final class Datastores {
             new Datastore(new PostgresKind(), PostgresAdapter::new, new PostgresShell()),
             new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, new CouchbaseShell()),
             new Datastore(new MemcachedKind(), MemcachedAdapter::new, new MemcachedShell()),
-            new Datastore(new RabbitmqKind(), null, null));
+            new Datastore(new RabbitmqKind(), null, new RabbitmqShell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 

@@ -91,12 +91,9 @@ class RegistryTest {
         assertThat(err.toString()).contains("cannot connect to mq", "unknown kind 'nats'");
     }
 
-    /** A kind still being built (rabbitmq: no shell, no probe adapter yet) says so in one line, and try starts nothing. */
+    /** A kind the key/value probes cannot measure (rabbitmq, an event broker) says so in one line. */
     @Test
-    void aKindWithoutItsShellOrProbesYetSaysSoAndTryStartsNothing() {
-        Run tried = Run.of(Run.withoutDocker(home), "try", "rabbitmq");
-        Run.assertOneLine(tried, 2, "scale has no shell for rabbitmq yet", "scale up rabbitmq");
-        assertThat(home.resolve("state/embedded")).satisfiesAnyOf(d -> assertThat(d).doesNotExist(), d -> assertThat(d).isEmptyDirectory());
+    void aKindWithoutAKeyValueAdapterSaysSo() {
         Kind rabbitmq = Datastores.kinds().byName("rabbitmq");
         Instance instance = new Instance("mq", rabbitmq, "3", "url", new Endpoint("127.0.0.1", 5672, "scale", dev.scale.providers.Secret.of("pw"), "/"),
                 Instant.now(), Instant.now().plusSeconds(60), Instance.State.RUNNING);

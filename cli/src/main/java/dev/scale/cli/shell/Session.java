@@ -21,6 +21,16 @@ public interface Session extends AutoCloseable {
     /** Words to complete native input with: command names, keywords, table and column names. */
     List<String> words();
 
+    /**
+     * Words to complete an argument with, after the command's name (queue names after {@code consume}); only
+     * asked where {@link #wordsAfterFirst} is false.
+     *
+     * @param before the words before the one being completed, the command's name first
+     */
+    default List<String> arguments(List<String> before) {
+        return List.of();
+    }
+
     /** Whether {@link #words} complete every word (SQL), or only the first, the command's name (after which come keys and values). */
     default boolean wordsAfterFirst() {
         return true;

@@ -49,7 +49,9 @@ final class ShellCompleter implements Completer {
             return;
         }
         if (!session.wordsAfterFirst() && index > 0) {
-            return; // after the command name come keys and values
+            // after the command name come keys and values, or the names the session offers for them
+            session.arguments(words.subList(0, index)).forEach(a -> candidates.add(new Candidate(a, a, null, null, null, null, true)));
+            return;
         }
         for (String w : session.words()) {
             String value = session.upperCaseWords() ? w.toUpperCase(Locale.ROOT) : w;

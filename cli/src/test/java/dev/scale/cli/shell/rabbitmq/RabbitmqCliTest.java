@@ -1,0 +1,140 @@
+package dev.scale.cli.shell.rabbitmq;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.rabbitmq.client.Channel;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.MessageProperties;
+import dev.scale.cli.Run;
+import dev.scale.cli.Tmux;
+import dev.scale.providers.RequireDocker;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * RabbitMQ's shell on real brokers: the CI image (Debian's rabbitmq-server, with the official image's entrypoint and
+ * environment) under Docker, and the embedded Qpid Broker-J; its init files under {@code scale run}, read by another
+ * ecosystem's client (librabbitmq's amqp-get); and follow, Ctrl-C and completion in a real terminal.
+ */
+class RabbitmqCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path home;
+
+    private Map<String, String> env(String provider) {
+        if (provider.equals("docker")) {
+            RequireDocker.engine();
+            return Run.env(home);
+        }
+        return Run.withoutDocker(home);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"docker", "embedded"})
+    void tryDeclaresPublishesConsumesAndListsOnARealBrokerAndTheInstanceGoesWithIt(String provider) {
+        Map<String, String> env = env(provider);
+        Run r = Run.withInput("""
+                declare queue jobs
+                publish jobs "hello world" attempt=1 lang=fr
+                publish jobs "second, 日本"
+                queues
+                consume jobs 5
+                consume missing
+                publish nowhere x
+                declare exchange events fanout
+                declare queue audit
+                bind audit events
+                publish -e events any "fanned out"
+                queues audit
+                purge audit
+                declare queue ttl x-message-ttl=60000
+                declare queue bad frobnicate
+                delete queue audit
+                frob
+                """, env, "try", "rabbitmq");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains(
+                "queue jobs declared (durable): 0 messages, 0 consumers\n",
+                "published 11 bytes to exchange (default) with routing key jobs, confirmed\n",
+                // the table asks the broker: two messages waiting, nobody consuming
+                " queue | messages | consumers \n-------+----------+-----------\n jobs  |        2 |         0\n",
+                "--- message 1: routing key jobs, exchange (default)\nattempt: 1\nlang: fr\nhello world\n",
+                "--- message 2: routing key jobs, exchange (default)\nsecond, 日本\n",
+                "(2 messages consumed and acknowledged from queue jobs, 0 left)\n",
+                "returned: no queue took it (312 NO_ROUTE) from exchange (default) with routing key nowhere\n",
+                "queue audit bound to exchange events\n",
+                "published 10 bytes to exchange events with routing key any, confirmed\n",
+                " audit |        1 |         0\n",
+                "purged 1 message from queue audit\n",
+                "queue ttl declared (durable): 0 messages, 0 consumers\n",
+                "ERROR unknown queue option 'frobnicate': durable, transient, exclusive, auto-delete or x-ARG=VALUE; usage: declare queue",
+                "queue audit deleted with 0 messages\n",
+                "ERROR unknown command 'frob'; commands: bind, consume, declare, delete, follow, publish, purge, queues\n");
+        // the broker's own refusal, in its own words, and the shell goes on on a new channel
+        assertThat(r.out()).containsPattern("ERROR NOT_FOUND - .*'missing'");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    @Test
+    void runLoadsTheInitFileAndAnotherEcosystemsClientReadsTheMessage() throws Exception {
+        Tmux.require("amqp-get"); // librabbitmq's command-line client (Debian's amqp-tools)
+        Map<String, String> env = env("docker");
+        Path init = Files.writeString(home.resolve("seed.txt"), "# one job waiting\ndeclare queue jobs\npublish jobs first-job kind=email\n");
+        Path seen = home.resolve("seen.txt");
+        Run r = Run.of(env, "run", "--with", "rabbitmq", "--init", "rabbitmq=" + init, "--quiet", "--",
+                "sh", "-c", "amqp-get --url=\"$AMQP_URL\" --queue=jobs > '" + seen + "'");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readString(seen).strip()).isEqualTo("first-job");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+        // a message no queue takes stops the load, named by file and line, and nothing is left
+        Path bad = Files.writeString(home.resolve("bad.txt"), "declare queue jobs\npublish job typo\n");
+        Run failed = Run.of(env, "run", "--with", "rabbitmq", "--init", "rabbitmq=" + bad, "--", "true");
+        assertThat(failed.code()).isEqualTo(1);
+        assertThat(failed.err()).contains("bad.txt:2: returned: no queue took it (312 NO_ROUTE)").doesNotContain("\tat ");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    @Test
+    void followPrintsMessagesAsTheyArriveUntilCtrlCAndCompletionOffersQueueNames() throws Exception {
+        Tmux.require("tmux");
+        try (Tmux tmux = new Tmux(home)) {
+            tmux.start("scale try rabbitmq");
+            tmux.waitFor("rabbitmq [rabbitmq]>");
+            tmux.type("declare queue orders");
+            tmux.key("Enter");
+            tmux.waitFor("queue orders declared");
+            tmux.type("follow ord");
+            tmux.key("Tab");
+            tmux.waitFor("follow orders");
+            tmux.key("Enter");
+            tmux.waitFor("(following queue orders; Ctrl-C to stop)");
+            String url = JSON.readTree(Run.of(Run.withoutDocker(home), "ls", "--output", "json").out()).get(0).get("url").asText();
+            ConnectionFactory f = new ConnectionFactory();
+            f.setUri(url);
+            try (Connection c = f.newConnection(); Channel ch = c.createChannel()) {
+                ch.basicPublish("", "orders", MessageProperties.PERSISTENT_TEXT_PLAIN, "order-1".getBytes(StandardCharsets.UTF_8));
+                tmux.waitFor("order-1");
+                ch.basicPublish("", "orders", MessageProperties.PERSISTENT_TEXT_PLAIN, "order-2".getBytes(StandardCharsets.UTF_8));
+                tmux.waitFor("order-2");
+                tmux.key("C-c");
+                // and the prompt is back: a key typed before JLine reads again may be lost
+                tmux.waitFor("(stopped following queue orders: 2 messages acknowledged)\nrabbitmq [rabbitmq]>");
+                // both were acknowledged, and the follower is gone
+                assertThat(ch.queueDeclarePassive("orders").getMessageCount()).isZero();
+                assertThat(ch.queueDeclarePassive("orders").getConsumerCount()).isZero();
+            }
+            tmux.key("C-d");
+            tmux.waitFor("scale: removed rabbitmq");
+        }
+        assertThat(Run.of(Run.withoutDocker(home), "ls").out()).contains("no instances");
+    }
+}
