@@ -12,6 +12,10 @@ import dev.scale.probes.stores.couchbase.CouchbaseAdapter;
 import dev.scale.probes.stores.memcached.MemcachedAdapter;
 import dev.scale.probes.stores.postgres.PostgresAdapter;
 import dev.scale.probes.stores.redis.RedisAdapter;
+import dev.scale.probes.stores.redis.RedisQueues;
+import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
+import dev.scale.probes.stores.postgres.PostgresQueues;
+import dev.scale.probes.queue.QueueStore;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
@@ -35,15 +39,15 @@ final class Datastores {
      * One datastore's parts, each from its own package in its own module. A kind still being built may lack its
      * probes' adapter or its shell (null): up, ls, env, run and down work, and what it lacks says so in one line.
      */
-    record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, ShellKind shell) {
+    record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, Function<Endpoint, QueueStore> queues, ShellKind shell) {
     }
 
     static final List<Datastore> ALL = List.of(
-            new Datastore(new RedisKind(), RedisAdapter::new, new RedisShell()),
-            new Datastore(new PostgresKind(), PostgresAdapter::new, new PostgresShell()),
-            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, new CouchbaseShell()),
-            new Datastore(new MemcachedKind(), MemcachedAdapter::new, new MemcachedShell()),
-            new Datastore(new RabbitmqKind(), null, new RabbitmqShell()));
+            new Datastore(new RedisKind(), RedisAdapter::new, RedisQueues::new, new RedisShell()),
+            new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, new PostgresShell()),
+            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, new CouchbaseShell()),
+            new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, new MemcachedShell()),
+            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, new RabbitmqShell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
@@ -76,6 +80,13 @@ final class Datastores {
                     + String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList()));
         }
         return store.apply(instance.endpoint());
+    }
+
+    /** What the probes can use of an instance: its key/value adapter and its queue adapter, each null where the kind has none. */
+    static dev.scale.probes.fit.Fit.Store probed(String label, Instance instance) {
+        Datastore d = of(instance.kind());
+        return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
+                d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()));
     }
 
     /** The kinds' names, for picocli's completion candidates and ${COMPLETION-CANDIDATES} in help texts. */

@@ -139,7 +139,7 @@ final class FitCommand implements Callable<Integer> {
             for (int t = 0; t < targets.size(); t++) {
                 Instance i = targets.get(t).instance();
                 String label = on.get(t).contains("://") ? i.name() : on.get(t);
-                stores.add(new Fit.Store(label, i.kind().name(), i.version(), Datastores.store(i)));
+                stores.add(Datastores.probed(label, i));
             }
             return Fit.run(s, stores, new Fit.Listener() {
                 @Override
@@ -154,7 +154,7 @@ final class FitCommand implements Callable<Integer> {
             });
         } finally {
             exit.cleaningUp();
-            stores.forEach(store -> store.adapter().close());
+            stores.forEach(Fit.Store::close);
             release(ctx, targets);
         }
     }

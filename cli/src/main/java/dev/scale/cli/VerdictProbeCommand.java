@@ -8,7 +8,7 @@ import dev.scale.cli.output.Render;
 
 import dev.scale.cli.context.Context;
 
-import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.fit.Fit;
 import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;
 import dev.scale.probes.fit.Rule;
@@ -92,9 +92,14 @@ final class VerdictProbeCommand implements Callable<Integer> {
         Instance instance = target.instance();
         Measurement m;
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
-            try (StoreAdapter store = Datastores.store(instance)) {
-                m = probe.run(store, params, line -> progress.step(instance.name(), line));
+            Fit.Store store = null;
+            try {
+                store = Datastores.probed(instance.name(), instance);
+                m = Fit.measure(probe, store, params, line -> progress.step(instance.name(), line));
             } finally {
+                if (store != null) {
+                    store.close();
+                }
                 exit.cleaningUp();
                 ProbeTarget.release(ctx, target);
             }
@@ -144,6 +149,7 @@ final class VerdictProbeCommand implements Callable<Integer> {
     /** Rows as aligned columns: numbers to the right, text to the left. */
     static void table(PrintWriter out, List<Map<String, Object>> rows) {
         List<String> columns = new ArrayList<>(rows.get(0).keySet());
-        out.print(Table.aligned(columns, rows.stream().map(r -> columns.stream().map(c -> Rule.format(r.get(c))).toList()).toList()));
+        // a cell a phase does not measure is "-", not "null"
+        out.print(Table.aligned(columns, rows.stream().map(r -> columns.stream().map(c -> r.get(c) == null ? "-" : Rule.format(r.get(c))).toList()).toList()));
     }
 }

@@ -28,6 +28,16 @@ public interface VerdictProbe {
      */
     Measurement run(StoreAdapter store, Params params, Consumer<String> progress) throws Exception;
 
+    /** Whether it measures how a store carries messages ({@link #runOnQueues}) rather than its keys ({@link #run}). */
+    default boolean measuresQueues() {
+        return false;
+    }
+
+    /** As {@link #run}, on a store's queue adapter; only for a probe that {@link #measuresQueues}. */
+    default Measurement runOnQueues(dev.scale.probes.queue.QueueStore store, Params params, Consumer<String> progress) throws Exception {
+        throw new UnsupportedOperationException(name() + " measures keys, not queues");
+    }
+
     /**
      * A parameter: its name (an option {@code --name} on the command line, a key in a scenario), default,
      * type and bounds (checked by {@link Params#of} before anything starts) and meaning.

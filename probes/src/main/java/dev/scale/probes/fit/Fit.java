@@ -2,7 +2,10 @@ package dev.scale.probes.fit;
 
 import dev.scale.probes.Measurement;
 
+import dev.scale.probes.Params;
 import dev.scale.probes.StoreAdapter;
+import dev.scale.probes.VerdictProbe;
+import dev.scale.probes.queue.QueueStore;
 import dev.scale.errors.ScaleException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,8 +29,20 @@ public final class Fit {
         }
     }
 
-    /** A store to judge, by the name the user knows it by. */
-    public record Store(String name, String kind, String version, StoreAdapter adapter) {
+    /**
+     * A store to judge, by the name the user knows it by, with what the probes can use of it: its key/value adapter
+     * and its queue adapter, either null where the kind has none (a broker keeps no keys; memcached carries no messages).
+     */
+    public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues) {
+        /** Closes both adapters. */
+        public void close() {
+            if (adapter != null) {
+                adapter.close();
+            }
+            if (queues != null) {
+                queues.close();
+            }
+        }
     }
 
     /** One requirement on one store. */
@@ -72,7 +87,7 @@ public final class Fit {
                 Measurement m = cache.get(key);
                 if (m == null) {
                     try {
-                        m = r.probe().run(store.adapter(), r.params(), line -> listener.progress(store, line));
+                        m = measure(r.probe(), store, r.params(), line -> listener.progress(store, line));
                     } catch (Exception e) {
                         if (interrupted(e)) {
                             throw ScaleException.failure("interrupted", e); // Ctrl-C: stop the run, not judge the store
@@ -89,6 +104,16 @@ public final class Fit {
             }
         }
         return new Outcome(scenario, stores, cells, measured);
+    }
+
+    /** Runs the probe on the adapter it needs; N/A, with the reason, where the store has none. */
+    public static Measurement measure(VerdictProbe probe, Store store, Params params, java.util.function.Consumer<String> progress) throws Exception {
+        if (probe.measuresQueues()) {
+            return store.queues() == null ? Measurement.notApplicable(probe.name(), store.kind() + " carries no messages", Map.of())
+                    : probe.runOnQueues(store.queues(), params, progress);
+        }
+        return store.adapter() == null ? Measurement.notApplicable(probe.name(), store.kind() + " is an event broker: it keeps no keys", Map.of())
+                : probe.run(store.adapter(), params, progress);
     }
 
     /** Whether the thread was interrupted or the failure comes from an interruption. */

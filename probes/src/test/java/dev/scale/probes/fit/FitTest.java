@@ -18,8 +18,10 @@ class FitTest {
     static final EmbeddedServers servers = new EmbeddedServers("fit");
 
     static Fit.Store store(Instance i) {
-        return new Fit.Store(i.name(), i.kind().name(), i.version(), i.kind().name().equals("redis") ? new dev.scale.probes.stores.redis.RedisAdapter(i.endpoint())
-                : new dev.scale.probes.stores.postgres.PostgresAdapter(i.endpoint()));
+        boolean redis = i.kind().name().equals("redis");
+        return new Fit.Store(i.name(), i.kind().name(), i.version(), redis ? new dev.scale.probes.stores.redis.RedisAdapter(i.endpoint())
+                : new dev.scale.probes.stores.postgres.PostgresAdapter(i.endpoint()),
+                redis ? new dev.scale.probes.stores.redis.RedisQueues(i.endpoint()) : new dev.scale.probes.stores.postgres.PostgresQueues(i.endpoint()));
     }
 
     static final String SCENARIO = """

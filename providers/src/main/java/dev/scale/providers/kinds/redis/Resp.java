@@ -180,8 +180,49 @@ public final class Resp implements Closeable {
         return read();
     }
 
+    /** Sends every command at once, then reads their replies in order: one round trip for the lot. */
+    public List<Reply> pipeline(List<List<byte[]>> commands) throws IOException {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        for (List<byte[]> args : commands) {
+            buf.writeBytes(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (byte[] a : args) {
+                buf.writeBytes(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                buf.writeBytes(a);
+                buf.writeBytes(new byte[] {'\r', '\n'});
+            }
+        }
+        out.write(buf.toByteArray());
+        out.flush();
+        List<Reply> replies = new ArrayList<>(commands.size());
+        for (int i = 0; i < commands.size(); i++) {
+            replies.add(read());
+        }
+        return replies;
+    }
+
+    /**
+     * The next reply the server pushes (a subscriber's message), or null when none began within {@code waitMillis}.
+     * Only the wait for its first byte is bounded: a reply, once begun, is read whole.
+     */
+    public Reply receive(int waitMillis) throws IOException {
+        int before = socket.getSoTimeout();
+        int type;
+        try {
+            socket.setSoTimeout(Math.max(1, waitMillis));
+            type = in.read();
+        } catch (java.net.SocketTimeoutException none) {
+            return null;
+        } finally {
+            socket.setSoTimeout(before);
+        }
+        return read(type);
+    }
+
     private Reply read() throws IOException {
-        int type = in.read();
+        return read(in.read());
+    }
+
+    private Reply read(int type) throws IOException {
         if (type < 0) {
             throw new EOFException("connection closed by server");
         }
