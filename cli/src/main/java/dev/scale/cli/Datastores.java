@@ -74,12 +74,17 @@ final class Datastores {
 
     /** The probes' adapter for an instance, connected to its endpoint. */
     static StoreAdapter store(Instance instance) {
-        Function<Endpoint, StoreAdapter> store = of(instance.kind()).store();
-        if (store == null) {
-            throw ScaleException.usage("scale's probes do not measure " + instance.kind().name() + " yet", "they measure "
-                    + String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList()));
+        requireKeys(instance.kind(), instance.name());
+        return of(instance.kind()).store().apply(instance.endpoint());
+    }
+
+    /** Refuses a kind whose instances keep no keys (an event broker), saying which probe measures it instead. */
+    static void requireKeys(Kind kind, String on) {
+        if (of(kind).store() == null) {
+            throw ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure "
+                    + String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList()),
+                    of(kind).queues() != null ? "measure it with scale probe queue --on " + on : null);
         }
-        return store.apply(instance.endpoint());
     }
 
     /** What the probes can use of an instance: its key/value adapter and its queue adapter, each null where the kind has none. */

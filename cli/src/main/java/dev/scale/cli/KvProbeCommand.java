@@ -78,9 +78,17 @@ final class KvProbeCommand implements Callable<Integer> {
         boolean json = where.json();
         Workload w = new Workload(Mix.parse(mix), keys, valueSize, distribution.toLowerCase(Locale.ROOT), clients, pipeline, rate,
                 Names.parseDuration("--duration", duration, false), Names.parseDuration("--warmup", warmup, true), threads);
+        // a kind that keeps no keys is refused before a disposable instance of it starts
+        ctx.kinds().all().stream().filter(k -> k.answersTo(where.on.split(":")[0])).findFirst().ifPresent(k -> Datastores.requireKeys(k, where.on));
         Target target = where.resolve(ctx);
         Instance instance = target.instance();
-        StoreAdapter store = Datastores.store(instance);
+        StoreAdapter store;
+        try {
+            store = Datastores.store(instance);
+        } catch (RuntimeException e) {
+            ProbeTarget.release(ctx, target);
+            throw e;
+        }
         Driver driver = store.driver();
         Result result;
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {

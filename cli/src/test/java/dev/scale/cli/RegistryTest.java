@@ -98,7 +98,8 @@ class RegistryTest {
         Instance instance = new Instance("mq", rabbitmq, "3", "url", new Endpoint("127.0.0.1", 5672, "scale", dev.scale.providers.Secret.of("pw"), "/"),
                 Instant.now(), Instant.now().plusSeconds(60), Instance.State.RUNNING);
         assertThatThrownBy(() -> Datastores.store(instance)).isInstanceOfSatisfying(ScaleException.class,
-                e -> assertThat(e.oneLine()).contains("scale's probes do not measure rabbitmq yet", "they measure redis, postgres, couchbase, memcached"));
+                e -> assertThat(e.oneLine()).contains("rabbitmq keeps no keys: the key/value probes measure redis, postgres, couchbase, memcached",
+                        "scale probe queue --on mq"));
     }
 
     @Test

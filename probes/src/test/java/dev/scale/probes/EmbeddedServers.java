@@ -27,6 +27,8 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
     private EmbeddedProvider provider;
     private Instance redis;
     private Instance postgres;
+    private Instance rabbitmq;
+    private boolean withRabbitmq;
 
     /** @param prefix of the instances' names, so that a leftover says which test made it */
     public EmbeddedServers(String prefix) {
@@ -41,16 +43,30 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
         return postgres;
     }
 
+    /** Also an embedded AMQP broker (Qpid Broker-J), for the tests that need one. */
+    public EmbeddedServers withRabbitmq() {
+        withRabbitmq = true;
+        return this;
+    }
+
+    public Instance rabbitmq() {
+        return rabbitmq;
+    }
+
     private static final dev.scale.providers.Kind REDIS = new dev.scale.providers.kinds.redis.RedisKind();
     private static final dev.scale.providers.Kind POSTGRES = new dev.scale.providers.kinds.postgres.PostgresKind();
+    private static final dev.scale.providers.Kind RABBITMQ = new dev.scale.providers.kinds.rabbitmq.RabbitmqKind();
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         state = Files.createTempDirectory("scale-servers");
         provider = new EmbeddedProvider(new Dirs(state, state.resolve("config"), Path.of("target/scale-test-cache").toAbsolutePath()),
-                new Kinds(java.util.List.of(REDIS, POSTGRES)), Clock.systemUTC());
+                new Kinds(java.util.List.of(REDIS, POSTGRES, RABBITMQ)), Clock.systemUTC());
         redis = provider.start(new Spec(prefix + "-redis", REDIS, null, null, Duration.ofMinutes(10)), Progress.NONE);
         postgres = provider.start(new Spec(prefix + "-pg", POSTGRES, null, null, Duration.ofMinutes(10)), Progress.NONE);
+        if (withRabbitmq) {
+            rabbitmq = provider.start(new Spec(prefix + "-mq", RABBITMQ, null, null, Duration.ofMinutes(10)), Progress.NONE);
+        }
     }
 
     /** Runs even when beforeAll failed half-way: whatever started is removed. */
@@ -61,6 +77,9 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
         }
         if (postgres != null) {
             provider.remove(postgres.name());
+        }
+        if (rabbitmq != null) {
+            provider.remove(rabbitmq.name());
         }
         if (state != null) {
             try (var files = Files.walk(state)) {

@@ -139,7 +139,7 @@ public final class QueueProbe implements VerdictProbe {
 
         progress.accept(String.format(Locale.ROOT, "the consumer away for %.1f s while %,d messages are sent", away / 1000.0, faults));
         Seen a = away(variant, prefix + "-a", faults, size, batch, away, drain);
-        metrics.put("away_sent", faults).put("away_kept", a.distinct).put("away_dropped", a.lost());
+        metrics.put("away_sent", (long) faults).put("away_kept", (long) a.distinct).put("away_dropped", a.lost());
         rows.add(row("consumer away", faults, a, (away + a.waitedMillis) / 1000.0));
 
         progress.accept(String.format(Locale.ROOT, "two consumer groups, each meant to receive all %,d messages", faults));
@@ -149,7 +149,7 @@ public final class QueueProbe implements VerdictProbe {
             fanoutLost += groups.get(g).lost();
             rows.add(row("fan-out, group " + (g + 1), faults, groups.get(g), groups.get(g).waitedMillis / 1000.0));
         }
-        metrics.put("fanout_groups", groups.size()).put("fanout_lost", fanoutLost).put("fanout_complete", fanoutLost == 0);
+        metrics.put("fanout_groups", (long) groups.size()).put("fanout_lost", fanoutLost).put("fanout_complete", fanoutLost == 0);
         metrics.put("heap_peak_bytes", t.heapPeak).put("rss_peak_bytes", rssPeak());
         return Measurement.of(name(), metrics.build(), rows);
     }

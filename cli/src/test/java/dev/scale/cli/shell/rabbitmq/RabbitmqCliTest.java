@@ -104,6 +104,28 @@ class RabbitmqCliTest {
     }
 
     @Test
+    void probeQueueMeasuresARealRabbitmqAndRemovesTheDisposableInstance() throws Exception {
+        Map<String, String> env = env("docker");
+        Run r = Run.of(env, "probe", "queue", "--on", "rabbitmq", "--messages", "3000", "--fault-messages", "300", "--away", "500ms", "--output", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var json = JSON.readTree(r.out());
+        assertThat(json.get("target").get("version").asText()).as("Debian's RabbitMQ, not the embedded Qpid").startsWith("3.");
+        var m = json.get("metrics");
+        assertThat(m.get("variant").asText()).isEqualTo("queue");
+        assertThat(m.get("lost").asLong()).isZero();
+        assertThat(m.get("order_violations").asLong()).isZero();
+        assertThat(m.get("publish_per_s").asDouble()).isGreaterThan(100);
+        // durable queue, manual ack: what the killed consumer held went to the next one, and the backlog waited
+        assertThat(m.get("crash_held").asLong()).isPositive();
+        assertThat(m.get("crash_redelivered").asLong()).isEqualTo(m.get("crash_held").asLong());
+        assertThat(m.get("crash_lost").asLong()).isZero();
+        assertThat(m.get("away_kept").asLong()).isEqualTo(300);
+        assertThat(m.get("fanout_complete").asBoolean()).isTrue();
+        assertThat(json.get("rows")).hasSize(5);
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    @Test
     void followPrintsMessagesAsTheyArriveUntilCtrlCAndCompletionOffersQueueNames() throws Exception {
         Tmux.require("tmux");
         try (Tmux tmux = new Tmux(home)) {
