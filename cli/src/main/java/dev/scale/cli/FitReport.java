@@ -57,6 +57,7 @@ final class FitReport {
         charts += latencyChart(b, o);
         charts += ttlChart(b, o);
         charts += capacityChart(b, o);
+        charts += queueCharts(b, o);
         if (charts == 0) {
             b.append("<p class=\"muted\">This scenario's probes give nothing to chart.</p>\n");
         }
@@ -191,6 +192,36 @@ final class FitReport {
         }
         barChart(b, "TTL lateness: deadline to gone", "ms", categories, series);
         return 1;
+    }
+
+    /** The queue probe: rates, publish-to-consume latency, and what each fault cost, per store. */
+    private static int queueCharts(StringBuilder b, Fit.Outcome o) {
+        List<Series> rates = new ArrayList<>();
+        List<Series> latency = new ArrayList<>();
+        List<Series> faults = new ArrayList<>();
+        for (int i = 0; i < o.stores().size(); i++) {
+            Fit.Store s = o.stores().get(i);
+            Measurement m = find(o, s.name(), "queue");
+            if (m == null) {
+                continue;
+            }
+            Map<String, Object> x = m.metrics();
+            String label = s.name() + " (" + x.get("variant") + ")";
+            String colour = COLORS.get(i % COLORS.size());
+            rates.add(new Series(label, colour, false, List.of(new double[] {0, num(x.get("publish_per_s"))}, new double[] {1, num(x.get("consume_per_s"))})));
+            latency.add(new Series(label, colour, false, List.of(new double[] {0, num(x.get("latency_p50_ms"))}, new double[] {1, num(x.get("latency_p99_ms"))},
+                    new double[] {2, num(x.get("latency_p999_ms"))}, new double[] {3, num(x.get("latency_max_ms"))})));
+            faults.add(new Series(label, colour, false, List.of(new double[] {0, num(x.get("crash_lost"))}, new double[] {1, num(x.get("away_dropped"))},
+                    new double[] {2, num(x.get("fanout_lost"))}, new double[] {3, num(x.get("crash_redelivered"))})));
+        }
+        if (rates.isEmpty()) {
+            return 0;
+        }
+        barChart(b, "Messages per second, one producer and one consumer", "messages/s", List.of("publish", "consume"), rates);
+        barChart(b, "Publish to consume latency", "ms", List.of("p50", "p99", "p99.9", "max"), latency);
+        barChart(b, "Messages lost or redelivered under faults", "messages", List.of("lost: consumer killed", "lost: consumer away",
+                "lost: fan-out", "redelivered after the kill"), faults);
+        return 3;
     }
 
     /** A round step for about five ticks up to {@code max}. */

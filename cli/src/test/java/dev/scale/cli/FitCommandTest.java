@@ -79,7 +79,7 @@ class FitCommandTest {
     void listAndPrintShowTheBuiltInScenarios() {
         Run list = Run.of(env(), "fit", "--list");
         assertThat(list.code()).isZero();
-        assertThat(list.out().lines()).extracting(l -> l.split(" ")[0]).containsExactly("sessions", "cache", "job-queue");
+        assertThat(list.out().lines()).extracting(l -> l.split(" ")[0]).containsExactly("sessions", "cache", "job-queue", "events");
         Run print = Run.of(env(), "fit", "sessions", "--print");
         assertThat(print.out()).startsWith("# The talk's worked example").contains("probe: ttl", "not-measured:");
     }

@@ -125,6 +125,38 @@ class RabbitmqCliTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
+    /** The events scenario on the three stores, on Docker (Debian's RabbitMQ, Redis and PostgreSQL): every verdict measured. */
+    @Test
+    void fitEventsJudgesRabbitmqRedisAndPostgresFromTheirOwnMeasurements() throws Exception {
+        Map<String, String> env = env("docker");
+        Path report = home.resolve("events.html");
+        Run r = Run.of(env, "fit", "events", "--on", "rabbitmq,redis,postgres", "--output", "json", "--report", report.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        var json = JSON.readTree(r.out());
+        assertThat(json.get("scenario").asText()).isEqualTo("events");
+        Map<String, com.fasterxml.jackson.databind.JsonNode> cells = new java.util.HashMap<>();
+        json.get("results").forEach(c -> cells.put(c.get("requirement").asText() + "/" + c.get("store").asText(), c));
+        for (String store : java.util.List.of("rabbitmq", "redis", "postgres")) {
+            // each store's queue keeps messages until acknowledged: these pass on every one of them, measured
+            for (String req : java.util.List.of("nothing lost when a consumer dies", "order kept per queue", "fan-out to two consumer groups",
+                    "the backlog survives a consumer outage")) {
+                assertThat(cells.get(req + "/" + store).get("verdict").asText()).as(req + " on " + store).isEqualTo("PASS");
+            }
+            var dies = cells.get("nothing lost when a consumer dies/" + store);
+            assertThat(dies.get("metrics").get("crash_redelivered").asLong()).isPositive();
+            assertThat(dies.get("evidence").asText()).isEqualTo("killed holding " + dies.get("metrics").get("crash_held").asLong() + ": "
+                    + dies.get("metrics").get("crash_redelivered").asLong() + " redelivered, 0 lost");
+            // the rate's verdict follows the rate this run measured
+            var rate = cells.get("3,000 messages/s or more/" + store);
+            boolean fast = rate.get("metrics").get("publish_per_s").asDouble() >= 3000 && rate.get("metrics").get("consume_per_s").asDouble() >= 3000;
+            assertThat(rate.get("verdict").asText()).isEqualTo(fast ? "PASS" : "FAIL");
+            assertThat(cells.get("messages survive a broker restart/" + store).get("verdict").asText()).isEqualTo("N/A");
+        }
+        assertThat(Files.readString(report)).contains("Messages per second, one producer and one consumer", "Publish to consume latency",
+                "Messages lost or redelivered under faults", "rabbitmq (queue)", "redis (stream)", "postgres (skip-locked)");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
     @Test
     void followPrintsMessagesAsTheyArriveUntilCtrlCAndCompletionOffersQueueNames() throws Exception {
         Tmux.require("tmux");
