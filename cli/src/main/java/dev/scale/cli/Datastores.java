@@ -87,11 +87,17 @@ final class Datastores {
         }
     }
 
-    /** What the probes can use of an instance: its key/value adapter and its queue adapter, each null where the kind has none. */
-    static dev.scale.probes.fit.Fit.Store probed(String label, Instance instance) {
+    /**
+     * What the probes can use of an instance: its key/value adapter and its queue adapter, each null where the kind
+     * has none, and a way to restart its server where scale started it (not a server given by its URL).
+     */
+    static dev.scale.probes.fit.Fit.Store probed(String label, Instance instance, dev.scale.cli.context.Context ctx) {
         Datastore d = of(instance.kind());
+        QueueStore.Restarter restarter = d.queues() == null || instance.provider().equals("url") ? null
+                : lines -> d.queues().apply(ctx.instances().restart(instance.name(), (name, line) -> lines.accept(line)).endpoint());
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
-                d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()));
+                d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()),
+                restarter);
     }
 
     /** The kinds' names, for picocli's completion candidates and ${COMPLETION-CANDIDATES} in help texts. */

@@ -139,7 +139,7 @@ final class FitCommand implements Callable<Integer> {
             for (int t = 0; t < targets.size(); t++) {
                 Instance i = targets.get(t).instance();
                 String label = on.get(t).contains("://") ? i.name() : on.get(t);
-                stores.add(Datastores.probed(label, i));
+                stores.add(Datastores.probed(label, i, ctx));
             }
             return Fit.run(s, stores, new Fit.Listener() {
                 @Override

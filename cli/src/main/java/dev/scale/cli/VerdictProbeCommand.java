@@ -86,6 +86,7 @@ final class VerdictProbeCommand implements Callable<Integer> {
             given.put(p.name(), o.getValue());
         }
         Params params = Params.of(probe, given, true); // bad values are refused before anything starts
+        probe.check(params);
         boolean json = where.json();
         ProgressLines progress = new ProgressLines(ctx);
         Target target = where.resolve(ctx);
@@ -94,7 +95,7 @@ final class VerdictProbeCommand implements Callable<Integer> {
         try (OrderlyExit exit = new OrderlyExit(ctx, java.time.Duration.ofSeconds(20))) {
             Fit.Store store = null;
             try {
-                store = Datastores.probed(instance.name(), instance);
+                store = Datastores.probed(instance.name(), instance, ctx);
                 m = Fit.measure(probe, store, params, line -> progress.step(instance.name(), line));
             } finally {
                 if (store != null) {

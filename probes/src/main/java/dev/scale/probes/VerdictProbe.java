@@ -28,13 +28,24 @@ public interface VerdictProbe {
      */
     Measurement run(StoreAdapter store, Params params, Consumer<String> progress) throws Exception;
 
+    /**
+     * Checks what {@link Params#of} cannot (a list's words, a combination), before anything starts.
+     * @throws dev.scale.errors.ScaleException a usage error saying what is wrong
+     */
+    default void check(Params params) {
+    }
+
     /** Whether it measures how a store carries messages ({@link #runOnQueues}) rather than its keys ({@link #run}). */
     default boolean measuresQueues() {
         return false;
     }
 
-    /** As {@link #run}, on a store's queue adapter; only for a probe that {@link #measuresQueues}. */
-    default Measurement runOnQueues(dev.scale.probes.queue.QueueStore store, Params params, Consumer<String> progress) throws Exception {
+    /**
+     * As {@link #run}, on a store's queue adapter; only for a probe that {@link #measuresQueues}.
+     * @param restarter restarts the server behind {@code store}, or null where nothing can
+     */
+    default Measurement runOnQueues(dev.scale.probes.queue.QueueStore store, dev.scale.probes.queue.QueueStore.Restarter restarter, Params params,
+                                    Consumer<String> progress) throws Exception {
         throw new UnsupportedOperationException(name() + " measures keys, not queues");
     }
 

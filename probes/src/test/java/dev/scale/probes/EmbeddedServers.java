@@ -53,6 +53,11 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
         return rabbitmq;
     }
 
+    /** Restarts the instance's server (its supervisor stops and starts it on the same data and port). */
+    public Instance restart(Instance instance) {
+        return provider.restart(instance.name(), Progress.NONE);
+    }
+
     private static final dev.scale.providers.Kind REDIS = new dev.scale.providers.kinds.redis.RedisKind();
     private static final dev.scale.providers.Kind POSTGRES = new dev.scale.providers.kinds.postgres.PostgresKind();
     private static final dev.scale.providers.Kind RABBITMQ = new dev.scale.providers.kinds.rabbitmq.RabbitmqKind();

@@ -43,6 +43,16 @@ public interface Provider {
      */
     boolean remove(String name);
 
+    /**
+     * Restarts the instance's server: a clean stop (the kind's stop signal), then a start on the same data, and
+     * returns once a real client request succeeds again. Its address may change (Docker gives a restarted
+     * container's published port anew): the instance returned has the new one.
+     * @throws dev.scale.errors.ScaleException where this provider cannot restart (a managed service)
+     */
+    default Instance restart(String name, Progress progress) {
+        throw dev.scale.errors.ScaleException.usage("the " + name() + " provider cannot restart an instance");
+    }
+
     /** Removes whatever starts in progress in this process have made so far (Ctrl-C, a failed sibling). */
     default void cancelStarts() {
     }

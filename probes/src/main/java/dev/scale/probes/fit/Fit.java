@@ -33,7 +33,11 @@ public final class Fit {
      * A store to judge, by the name the user knows it by, with what the probes can use of it: its key/value adapter
      * and its queue adapter, either null where the kind has none (a broker keeps no keys; memcached carries no messages).
      */
-    public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues) {
+    public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues, QueueStore.Restarter restarter) {
+        public Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues) {
+            this(name, kind, version, adapter, queues, null);
+        }
+
         /** Closes both adapters. */
         public void close() {
             if (adapter != null) {
@@ -110,7 +114,7 @@ public final class Fit {
     public static Measurement measure(VerdictProbe probe, Store store, Params params, java.util.function.Consumer<String> progress) throws Exception {
         if (probe.measuresQueues()) {
             return store.queues() == null ? Measurement.notApplicable(probe.name(), store.kind() + " carries no messages", Map.of())
-                    : probe.runOnQueues(store.queues(), params, progress);
+                    : probe.runOnQueues(store.queues(), store.restarter(), params, progress);
         }
         return store.adapter() == null ? Measurement.notApplicable(probe.name(), store.kind() + " is an event broker: it keeps no keys", Map.of())
                 : probe.run(store.adapter(), params, progress);

@@ -128,6 +128,7 @@ public record Scenario(String name, String description, List<Requirement> requir
         Params params;
         try {
             params = Params.of(probe, map(p, where + " params"), false);
+            probe.check(params);
         } catch (ScaleException e) {
             throw ScaleException.usage(where + ": " + e.oneLine());
         }

@@ -38,7 +38,10 @@ import org.HdrHistogram.Histogram;
  * (held by the dead one, then given to the other) ids;</li>
  * <li><b>consumer away</b>: the consumer leaves, messages are sent while it is away, it comes back after a while:
  * how many it still finds (a backlog kept, or dropped);</li>
- * <li><b>fan-out</b>: two consumer groups, each of which should receive every message.</li>
+ * <li><b>fan-out</b>: two consumer groups, each of which should receive every message;</li>
+ * <li><b>restart</b>, only when asked for ({@code --phases restart}) and where scale started the server: messages
+ * sent with nobody consuming, the server restarted (a clean stop, then a start on its own data), and how many are
+ * still there.</li>
  * </ol>
  */
 public final class QueueProbe implements VerdictProbe {
@@ -46,6 +49,7 @@ public final class QueueProbe implements VerdictProbe {
     static final int HEADER = 16;
     /** The most a consumer takes at once. */
     private static final int TAKE = 500;
+    static final List<String> PHASES = List.of("throughput", "crash", "away", "fanout", "restart");
 
     @Override
     public String name() {
@@ -70,7 +74,9 @@ public final class QueueProbe implements VerdictProbe {
                 Param.number("batch", 100, 1, 10_000, "Messages sent before waiting for the store to take them (confirms, a pipeline, one INSERT)."),
                 Param.number("fault-messages", 1_000, 10, 1_000_000, "Messages in each of the crash, away and fan-out phases."),
                 Param.duration("away", "2s", 0, 600_000, "How long the consumer stays away while messages are sent."),
-                Param.duration("drain", "5s", 100, 600_000, "How long a consumer waits for one more message before the rest count as lost."));
+                Param.duration("drain", "5s", 100, 600_000, "How long a consumer waits for one more message before the rest count as lost."),
+                Param.text("phases", "throughput,crash,away,fanout", "Which phases to run, of " + String.join(", ", PHASES)
+                        + " (restart stops and starts the server: only where scale started it)."));
     }
 
     @Override
@@ -96,8 +102,18 @@ public final class QueueProbe implements VerdictProbe {
                 new Metric("fanout_groups", "fan-out phase: consumer groups, each meant to receive every message"),
                 new Metric("fanout_lost", "fan-out phase: messages a group missed, summed over the groups"),
                 new Metric("fanout_complete", "fan-out phase: every group received every message"),
+                new Metric("restart_sent", "restart phase: messages sent, with nobody consuming, before the server restarted"),
+                new Metric("restart_kept", "restart phase: of those, the ones a consumer found after the restart"),
+                new Metric("restart_lost", "restart phase: the ones it did not"),
+                new Metric("restart_seconds", "restart phase: from asking for the restart to the server answering again"),
+                new Metric("persistence", "how the server keeps data over a restart, as it reports it"),
                 new Metric("heap_peak_bytes", "scale's Java heap during the throughput phase: the sum of each heap pool's peak"),
                 new Metric("rss_peak_bytes", "scale's whole process at its peak (resident memory, JVM included)"));
+    }
+
+    @Override
+    public void check(Params params) {
+        phases(params.text("phases"));
     }
 
     @Override
@@ -111,8 +127,9 @@ public final class QueueProbe implements VerdictProbe {
     }
 
     @Override
-    public Measurement runOnQueues(QueueStore store, Params params, Consumer<String> progress) throws Exception {
+    public Measurement runOnQueues(QueueStore store, QueueStore.Restarter restarter, Params params, Consumer<String> progress) throws Exception {
         Variant variant = variant(store, params.text("variant"));
+        List<String> phases = phases(params.text("phases"));
         int messages = params.integer("messages");
         int size = Math.toIntExact(params.bytes("size"));
         int batch = params.integer("batch");
@@ -123,25 +140,72 @@ public final class QueueProbe implements VerdictProbe {
         Measurement.Metrics metrics = new Measurement.Metrics().put("variant", variant.name());
         List<Map<String, Object>> rows = new ArrayList<>();
 
-        progress.accept(String.format(Locale.ROOT, "%s: %,d messages of %d bytes, one producer, one consumer", variant.name(), messages, size));
-        Throughput t = throughput(variant, prefix + "-t", messages, size, batch, drain);
-        metrics.put("publish_per_s", t.publishPerSecond).put("consume_per_s", t.consumePerSecond)
-                .put("latency_p50_ms", ms(t.latency, 50)).put("latency_p99_ms", ms(t.latency, 99)).put("latency_p999_ms", ms(t.latency, 99.9))
-                .put("latency_max_ms", t.latency.getTotalCount() == 0 ? null : t.latency.getMaxValue() / 1e6)
-                .put("lost", t.seen.lost()).put("duplicates", t.seen.duplicates).put("order_violations", t.seen.orderViolations);
-        rows.add(row("throughput", messages, t.seen, t.seconds));
+        Long heapPeak = null;
+        if (phases.contains("throughput")) {
+            progress.accept(String.format(Locale.ROOT, "%s: %,d messages of %d bytes, one producer, one consumer", variant.name(), messages, size));
+            Throughput t = throughput(variant, prefix + "-t", messages, size, batch, drain);
+            metrics.put("publish_per_s", t.publishPerSecond).put("consume_per_s", t.consumePerSecond)
+                    .put("latency_p50_ms", ms(t.latency, 50)).put("latency_p99_ms", ms(t.latency, 99)).put("latency_p999_ms", ms(t.latency, 99.9))
+                    .put("latency_max_ms", t.latency.getTotalCount() == 0 ? null : t.latency.getMaxValue() / 1e6)
+                    .put("lost", t.seen.lost()).put("duplicates", t.seen.duplicates).put("order_violations", t.seen.orderViolations);
+            rows.add(row("throughput", messages, t.seen, t.seconds));
+            heapPeak = t.heapPeak;
+        }
+        if (phases.contains("crash")) {
+            crashPhase(variant, prefix, faults, size, batch, drain, metrics, rows, progress);
+        }
+        if (phases.contains("away")) {
+            awayPhase(variant, prefix, faults, size, batch, away, drain, metrics, rows, progress);
+        }
+        if (phases.contains("fanout")) {
+            fanOutPhase(variant, prefix, faults, size, batch, drain, metrics, rows, progress);
+        }
+        if (phases.contains("restart")) {
+            if (restarter == null) {
+                return Measurement.notApplicable(name(), "scale did not start this server, so it cannot restart it", metrics.build());
+            }
+            try {
+                restartPhase(store, variant, restarter, prefix, faults, size, batch, drain, metrics, rows, progress);
+            } catch (ScaleException cannot) {
+                if (cannot.exitCode() != dev.scale.errors.ExitCode.USAGE) {
+                    throw cannot;
+                }
+                return Measurement.notApplicable(name(), cannot.oneLine(), metrics.build());
+            }
+        }
+        metrics.put("heap_peak_bytes", heapPeak).put("rss_peak_bytes", rssPeak());
+        return Measurement.of(name(), metrics.build(), rows);
+    }
 
+    private static List<String> phases(String text) {
+        List<String> phases = List.of(text.toLowerCase(Locale.ROOT).split("\\s*,\\s*"));
+        for (String p : phases) {
+            if (!PHASES.contains(p)) {
+                throw ScaleException.usage("--phases: no phase '" + p + "'", "give some of " + String.join(", ", PHASES));
+            }
+        }
+        return phases;
+    }
+
+    private static void crashPhase(Variant variant, String prefix, int faults, int size, int batch, long drain, Measurement.Metrics metrics,
+                                   List<Map<String, Object>> rows, Consumer<String> progress) throws Exception {
         progress.accept(String.format(Locale.ROOT, "a consumer killed holding messages it has not acknowledged (%,d messages)", faults));
         Crash c = crash(variant, prefix + "-c", faults, size, batch, drain);
         metrics.put("crash_held", c.held).put("crash_lost", c.lost).put("crash_duplicates", c.duplicates).put("crash_redelivered", c.redelivered);
         rows.add(Measurement.row("phase", "consumer crash", "sent", faults, "received", c.processed, "lost", c.lost, "duplicates", c.duplicates,
                 "redelivered", c.redelivered, "out_of_order", null, "seconds", c.seconds));
+    }
 
+    private static void awayPhase(Variant variant, String prefix, int faults, int size, int batch, long away, long drain, Measurement.Metrics metrics,
+                                  List<Map<String, Object>> rows, Consumer<String> progress) throws Exception {
         progress.accept(String.format(Locale.ROOT, "the consumer away for %.1f s while %,d messages are sent", away / 1000.0, faults));
         Seen a = away(variant, prefix + "-a", faults, size, batch, away, drain);
         metrics.put("away_sent", (long) faults).put("away_kept", (long) a.distinct).put("away_dropped", a.lost());
         rows.add(row("consumer away", faults, a, (away + a.waitedMillis) / 1000.0));
+    }
 
+    private static void fanOutPhase(Variant variant, String prefix, int faults, int size, int batch, long drain, Measurement.Metrics metrics,
+                                    List<Map<String, Object>> rows, Consumer<String> progress) throws Exception {
         progress.accept(String.format(Locale.ROOT, "two consumer groups, each meant to receive all %,d messages", faults));
         List<Seen> groups = fanOut(variant, prefix + "-f", 2, faults, size, batch, drain);
         long fanoutLost = 0;
@@ -150,8 +214,47 @@ public final class QueueProbe implements VerdictProbe {
             rows.add(row("fan-out, group " + (g + 1), faults, groups.get(g), groups.get(g).waitedMillis / 1000.0));
         }
         metrics.put("fanout_groups", (long) groups.size()).put("fanout_lost", fanoutLost).put("fanout_complete", fanoutLost == 0);
-        metrics.put("heap_peak_bytes", t.heapPeak).put("rss_peak_bytes", rssPeak());
-        return Measurement.of(name(), metrics.build(), rows);
+    }
+
+    /**
+     * Messages sent with nobody consuming, the server restarted, and a consumer on the store as it now is takes what
+     * is left. The consumer first subscribes and leaves, so that a store keeping messages for a known group (a Redis
+     * stream's) has one to keep them for.
+     */
+    private static void restartPhase(QueueStore store, Variant variant, QueueStore.Restarter restarter, String prefix, int faults, int size, int batch,
+                                     long drain, Measurement.Metrics metrics, List<Map<String, Object>> rows, Consumer<String> progress) throws Exception {
+        String queue = prefix + "-r";
+        metrics.put("persistence", store.persistence());
+        progress.accept(String.format(Locale.ROOT, "%,d messages sent with nobody consuming, then the server restarted", faults));
+        variant.create(queue, 1);
+        QueueStore after = null;
+        try {
+            variant.subscriber(queue, 0, "consumer-1").close();
+            try (Publisher p = variant.publisher(queue)) {
+                send(p, 0, faults, size, batch);
+            }
+            long start = System.nanoTime();
+            after = restarter.restart(progress);
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Variant again = variant(after, variant.name());
+            Seen seen = new Seen(faults);
+            try (Subscriber back = again.subscriber(queue, 0, "consumer-1")) {
+                drain(back, seen, Math.min(drain, 3000), null);
+            }
+            metrics.put("restart_sent", (long) faults).put("restart_kept", (long) seen.distinct).put("restart_lost", seen.lost())
+                    .put("restart_seconds", seconds);
+            rows.add(row("server restart", faults, seen, seconds + seen.waitedMillis / 1000.0));
+        } finally {
+            // the queue on the server as it now is; before a restart (it failed), on the one there was
+            Variant cleanup = after == null ? variant : variant(after, variant.name());
+            try {
+                cleanup.delete(queue, 1);
+            } finally {
+                if (after != null) {
+                    after.close();
+                }
+            }
+        }
     }
 
     private static Map<String, Object> row(String phase, long sent, Seen s, double seconds) {

@@ -18,8 +18,23 @@ public interface QueueStore extends AutoCloseable {
     /** The ways this store carries messages, the one a user would reach for first at the head. */
     List<Variant> variants();
 
+    /** How the server keeps messages over a restart, as it reports it: "RDB off, AOF off", "fsync on". */
+    default String persistence() throws Exception {
+        return "unknown";
+    }
+
     @Override
     default void close() {
+    }
+
+    /** Restarts the server behind a store: for the probe's restart phase, where scale started that server. */
+    interface Restarter {
+        /**
+         * Restarts the server (a clean stop, then a start on its own data) and returns a store connected to it as
+         * it now is: its address may have changed, so the store used before must not be used again.
+         * @throws dev.scale.errors.ScaleException when this server cannot be restarted by scale, saying why
+         */
+        QueueStore restart(java.util.function.Consumer<String> progress) throws Exception;
     }
 
     /** One way of carrying messages on this store. */

@@ -45,7 +45,7 @@ class QueueProbeTest {
         Params params = Params.of(PROBE, Map.of("variant", variant, "messages", "3000", "fault-messages", "300", "away", "300ms", "drain", "2s"), false);
         List<String> progress = new ArrayList<>();
         try (QueueStore store = store(kind)) {
-            Measurement m = PROBE.runOnQueues(store, params, progress::add);
+            Measurement m = PROBE.runOnQueues(store, null, params, progress::add);
             assertThat(progress).hasSize(4);
             assertThat(m.rows()).extracting(r -> r.get("phase")).containsExactly("throughput", "consumer crash", "consumer away", "fan-out, group 1", "fan-out, group 2");
             return m.metrics();
@@ -82,6 +82,46 @@ class QueueProbeTest {
         assertThat(m).containsEntry("away_kept", 0L).containsEntry("away_dropped", 300L);
         // two listeners each get every message
         assertThat(m).containsEntry("fanout_complete", true);
+    }
+
+    /** The restart phase on its own: messages sent with nobody consuming, the server restarted, and a count. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"rabbitmq, 300, durable queues, persistent messages", "postgres, 300, 'WAL, fsync on'", "redis, 0, 'RDB off, AOF off'"})
+    void aRestartKeepsWhatTheServerPersistsAndTheProbeSaysHowItPersists(String kind, long kept, String persistence) throws Exception {
+        Params params = Params.of(PROBE, Map.of("phases", "restart", "fault-messages", "300", "drain", "2s"), false);
+        var instance = switch (kind) {
+            case "redis" -> servers.redis();
+            case "postgres" -> servers.postgres();
+            default -> servers.rabbitmq();
+        };
+        List<String> progress = new ArrayList<>();
+        try (QueueStore store = store(kind)) {
+            Measurement m = PROBE.runOnQueues(store, lines -> {
+                var again = servers.restart(instance);
+                return kind.equals("redis") ? new RedisQueues(again.endpoint()) : kind.equals("postgres") ? new PostgresQueues(again.endpoint())
+                        : new RabbitmqQueues(again.endpoint());
+            }, params, progress::add);
+            assertThat(m.rows()).extracting(r -> r.get("phase")).containsExactly("server restart");
+            // scale runs Redis as a cache (save "", appendonly no): a restart keeps nothing, and the probe says why
+            assertThat(m.metrics()).containsEntry("restart_sent", 300L).containsEntry("restart_kept", kept).containsEntry("restart_lost", 300 - kept);
+            assertThat((String) m.metrics().get("persistence")).startsWith(persistence);
+            assertThat((Double) m.metrics().get("restart_seconds")).isPositive();
+        }
+        // and the server runs on: a fresh store reaches it
+        try (QueueStore store = store(kind)) {
+            assertThat(store.persistence()).startsWith(persistence);
+        }
+    }
+
+    @Test
+    void withoutAWayToRestartTheServerTheRestartPhaseIsNotApplicableAndABadPhaseIsRefused() throws Exception {
+        Params params = Params.of(PROBE, Map.of("phases", "restart"), false);
+        try (QueueStore store = store("postgres")) {
+            Measurement m = PROBE.runOnQueues(store, null, params, line -> { });
+            assertThat(m.notApplicable()).isEqualTo("scale did not start this server, so it cannot restart it");
+        }
+        assertThatThrownBy(() -> PROBE.check(Params.of(PROBE, Map.of("phases", "throughput,reboot"), false)))
+                .isInstanceOfSatisfying(ScaleException.class, e -> assertThat(e.oneLine()).contains("--phases: no phase 'reboot'", "restart"));
     }
 
     @Test

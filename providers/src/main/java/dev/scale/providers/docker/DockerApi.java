@@ -235,6 +235,11 @@ public final class DockerApi {
         send("POST", "/containers/" + id + "/stop?t=" + seconds, null);
     }
 
+    /** Stops the container (its stop signal, then a kill after {@code seconds}) and starts it again. */
+    public void restart(String id, int seconds) {
+        send("POST", "/containers/" + id + "/restart?t=" + seconds, null);
+    }
+
     /** Waits until the container stops; its exit code. */
     public long await(String id) {
         return send("POST", "/containers/" + id + "/wait", null).path("StatusCode").asLong();

@@ -51,9 +51,12 @@ public final class DockerProvider implements Provider {
     private static final String PENDING = ".pending";
     static final String OWNER = LABEL + ".owner";
 
-    /** $1 = TTL in seconds, $2 = stop signal, then the prelude, then the image's entrypoint and command. */
+    /**
+     * $1 = when the TTL ends (seconds since the epoch: a restarted container runs this again and must keep its end),
+     * $2 = stop signal, then the prelude, then the image's entrypoint and command.
+     */
     private static final String WRAPPER = """
-            ttl=$1; sig=$2; shift 2
+            ttl=$(( $1 - $(date +%%s) )); [ "$ttl" -gt 0 ] || ttl=1; sig=$2; shift 2
             %s
             ( sleep "$ttl"; kill -s "$sig" 1 ) </dev/null >/dev/null 2>&1 &
             exec "$@"
@@ -135,7 +138,7 @@ public final class DockerProvider implements Provider {
         kind.containerEnv(planned).forEach((k, v) -> env.add(k + "=" + v));
 
         List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(kind.containerPrelude()), "scale",
-                Long.toString(spec.ttl().toSeconds()), kind.stopSignal()));
+                Long.toString(expires.getEpochSecond()), kind.stopSignal()));
         imageInfo.path("Config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
         List<Integer> ports = new ArrayList<>(List.of(kind.containerPort()));
         ports.addAll(kind.servicePorts().values());
@@ -143,6 +146,7 @@ public final class DockerProvider implements Provider {
         DockerTemplates.Prepared template = template(docker, spec, imageInfo, entrypoint, kind.containerEnv(planned), progress);
         ObjectNode body = containerBody(template == null ? image : template.image(), labels, env, entrypoint, kind.containerCommand(), ports);
         ((ObjectNode) body.get("HostConfig")).put("AutoRemove", true);
+        body.put("StopSignal", "SIG" + kind.stopSignal()); // what docker stop and restart send: the kind's clean shutdown
         String id;
         progress.step(spec.name(), "creating container from " + image);
         try {
@@ -493,6 +497,35 @@ public final class DockerProvider implements Provider {
             removeQuietly(docker, c.path("Id").asText());
         }
         return !found.isEmpty();
+    }
+
+    /**
+     * {@code docker restart}: the kind's stop signal, 30 s to stop cleanly, then a start on the container's own data;
+     * the wrapper keeps the time to live's end. The engine publishes the port anew, so the instance is read back.
+     */
+    @Override
+    public Instance restart(String name, Progress progress) {
+        DockerApi docker = engine.api();
+        JsonNode c = docker.containers(Map.of(MANAGED, "true"), null).stream().filter(x -> name.equals(instanceName(x))).findFirst()
+                .orElseThrow(() -> ScaleException.usage("no instance named '" + name + "'", "see scale ls"));
+        String id = c.path("Id").asText();
+        progress.step(name, "restarting its container");
+        docker.restart(id, 30);
+        Instance again = toInstance(docker, docker.containers(Map.of(MANAGED, "true"), null).stream().filter(x -> id.equals(x.path("Id").asText()))
+                .findFirst().orElseThrow(() -> ScaleException.failure(name + " did not come back after its restart: its container is gone", null)));
+        progress.step(name, "waiting for " + again.kind().name() + " on 127.0.0.1:" + again.endpoint().port());
+        try {
+            Wait.until(System.nanoTime() + again.kind().startTimeout().toNanos(), name, () -> {
+                if (!docker.inspect(id).path("State").path("Running").asBoolean()) {
+                    throw ScaleException.failure(name + " stopped after its restart: " + docker.logTail(id, 3), null);
+                }
+                return again.kind().probe(again.endpoint());
+            });
+        } catch (Wait.TimedOut e) {
+            throw ScaleException.failure(name + " did not answer after its restart (" + e.lastReason() + ")", e);
+        }
+        progress.step(name, "ready again");
+        return again;
     }
 
     /** Removes every container a start in this process is still making (Ctrl-C during {@code up}). */

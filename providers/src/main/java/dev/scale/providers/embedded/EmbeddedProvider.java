@@ -457,6 +457,51 @@ public final class EmbeddedProvider implements Provider {
         return out;
     }
 
+    /**
+     * Asks the instance's supervisor to restart its server (SIGUSR1): the kind's stop signal, up to 20 s to stop
+     * cleanly, then server.sh again, on the same data and port; returns once a client request succeeds again.
+     */
+    @Override
+    public Instance restart(String name, Progress progress) {
+        Path dir = root.resolve(Names.isName(name) ? name : "-");
+        Instance instance = list().stream().filter(i -> i.name().equals(name)).findFirst()
+                .orElseThrow(() -> ScaleException.usage("no instance named '" + name + "'", "see scale ls"));
+        if (instance.state() != Instance.State.RUNNING) {
+            throw ScaleException.failure("instance '" + name + "' is not running", "see scale ls", null);
+        }
+        ProcessHandle supervisor = pid(dir, "supervisor.pid").filter(EmbeddedProvider::running)
+                .orElseThrow(() -> ScaleException.failure(name + " has no supervisor left to restart it", "remove it with scale down " + name, null));
+        long before = pid(dir, "server.pid").map(ProcessHandle::pid).orElse(-1L);
+        progress.step(name, "restarting its server");
+        try {
+            Process kill = new ProcessBuilder("kill", "-USR1", Long.toString(supervisor.pid())).redirectErrorStream(true).start();
+            if (kill.waitFor() != 0) {
+                throw ScaleException.failure("could not signal " + name + "'s supervisor: " + new String(kill.getInputStream().readAllBytes()).strip(), null);
+            }
+        } catch (IOException e) {
+            throw ScaleException.failure("could not signal " + name + "'s supervisor: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ScaleException.failure("interrupted", e);
+        }
+        try {
+            Wait.until(System.nanoTime() + instance.kind().startTimeout().toNanos() + 20_000_000_000L, name, () -> {
+                Optional<ProcessHandle> server = pid(dir, "server.pid");
+                if (server.isEmpty() || server.get().pid() == before || !running(server.get())) {
+                    if (!running(supervisor)) {
+                        throw ScaleException.failure(name + " ended during its restart: " + tail(dir), null);
+                    }
+                    return null;
+                }
+                return instance.kind().probe(instance.endpoint());
+            });
+        } catch (Wait.TimedOut e) {
+            throw ScaleException.failure(name + " did not answer after its restart (" + e.lastReason() + ")", e);
+        }
+        progress.step(name, "ready again");
+        return instance;
+    }
+
     @Override
     public boolean remove(String name) {
         if (!Names.isName(name)) {

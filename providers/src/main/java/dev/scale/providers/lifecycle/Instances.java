@@ -373,6 +373,21 @@ public final class Instances {
         }
     }
 
+    /**
+     * Restarts a running instance's server on its own data ({@link Provider#restart}); the instance as it now is
+     * (a Docker container's port is published anew).
+     */
+    public Instance restart(String name, dev.scale.providers.Progress progress) {
+        Instance instance = find(name);
+        Provider provider = switch (instance.provider()) {
+            case "docker" -> docker;
+            case "embedded" -> embedded;
+            default -> managed.stream().filter(m -> m.name().equals(instance.provider())).findFirst().map(m -> (Provider) m)
+                    .orElseThrow(() -> ScaleException.usage("scale cannot restart an instance of " + instance.provider()));
+        };
+        return provider.restart(name, progress);
+    }
+
     /** Threads that never keep the JVM alive: a Ctrl-C'd command exits while they wait on a server. */
     private static ExecutorService daemons(int n, String name) {
         return Executors.newFixedThreadPool(n, runnable -> daemon(runnable, name));

@@ -51,6 +51,16 @@ public final class PostgresQueues implements QueueStore {
         return List.of(new SkipLocked(), new Notify());
     }
 
+    /** The write-ahead log's settings that decide what a crash or a stop keeps. */
+    @Override
+    public String persistence() throws SQLException {
+        try (Connection c = connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit')")) {
+            rs.next();
+            return "WAL, fsync " + rs.getString(1) + ", synchronous_commit " + rs.getString(2);
+        }
+    }
+
     /** A table name from a queue name: letters, digits and underscores. */
     static String table(String queue) {
         return queue.replaceAll("[^A-Za-z0-9_]", "_");

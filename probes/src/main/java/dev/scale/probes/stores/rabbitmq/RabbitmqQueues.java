@@ -60,6 +60,12 @@ public final class RabbitmqQueues implements QueueStore {
     }
 
     @Override
+    public String persistence() {
+        Object product = admin.getServerProperties().get("product");
+        return "durable queues, persistent messages (" + (product == null ? "AMQP broker" : product) + ")";
+    }
+
+    @Override
     public void close() {
         try {
             admin.close(2000);

@@ -37,6 +37,21 @@ public final class RedisQueues implements QueueStore {
         return List.of(new Stream(), new PubSub());
     }
 
+    /** RDB snapshots and the append-only file, as CONFIG GET gives them. */
+    @Override
+    public String persistence() throws IOException {
+        try (Resp r = RedisAdapter.connect(endpoint)) {
+            String save = config(r, "save");
+            String aof = config(r, "appendonly");
+            return "RDB " + (save == null || save.isBlank() ? "off" : "save " + save) + ", AOF " + ("yes".equals(aof) ? "on" : "off");
+        }
+    }
+
+    private static String config(Resp r, String name) throws IOException {
+        Resp.Reply reply = r.call(List.of("CONFIG", "GET", name));
+        return reply instanceof Resp.Multi m && m.items() != null && m.items().size() == 2 ? text(m.items().get(1)) : null;
+    }
+
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -107,6 +122,12 @@ public final class RedisQueues implements QueueStore {
         @Override
         public Subscriber subscriber(String queue, int group, String consumer) throws Exception {
             Resp r = RedisAdapter.connect(endpoint);
+            // as a consumer starts: its group made if the stream or the group is not there (a server restarted
+            // without persistence keeps neither); BUSYGROUP says it is, as it should be
+            Resp.Reply made = r.call(List.of("XGROUP", "CREATE", queue, group(group), "$", "MKSTREAM"));
+            if (made instanceof Resp.Error e && !e.text().startsWith("BUSYGROUP")) {
+                throw new IOException("Redis: " + e.text());
+            }
             List<Delivery> claimed = new ArrayList<>();
             // entries a consumer that stopped left pending, once idle long enough: taken over before new ones
             String cursor = "0-0";
