@@ -15,7 +15,7 @@ import dev.scale.probes.stores.redis.RedisAdapter;
 import dev.scale.probes.stores.redis.RedisQueues;
 import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
 import dev.scale.probes.stores.postgres.PostgresQueues;
-import dev.scale.probes.queue.QueueStore;
+import dev.scale.probes.QueueStore;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;

@@ -69,7 +69,7 @@ class FitCommandTest {
     @Test
     void completionOffersScenariosProbesAndTheNextItemOfAStoreList() {
         Map<String, String> env = env();
-        assertThat(Run.of(env, "__complete", "fit", "").out().lines()).containsExactly("cache", "job-queue", "sessions");
+        assertThat(Run.of(env, "__complete", "fit", "").out().lines()).containsExactly("cache", "events", "job-queue", "sessions");
         assertThat(Run.of(env, "__complete", "fit", "sessions", "--on", "redis,p").out().lines()).containsExactly("redis,postgres");
         assertThat(Run.of(env, "__complete", "probe", "").out().lines()).contains("kv", "ttl", "write-concurrency", "rw-mix");
         assertThat(Run.of(env, "__complete", "probe", "capacity", "--t").out().lines()).containsExactly("--target");

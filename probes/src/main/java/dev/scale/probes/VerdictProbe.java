@@ -44,7 +44,7 @@ public interface VerdictProbe {
      * As {@link #run}, on a store's queue adapter; only for a probe that {@link #measuresQueues}.
      * @param restarter restarts the server behind {@code store}, or null where nothing can
      */
-    default Measurement runOnQueues(dev.scale.probes.queue.QueueStore store, dev.scale.probes.queue.QueueStore.Restarter restarter, Params params,
+    default Measurement runOnQueues(dev.scale.probes.QueueStore store, dev.scale.probes.QueueStore.Restarter restarter, Params params,
                                     Consumer<String> progress) throws Exception {
         throw new UnsupportedOperationException(name() + " measures keys, not queues");
     }

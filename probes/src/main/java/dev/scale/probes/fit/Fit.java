@@ -5,7 +5,7 @@ import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.VerdictProbe;
-import dev.scale.probes.queue.QueueStore;
+import dev.scale.probes.QueueStore;
 import dev.scale.errors.ScaleException;
 import java.util.ArrayList;
 import java.util.HashMap;

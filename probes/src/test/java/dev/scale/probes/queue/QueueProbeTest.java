@@ -7,6 +7,7 @@ import dev.scale.errors.ScaleException;
 import dev.scale.probes.EmbeddedServers;
 import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;
+import dev.scale.probes.QueueStore;
 import dev.scale.probes.stores.postgres.PostgresQueues;
 import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
 import dev.scale.probes.stores.redis.RedisQueues;

@@ -1,6 +1,6 @@
 package dev.scale.probes.stores.postgres;
 
-import dev.scale.probes.queue.QueueStore;
+import dev.scale.probes.QueueStore;
 import dev.scale.providers.Endpoint;
 import java.sql.Array;
 import java.sql.Connection;

@@ -9,7 +9,7 @@ import com.rabbitmq.client.DefaultConsumer;
 import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.MessageProperties;
 import dev.scale.errors.ScaleException;
-import dev.scale.probes.queue.QueueStore;
+import dev.scale.probes.QueueStore;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.scale.probes.stores.redis;
 
-import dev.scale.probes.queue.QueueStore;
+import dev.scale.probes.QueueStore;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.kinds.redis.Resp;
 import java.io.IOException;

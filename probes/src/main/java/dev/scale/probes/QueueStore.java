@@ -1,4 +1,4 @@
-package dev.scale.probes.queue;
+package dev.scale.probes;
 
 import java.util.List;
 
