@@ -118,7 +118,7 @@ final class CompleteCommand implements Callable<Integer> {
             case "up", "try" -> {
                 return ctx.kinds().all().stream().map(k -> k.name()).toList();
             }
-            case "down", "rm", "env", "shell" -> {
+            case "down", "rm", "env", "shell", "restart" -> {
                 try {
                     return ctx.instances().list().stream().map(Instance::name).toList();
                 } catch (ScaleException e) {

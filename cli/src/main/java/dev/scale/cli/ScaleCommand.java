@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 public final class ScaleCommand implements Runnable {
     /** scale's commands, in the order help lists them. Added by {@link Main#commandLine}, in full or as a name and a description. */
     static final java.util.List<Class<?>> COMMANDS = java.util.List.of(TryCommand.class, KindsCommand.class, ShellCommand.class, RunCommand.class,
-            ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DbCommand.class, DownCommand.class, GcCommand.class,
+            ProbeCommand.class, FitCommand.class, UpCommand.class, LsCommand.class, EnvCommand.class, DbCommand.class, RestartCommand.class, DownCommand.class, GcCommand.class,
             CacheCommand.class, DoctorCommand.class, LoginCommand.class, LogoutCommand.class, CompletionCommand.class);
 
     private final Context context;

@@ -31,7 +31,7 @@ import picocli.CommandLine;
  */
 public final class Shell {
     /** Meta commands that are scale's own commands, run through the same picocli tree. */
-    static final Set<String> SCALE_COMMANDS = Set.of("up", "down", "ls", "env", "gc");
+    static final Set<String> SCALE_COMMANDS = Set.of("up", "down", "ls", "env", "gc", "restart");
 
     private final Context ctx;
     private final Function<Context, CommandLine> scaleCommandLine;
@@ -267,10 +267,18 @@ public final class Shell {
         }
     }
 
-    /** After \\up, connect to what it started when nothing is connected; after \\down, drop a removed session. */
+    /**
+     * After \\up, connect to what it started when nothing is connected; after \\restart, connect again to the
+     * instance as it now is (its old connection is gone, and on Docker its port may have changed); after \\down,
+     * drop a removed session.
+     */
     private void afterScaleCommand(String name, Set<String> before, Context c, PrintWriter err) {
         if (name.equals("up") && session == null) {
             c.instances().list().stream().filter(i -> !before.contains(i.name())).findFirst().ifPresent(i -> use(i, err));
+        }
+        if (name.equals("restart") && session != null) {
+            String current = session.instance().name();
+            c.instances().list().stream().filter(i -> i.name().equals(current)).findFirst().ifPresent(i -> use(i, err));
         }
         if ((name.equals("down") || name.equals("gc")) && session != null
                 && c.instances().list().stream().noneMatch(i -> i.name().equals(session.instance().name()))) {

@@ -94,7 +94,7 @@ final class ShellCompleter implements Completer {
         }
         if (command.equals("up")) {
             ctx.kinds().all().forEach(k -> out.add(k.name()));
-        } else if (List.of("down", "env", "use").contains(command)) {
+        } else if (List.of("down", "env", "use", "restart").contains(command)) {
             try {
                 ctx.instances().list().stream().map(Instance::name).forEach(out::add);
             } catch (ScaleException e) {

@@ -64,9 +64,14 @@ final class RabbitmqSession implements Session {
     private final Instance instance;
     private Connection connection;
     private Channel channel;
-    /** Queues this shell declared or used, for {@code queues} and completion, in the order first seen. */
-    private final Set<String> queues = new LinkedHashSet<>();
-    private final Set<String> exchanges = new LinkedHashSet<>();
+    /**
+     * Queues and exchanges this shell declared or used, for {@code queues} and completion, in the order first seen;
+     * per instance, so that a session opened again on it (after {@code \\restart}) still knows them.
+     */
+    private static final Map<String, Set<String>> QUEUES = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Map<String, Set<String>> EXCHANGES = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Set<String> queues;
+    private final Set<String> exchanges;
     private volatile boolean cancelled;
     /** Whether the last publish came back unroutable, set by the return listener before the confirm arrives. */
     private volatile AMQP.BasicProperties returned;
@@ -74,6 +79,8 @@ final class RabbitmqSession implements Session {
 
     RabbitmqSession(Instance instance) throws IOException, TimeoutException {
         this.instance = instance;
+        this.queues = QUEUES.computeIfAbsent(instance.name(), n -> java.util.Collections.synchronizedSet(new LinkedHashSet<>()));
+        this.exchanges = EXCHANGES.computeIfAbsent(instance.name(), n -> java.util.Collections.synchronizedSet(new LinkedHashSet<>()));
         connect();
     }
 

@@ -60,6 +60,11 @@ class RabbitmqCliTest {
                 declare queue bad frobnicate
                 delete queue audit
                 frob
+                declare queue durable-jobs
+                publish durable-jobs "survives a restart"
+                \\restart rabbitmq
+                queues durable-jobs
+                consume durable-jobs
                 """, env, "try", "rabbitmq");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains(
@@ -79,6 +84,11 @@ class RabbitmqCliTest {
                 "ERROR unknown queue option 'frobnicate': durable, transient, exclusive, auto-delete or x-ARG=VALUE; usage: declare queue",
                 "queue audit deleted with 0 messages\n",
                 "ERROR unknown command 'frob'; commands: bind, consume, declare, delete, follow, publish, purge, queues\n");
+        // \\restart: the broker stopped and started on its data (on Docker at a new port), and the shell connected again
+        String afterRestart = r.out().substring(r.out().indexOf("\nNAME "));
+        assertThat(afterRestart).contains(" durable-jobs |        1 |         0\n",
+                "--- message 1: routing key durable-jobs, exchange (default)\nsurvives a restart\n");
+        assertThat(r.err()).contains("rabbitmq: restarting its", "rabbitmq: ready again");
         // the broker's own refusal, in its own words, and the shell goes on on a new channel
         assertThat(r.out()).containsPattern("ERROR NOT_FOUND - .*'missing'");
         assertThat(Run.of(env, "ls").out()).contains("no instances");
