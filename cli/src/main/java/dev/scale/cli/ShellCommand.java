@@ -27,7 +27,11 @@ final class ShellCommand implements Callable<Integer> {
         Context ctx = parent.context();
         Shell shell = Main.shell(ctx);
         boolean url = name != null && name.contains("://");
-        shell.connect(url ? null : name, url ? Target.fromUrl(ctx.kinds(), name, ctx.clock().instant(), ctx.env()) : null);
+        if (name == null) {
+            shell.connect(null, null); // the only instance running, if there is one
+        } else {
+            shell.connectOrFail(url ? Target.fromUrl(ctx.kinds(), name, ctx.clock().instant(), ctx.env()) : ctx.instances().find(name));
+        }
         return shell.run();
     }
 }

@@ -108,6 +108,21 @@ public final class Shell {
         }
     }
 
+    /**
+     * Connects to the instance or server the user named ({@code scale shell NAME|URL}), or fails in one line, exit 3:
+     * a shell on nothing is not what was asked for.
+     */
+    public void connectOrFail(Instance instance) {
+        try {
+            Session next = shells.apply(instance.kind()).open(instance);
+            close();
+            session = next;
+        } catch (Exception e) {
+            String why = e instanceof ScaleException se ? se.oneLine() : e.getMessage();
+            throw ScaleException.environment("cannot connect to " + instance.name() + ": " + why, null, e);
+        }
+    }
+
     /** Connects to a freshly started instance. */
     public boolean use(Instance instance) {
         return use(instance, ctx.err());

@@ -72,7 +72,7 @@ public final class QueueProbe implements VerdictProbe {
                 Param.text("variant", "", "How the store carries messages; empty for its first: rabbitmq queue; redis stream or pubsub; postgres skip-locked or notify."),
                 Param.number("messages", 20_000, 10, 10_000_000, "Messages in the throughput phase."),
                 Param.size("size", "256", HEADER, 64L << 20, "Bytes in each message body (at least 16: its id and send time)."),
-                Param.number("batch", 100, 1, 10_000, "Messages sent before waiting for the store to take them (confirms, a pipeline, one INSERT)."),
+                Param.number("batch", 100, 1, 10_000, "Messages sent before waiting for the store to take them (confirms, a pipeline, one INSERT); fewer where they would pass 64 MiB."),
                 Param.number("fault-messages", 1_000, 10, 1_000_000, "Messages in each of the crash, away and fan-out phases."),
                 Param.duration("away", "2s", 0, 600_000, "How long the consumer stays away while messages are sent."),
                 Param.duration("drain", "5s", 100, 600_000, "How long a consumer waits for one more message before the rest count as lost."),
@@ -129,11 +129,35 @@ public final class QueueProbe implements VerdictProbe {
 
     @Override
     public Measurement runOnQueues(QueueStore store, QueueStore.Restarter restarter, Params params, Consumer<String> progress) throws Exception {
+        try {
+            return measure(store, restarter, params, progress);
+        } catch (ScaleException | InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            // the store closed a connection, refused a message, ran out of room: one line, exit 1, in the store's words
+            throw ScaleException.failure("the queue probe failed on " + store.kind() + ": " + describe(e), e);
+        }
+    }
+
+    /** An exception and its causes' messages, without repeats: "connection is already closed …; cause: EOFException". */
+    static String describe(Throwable e) {
+        StringBuilder b = new StringBuilder();
+        for (Throwable t = e; t != null && b.length() < 400; t = t.getCause()) {
+            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+            if (b.indexOf(m) < 0) {
+                b.append(b.length() == 0 ? "" : "; ").append(m);
+            }
+        }
+        return b.toString();
+    }
+
+    private Measurement measure(QueueStore store, QueueStore.Restarter restarter, Params params, Consumer<String> progress) throws Exception {
         Variant variant = variant(store, params.text("variant"));
         List<String> phases = phases(params.text("phases"));
         int messages = params.integer("messages");
         int size = Math.toIntExact(params.bytes("size"));
-        int batch = params.integer("batch");
+        // at most 64 MiB sent before waiting for the store: 100 messages of 40 MB would be 4 GB in flight
+        int batch = (int) Math.max(1, Math.min(params.integer("batch"), (64L << 20) / size));
         int faults = params.integer("fault-messages");
         long away = params.duration("away").toMillis();
         long drain = params.duration("drain").toMillis();

@@ -85,7 +85,7 @@ final class RabbitmqSession implements Session {
     }
 
     private void connect() throws IOException, TimeoutException {
-        connection = RabbitmqKind.factory(instance.endpoint(), 10_000).newConnection("scale-shell");
+        connection = RabbitmqKind.connect(instance.endpoint(), "scale-shell");
         openChannel();
     }
 

@@ -94,6 +94,28 @@ class RabbitmqCliTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
+    /** Broker unreachable, a wrong password, a bad phase, a broker given to a key/value probe: one line each, the right code. */
+    @Test
+    void brokerErrorsAreOneLineWithTheRightExitCode() throws Exception {
+        Map<String, String> env = env("embedded");
+        assertThat(Run.of(env, "up", "rabbitmq", "--name", "mq").code()).isZero();
+        try {
+            int port = JSON.readTree(Run.of(env, "ls", "--output", "json").out()).get(0).get("port").asInt();
+            String wrong = "amqp://scale:wrong@127.0.0.1:" + port + "/%2F";
+            Run.assertOneLine(Run.of(env, "probe", "queue", "--on", wrong), 3, "the broker at 127.0.0.1:" + port + " refused the login of scale",
+                    "check the user and password");
+            Run shell = Run.withInput("queues\n", env, "shell", wrong);
+            Run.assertOneLine(shell, 3, "cannot connect to 127.0.0.1:" + port, "refused the login of scale");
+            assertThat(shell.err()).doesNotContain("wrong");
+            Run.assertOneLine(Run.of(env, "probe", "queue", "--on", "amqp://scale:pw@127.0.0.1:1/%2F"), 3, "cannot reach the broker at 127.0.0.1:1");
+            Run.assertOneLine(Run.of(env, "probe", "queue", "--on", "mq", "--phases", "throughput,reboot"), 2, "--phases: no phase 'reboot'");
+            Run.assertOneLine(Run.of(env, "probe", "kv", "--on", "rabbitmq"), 2, "rabbitmq keeps no keys", "scale probe queue --on rabbitmq");
+            assertThat(Run.of(env, "ls").out()).as("nothing started for the refused ones").contains("mq ").doesNotContain("rabbitmq-");
+        } finally {
+            Run.of(env, "down", "mq");
+        }
+    }
+
     @Test
     void runLoadsTheInitFileAndAnotherEcosystemsClientReadsTheMessage() throws Exception {
         Tmux.require("amqp-get"); // librabbitmq's command-line client (Debian's amqp-tools)

@@ -36,17 +36,7 @@ public final class RabbitmqQueues implements QueueStore {
     }
 
     static Connection connect(Endpoint e, String name) {
-        try {
-            return RabbitmqKind.factory(e, 10_000).newConnection(name);
-        } catch (IOException | TimeoutException ex) {
-            String why = ex.getMessage() != null ? ex.getMessage() : ex.getCause() != null ? ex.getCause().getMessage() : ex.toString();
-            if (ex instanceof com.rabbitmq.client.AuthenticationFailureException || String.valueOf(why).contains("ACCESS_REFUSED")) {
-                throw ScaleException.environment("the broker at " + e.host() + ":" + e.port() + " refused the login of " + e.username(),
-                        "check the user and password in --on", ex);
-            }
-            throw ScaleException.environment("cannot reach the broker at " + e.host() + ":" + e.port() + ": " + why,
-                    "check that it runs (scale ls) and the address in --on", ex);
-        }
+        return RabbitmqKind.connect(e, name);
     }
 
     @Override

@@ -64,7 +64,7 @@ final class RabbitmqEmbedded implements EmbeddedRecipe {
         Path work = Files.createDirectories(s.dir().resolve("work"));
         Path tmp = Files.createDirectories(s.dir().resolve("tmp"));
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(java, "-Xms8m", "-Xmx64m", "-XX:MaxDirectMemorySize=64m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+        return List.of(java, "-Xms8m", "-Xmx64m", "-XX:MaxDirectMemorySize=256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
                 "-Djava.net.preferIPv4Stack=true", "-Djava.io.tmpdir=" + tmp, "-Dqpid.work_dir=" + work, "-Duser.dir=" + s.dir(),
                 "-cp", lib.resolve("*").toString(), "org.apache.qpid.server.Main",
                 "--initial-config-path", config.toString(), "-props", secret.toString(),

@@ -69,6 +69,25 @@ public final class RabbitmqKind implements Kind {
         }
     }
 
+    /**
+     * A connection for a client of scale's own (shell, probes), or an environment error (exit 3) in one line that says
+     * what went wrong: nothing listening, or the login refused (RabbitMQ says ACCESS_REFUSED; Qpid closes the
+     * connection during the login, which the client can only call a possible authentication failure).
+     */
+    public static Connection connect(Endpoint e, String clientName) {
+        try {
+            return factory(e, 10_000).newConnection(clientName);
+        } catch (com.rabbitmq.client.PossibleAuthenticationFailureException refused) {
+            throw ScaleException.environment("the broker at " + e.host() + ":" + e.port() + " refused the login of " + e.username()
+                    + (refused instanceof com.rabbitmq.client.AuthenticationFailureException ? ": " + refused.getMessage() : " (it closed the connection during the login)"),
+                    "check the user and password", refused);
+        } catch (java.io.IOException | java.util.concurrent.TimeoutException ex) {
+            Throwable cause = ex.getCause() != null && ex.getMessage() == null ? ex.getCause() : ex;
+            throw ScaleException.environment("cannot reach the broker at " + e.host() + ":" + e.port() + ": " + cause.getMessage(),
+                    "check the address, or that the instance is running (scale ls)", ex);
+        }
+    }
+
     /** A client connection factory for the endpoint, no automatic recovery: a failure is for the caller to see. */
     public static ConnectionFactory factory(Endpoint e, int timeoutMillis) {
         ConnectionFactory f = new ConnectionFactory();
