@@ -73,6 +73,27 @@ public interface QueueStore extends AutoCloseable {
         }
     }
 
+    /** A variant's name and description, held for its implementations. */
+    abstract class Named implements Variant {
+        private final String name;
+        private final String description;
+
+        protected Named(String name, String description) {
+            this.name = name;
+            this.description = description;
+        }
+
+        @Override
+        public final String name() {
+            return name;
+        }
+
+        @Override
+        public final String description() {
+            return description;
+        }
+    }
+
     /** Sends messages. */
     interface Publisher extends AutoCloseable {
         /**

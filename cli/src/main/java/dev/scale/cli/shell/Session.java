@@ -9,8 +9,10 @@ public interface Session extends AutoCloseable {
 
     Instance instance();
 
-    /** Whether the input typed so far is a whole statement (SQL waits for its ';'). */
-    boolean complete(String input);
+    /** Whether the input typed so far is a whole statement (SQL waits for its ';'); a line is one, elsewhere. */
+    default boolean complete(String input) {
+        return true;
+    }
 
     /** Runs the input; results to {@code out}, server errors as the native client shows them. */
     void execute(String input, PrintWriter out, PrintWriter err);

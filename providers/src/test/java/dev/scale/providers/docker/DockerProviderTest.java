@@ -50,26 +50,6 @@ class DockerProviderTest {
         return base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
     }
 
-    /** A row written before a restart, read after it from the restarted server's address. */
-    private static void write(Instance pg, String sql) throws Exception {
-        Properties login = new Properties();
-        login.setProperty("user", pg.endpoint().username());
-        login.setProperty("password", pg.endpoint().password().reveal());
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.endpoint().port() + "/scale", login)) {
-            c.createStatement().execute(sql);
-        }
-    }
-
-    private static String read(Instance pg, String sql) throws Exception {
-        Properties login = new Properties();
-        login.setProperty("user", pg.endpoint().username());
-        login.setProperty("password", pg.endpoint().password().reveal());
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.endpoint().port() + "/scale", login);
-             ResultSet rs = c.createStatement().executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
-
     private List<Container> containersNamed(String name) {
         return docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of("dev.scale.managed", "true", "dev.scale.name", name)).exec();
@@ -149,11 +129,11 @@ class DockerProviderTest {
     void aRestartedContainerKeepsItsDataAndTheEndOfItsTimeToLive() throws Exception {
         String p = unique("it-restart");
         Instance pg = instances.up(List.of(TestKinds.KINDS.parse("postgres")), p, Duration.ofSeconds(20), null, provider, Progress.NONE).get(0);
-        write(pg, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before the restart')");
+        dev.scale.providers.Sql.execute(pg, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before the restart')");
         Thread.sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), pg.createdAt().plusSeconds(8)).toMillis()));
         Instance again = instances.restart(p, Progress.NONE);
         assertThat(again.expiresAt()).isEqualTo(pg.expiresAt());
-        assertThat(read(again, "SELECT v FROM kept")).isEqualTo("before the restart");
+        assertThat(dev.scale.providers.Sql.first(again, "SELECT v FROM kept")).isEqualTo("before the restart");
         // a wrapper that slept a whole TTL again would keep it until 8 s + 20 s after the start
         long deadline = System.nanoTime() + java.time.Duration.between(java.time.Instant.now(), pg.expiresAt().plusSeconds(5)).toNanos();
         while (!containersNamed(p).isEmpty() && System.nanoTime() < deadline) {

@@ -73,26 +73,6 @@ class EmbeddedProviderTest {
         return pids;
     }
 
-    /** A row written before a restart, read after it from the restarted server's address. */
-    private static void write(Instance pg, String sql) throws Exception {
-        Properties login = new Properties();
-        login.setProperty("user", pg.endpoint().username());
-        login.setProperty("password", pg.endpoint().password().reveal());
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.endpoint().port() + "/scale", login)) {
-            c.createStatement().execute(sql);
-        }
-    }
-
-    private static String read(Instance pg, String sql) throws Exception {
-        Properties login = new Properties();
-        login.setProperty("user", pg.endpoint().username());
-        login.setProperty("password", pg.endpoint().password().reveal());
-        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pg.endpoint().port() + "/scale", login);
-             ResultSet rs = c.createStatement().executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
-    }
-
     /** Running, that is: a zombie that init has yet to reap (see aZombieIsNotRunning) has ended. */
     private static boolean alive(long pid) {
         return ProcessHandle.of(pid).map(EmbeddedProvider::running).orElse(false);
@@ -244,14 +224,14 @@ class EmbeddedProviderTest {
     @Test
     void aRestartedServerKeepsItsDataItsPortAndTheEndOfItsTimeToLive() throws Exception {
         Instance pg = start("again", "postgres", Duration.ofSeconds(12));
-        write(pg, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before the restart')");
+        dev.scale.providers.Sql.execute(pg, "CREATE TABLE kept (v text); INSERT INTO kept VALUES ('before the restart')");
         long serverBefore = Long.parseLong(Files.readString(state.resolve("embedded/again/server.pid")).trim());
         Thread.sleep(4000);
         Instance again = provider.restart("again", Progress.NONE);
         assertThat(again.endpoint().port()).isEqualTo(pg.endpoint().port());
         assertThat(Long.parseLong(Files.readString(state.resolve("embedded/again/server.pid")).trim())).isNotEqualTo(serverBefore);
         assertThat(alive(serverBefore)).as("the old server stopped").isFalse();
-        assertThat(read(again, "SELECT v FROM kept")).isEqualTo("before the restart");
+        assertThat(dev.scale.providers.Sql.first(again, "SELECT v FROM kept")).isEqualTo("before the restart");
         long deadline = System.nanoTime() + java.time.Duration.between(java.time.Instant.now(), pg.expiresAt().plusSeconds(5)).toNanos();
         while (Files.exists(state.resolve("embedded/again")) && System.nanoTime() < deadline) {
             Thread.sleep(100);

@@ -42,11 +42,6 @@ final class MemcachedSession implements Session {
     }
 
     @Override
-    public boolean complete(String input) {
-        return true;
-    }
-
-    @Override
     public void execute(String input, PrintWriter out, PrintWriter err) {
         cancelled = false;
         try {

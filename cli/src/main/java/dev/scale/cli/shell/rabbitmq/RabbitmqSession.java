@@ -104,11 +104,6 @@ final class RabbitmqSession implements Session {
     }
 
     @Override
-    public boolean complete(String input) {
-        return true;
-    }
-
-    @Override
     public void execute(String input, PrintWriter out, PrintWriter err) {
         cancelled = false;
         try {

@@ -41,11 +41,6 @@ final class RedisSession implements Session {
     }
 
     @Override
-    public boolean complete(String input) {
-        return true;
-    }
-
-    @Override
     public void execute(String input, PrintWriter out, PrintWriter err) {
         List<byte[]> args;
         try {

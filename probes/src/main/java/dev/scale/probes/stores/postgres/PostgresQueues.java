@@ -61,20 +61,23 @@ public final class PostgresQueues implements QueueStore {
         }
     }
 
+    /** Drops the connection as a killed process would: the socket closes, no goodbye. */
+    private static void abort(Connection c) {
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException ignored) {
+            // gone either way
+        }
+    }
+
     /** A table name from a queue name: letters, digits and underscores. */
     static String table(String queue) {
         return queue.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    private final class SkipLocked implements Variant {
-        @Override
-        public String name() {
-            return "skip-locked";
-        }
-
-        @Override
-        public String description() {
-            return "table queue: INSERT, SELECT … FOR UPDATE SKIP LOCKED, DELETE and COMMIT as the acknowledgement";
+    private final class SkipLocked extends Named {
+        SkipLocked() {
+            super("skip-locked", "table queue: INSERT, SELECT … FOR UPDATE SKIP LOCKED, DELETE and COMMIT as the acknowledgement");
         }
 
         @Override
@@ -164,11 +167,7 @@ public final class PostgresQueues implements QueueStore {
 
                 @Override
                 public void crash() {
-                    try {
-                        c.abort(Runnable::run); // the socket closes; the server rolls the transaction back
-                    } catch (SQLException ignored) {
-                        // gone either way
-                    }
+                    abort(c); // the server rolls the open transaction back
                 }
 
                 @Override
@@ -187,15 +186,9 @@ public final class PostgresQueues implements QueueStore {
         }
     }
 
-    private final class Notify implements Variant {
-        @Override
-        public String name() {
-            return "notify";
-        }
-
-        @Override
-        public String description() {
-            return "pg_notify and LISTEN: delivered at commit to the sessions listening then, kept for nobody";
+    private final class Notify extends Named {
+        Notify() {
+            super("notify", "pg_notify and LISTEN: delivered at commit to the sessions listening then, kept for nobody");
         }
 
         @Override
@@ -266,11 +259,7 @@ public final class PostgresQueues implements QueueStore {
 
                 @Override
                 public void crash() {
-                    try {
-                        c.abort(Runnable::run);
-                    } catch (SQLException ignored) {
-                        // gone either way
-                    }
+                    abort(c);
                 }
 
                 @Override

@@ -68,15 +68,9 @@ public final class RabbitmqQueues implements QueueStore {
         return queue + ".g" + group;
     }
 
-    private final class Durable implements Variant {
-        @Override
-        public String name() {
-            return "queue";
-        }
-
-        @Override
-        public String description() {
-            return "durable queue, persistent messages, publisher confirms, manual ack";
+    private final class Durable extends Named {
+        Durable() {
+            super("queue", "durable queue, persistent messages, publisher confirms, manual ack");
         }
 
         @Override

@@ -67,19 +67,40 @@ public final class RedisQueues implements QueueStore {
         return r;
     }
 
+    /** A producer on a connection of its own that sends each batch as one pipeline of {@code command(body)}. */
+    private Publisher pipelined(java.util.function.Function<byte[], List<byte[]>> command) throws IOException {
+        Resp r = RedisAdapter.connect(endpoint);
+        return new Publisher() {
+            @Override
+            public void publish(List<byte[]> bodies) throws Exception {
+                List<List<byte[]>> commands = new ArrayList<>(bodies.size());
+                for (byte[] b : bodies) {
+                    commands.add(command.apply(b));
+                }
+                for (Resp.Reply reply : r.pipeline(commands)) {
+                    ok(reply);
+                }
+            }
+
+            @Override
+            public void flush() {
+                // every pipeline was replied to
+            }
+
+            @Override
+            public void close() throws IOException {
+                r.close();
+            }
+        };
+    }
+
     private static String group(int g) {
         return "g" + g;
     }
 
-    private final class Stream implements Variant {
-        @Override
-        public String name() {
-            return "stream";
-        }
-
-        @Override
-        public String description() {
-            return "stream with consumer groups, XREADGROUP, XACK, XAUTOCLAIM of a dead consumer's entries";
+    private final class Stream extends Named {
+        Stream() {
+            super("stream", "stream with consumer groups, XREADGROUP, XACK, XAUTOCLAIM of a dead consumer's entries");
         }
 
         @Override
@@ -93,30 +114,8 @@ public final class RedisQueues implements QueueStore {
 
         @Override
         public Publisher publisher(String queue) throws Exception {
-            Resp r = RedisAdapter.connect(endpoint);
             byte[] key = bytes(queue);
-            return new Publisher() {
-                @Override
-                public void publish(List<byte[]> bodies) throws Exception {
-                    List<List<byte[]>> commands = new ArrayList<>(bodies.size());
-                    for (byte[] b : bodies) {
-                        commands.add(List.of(XADD, key, STAR, FIELD, b));
-                    }
-                    for (Resp.Reply reply : r.pipeline(commands)) {
-                        ok(reply);
-                    }
-                }
-
-                @Override
-                public void flush() {
-                    // every pipeline was replied to
-                }
-
-                @Override
-                public void close() throws IOException {
-                    r.close();
-                }
-            };
+            return pipelined(body -> List.of(XADD, key, STAR, FIELD, body));
         }
 
         @Override
@@ -213,15 +212,9 @@ public final class RedisQueues implements QueueStore {
     private static final byte[] FIELD = bytes("m");
     private static final byte[] PUBLISH = bytes("PUBLISH");
 
-    private final class PubSub implements Variant {
-        @Override
-        public String name() {
-            return "pubsub";
-        }
-
-        @Override
-        public String description() {
-            return "PUBLISH and SUBSCRIBE: delivered to whoever is subscribed at that moment, kept for nobody";
+    private final class PubSub extends Named {
+        PubSub() {
+            super("pubsub", "PUBLISH and SUBSCRIBE: delivered to whoever is subscribed at that moment, kept for nobody");
         }
 
         @Override
@@ -232,30 +225,8 @@ public final class RedisQueues implements QueueStore {
         /** Each group is its own channel subscriber; a message published reaches every subscriber of the channel. */
         @Override
         public Publisher publisher(String queue) throws Exception {
-            Resp r = RedisAdapter.connect(endpoint);
             byte[] channel = bytes(queue);
-            return new Publisher() {
-                @Override
-                public void publish(List<byte[]> bodies) throws Exception {
-                    List<List<byte[]>> commands = new ArrayList<>(bodies.size());
-                    for (byte[] b : bodies) {
-                        commands.add(List.of(PUBLISH, channel, b));
-                    }
-                    for (Resp.Reply reply : r.pipeline(commands)) {
-                        ok(reply);
-                    }
-                }
-
-                @Override
-                public void flush() {
-                    // every pipeline was replied to
-                }
-
-                @Override
-                public void close() throws IOException {
-                    r.close();
-                }
-            };
+            return pipelined(body -> List.of(PUBLISH, channel, body));
         }
 
         @Override

@@ -168,22 +168,13 @@ public final class Resp implements Closeable {
     }
 
     public Reply callRaw(List<byte[]> args) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        buf.writeBytes(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (byte[] a : args) {
-            buf.writeBytes(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            buf.writeBytes(a);
-            buf.writeBytes(new byte[] {'\r', '\n'});
-        }
-        out.write(buf.toByteArray());
-        out.flush();
-        return read();
+        return pipeline(List.of(args)).get(0);
     }
 
     /** Sends every command at once, then reads their replies in order: one round trip for the lot. */
     public List<Reply> pipeline(List<List<byte[]>> commands) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        for (List<byte[]> args : commands) {
+        for (List<byte[]> args : commands) { // each as an array of bulk strings
             buf.writeBytes(("*" + args.size() + "\r\n").getBytes(StandardCharsets.US_ASCII));
             for (byte[] a : args) {
                 buf.writeBytes(("$" + a.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
