@@ -49,7 +49,7 @@ final class RabbitmqSession implements Session {
     static final Map<String, String> COMMANDS = Map.of(
             "declare", "declare queue NAME [durable|transient] [exclusive] [auto-delete] [x-ARG=VALUE...] | declare exchange NAME [direct|fanout|topic|headers] [durable|transient]",
             "bind", "bind QUEUE EXCHANGE [ROUTING-KEY]",
-            "publish", "publish [-e EXCHANGE] ROUTING-KEY BODY [HEADER=VALUE...]",
+            "publish", "publish [-e EXCHANGE] ROUTING-KEY BODY|@FILE [HEADER=VALUE...]",
             "consume", "consume QUEUE [N]",
             "follow", "follow QUEUE",
             "purge", "purge QUEUE",
@@ -290,7 +290,7 @@ final class RabbitmqSession implements Session {
         }
         need(a.size() >= 2);
         String routingKey = a.get(0);
-        byte[] body = a.get(1).getBytes(StandardCharsets.UTF_8);
+        byte[] body = body(a.get(1));
         Map<String, Object> headers = new LinkedHashMap<>();
         for (String h : a.subList(2, a.size())) {
             int eq = h.indexOf('=');
@@ -319,6 +319,24 @@ final class RabbitmqSession implements Session {
             exchanges.add(exchange);
         }
         out.println("published " + count(body.length, "byte") + " to " + where + ", confirmed");
+    }
+
+    /** The body as typed, or, for {@code @FILE}, that file's bytes (as curl reads {@code -d @FILE}); {@code @@} is a literal {@code @}. */
+    private static byte[] body(String typed) throws Usage {
+        if (typed.startsWith("@@")) {
+            return typed.substring(1).getBytes(StandardCharsets.UTF_8);
+        }
+        if (!typed.startsWith("@")) {
+            return typed.getBytes(StandardCharsets.UTF_8);
+        }
+        java.nio.file.Path file = java.nio.file.Path.of(typed.substring(1));
+        try {
+            return java.nio.file.Files.readAllBytes(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new Usage("no file " + file);
+        } catch (IOException | OutOfMemoryError e) {
+            throw new Usage("cannot read " + file + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
     }
 
     /** Takes up to {@code n} messages, one {@code basic.get} each, acknowledging each after it is printed. */

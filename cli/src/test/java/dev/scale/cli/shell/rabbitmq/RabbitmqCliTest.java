@@ -116,6 +116,61 @@ class RabbitmqCliTest {
         }
     }
 
+    /**
+     * A scale run holding a broker, killed with kill -9: the broker shows as orphaned and gc removes it, container or
+     * Qpid process and work directory; the same run interrupted (SIGINT, as Ctrl-C) removes it itself.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"docker", "embedded"})
+    void aRunKilledLeavesAnOrphanThatGcRemovesAndAnInterruptedOneLeavesNothing(String provider) throws Exception {
+        Map<String, String> env = env(provider);
+        Path scale = Run.launcher(home);
+        for (String signal : java.util.List.of("KILL", "INT")) {
+            Process run = Run.process(env, scale.toString(), "run", "--with", "rabbitmq", "--", "sleep", "30")
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
+            while (JSON.readTree(Run.of(env, "ls", "--output", "json").out()).size() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            var ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
+            assertThat(ls).as("the broker is up").hasSize(1);
+            new ProcessBuilder("kill", "-" + signal, Long.toString(run.pid())).start().waitFor();
+            assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            if (signal.equals("KILL")) {
+                assertThat(JSON.readTree(Run.of(env, "ls", "--output", "json").out()).get(0).get("state").asText()).isEqualTo("orphaned");
+                Run gc = Run.of(env, "gc");
+                assertThat(gc.code()).as(gc.err()).isZero();
+                assertThat(gc.out()).contains(ls.get(0).get("name").asText());
+            }
+            assertThat(Run.of(env, "ls").out()).as(signal).contains("no instances");
+            Path embedded = home.resolve("state/embedded");
+            if (Files.isDirectory(embedded)) {
+                try (var left = Files.list(embedded)) {
+                    assertThat(left.filter(Files::isDirectory)).as("no work directory left").isEmpty();
+                }
+            }
+            assertThat(ProcessHandle.allProcesses().map(h -> h.info().commandLine().orElse("")).filter(c -> c.contains(home.resolve("state").toString())))
+                    .as("no broker or supervisor left").isEmpty();
+        }
+    }
+
+    /** A body from a file, over RabbitMQ's largest message (128 MiB): refused in the broker's words, and the shell goes on. */
+    @Test
+    void aBodyOverTheBrokersLargestMessageIsRefusedInItsWordsAndTheShellGoesOn() throws Exception {
+        Map<String, String> env = env("docker");
+        Path big = home.resolve("big.bin");
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(130L << 20); // sparse: 130 MiB of zeros, nothing written
+        }
+        Run r = Run.withInput("declare queue big\npublish big @" + big + "\npublish big @" + home.resolve("missing.bin")
+                + "\npublish big @@literal\nqueues big\n", env, "try", "rabbitmq");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("ERROR PRECONDITION_FAILED - message size 136314880 is larger than configured max size",
+                "ERROR no file " + home.resolve("missing.bin") + "; usage: publish",
+                "published 8 bytes to exchange (default) with routing key big, confirmed", " big   |        1 |         0");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
     @Test
     void runLoadsTheInitFileAndAnotherEcosystemsClientReadsTheMessage() throws Exception {
         Tmux.require("amqp-get"); // librabbitmq's command-line client (Debian's amqp-tools)
