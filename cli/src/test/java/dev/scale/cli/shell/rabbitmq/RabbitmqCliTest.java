@@ -212,10 +212,14 @@ class RabbitmqCliTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
-    /** The events scenario on the three stores, on Docker (Debian's RabbitMQ, Redis and PostgreSQL): every verdict measured. */
-    @Test
-    void fitEventsJudgesRabbitmqRedisAndPostgresFromTheirOwnMeasurements() throws Exception {
-        Map<String, String> env = env("docker");
+    /**
+     * The events scenario on the three stores, on Docker (Debian's RabbitMQ, Redis and PostgreSQL) and embedded (Qpid,
+     * Redis, PostgreSQL): every verdict measured.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"docker", "embedded"})
+    void fitEventsJudgesRabbitmqRedisAndPostgresFromTheirOwnMeasurements(String provider) throws Exception {
+        Map<String, String> env = env(provider);
         Path report = home.resolve("events.html");
         Run r = Run.of(env, "fit", "events", "--on", "rabbitmq,redis,postgres", "--output", "json", "--report", report.toString());
         assertThat(r.code()).as(r.err()).isZero();
