@@ -24,7 +24,7 @@ final class LsCommand implements Callable<Integer> {
     @Mixin
     OutputOption.TableOrJson output;
 
-    @Option(names = "--reveal", description = "Show passwords in table output.")
+    @Option(names = "--reveal", description = "Show passwords: in the table, and in JSON on a terminal (JSON into a pipe or a file has them).")
     boolean reveal;
 
     @Override

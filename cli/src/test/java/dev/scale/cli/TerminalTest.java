@@ -94,6 +94,27 @@ class TerminalTest {
         assertNoInstanceLeft();
     }
 
+    /** JSON on a terminal hides passwords as the table does; --reveal shows them; into a pipe they are there for the program. */
+    @Test
+    void jsonOnATerminalHidesPasswordsUnlessRevealedAndCarriesThemIntoAPipe() throws Exception {
+        assertThat(Run.of(Run.withoutDocker(home), "up", "redis", "--name", "r").code()).isZero();
+        try {
+            Run piped = Run.of(Run.withoutDocker(home), "ls", "--output", "json");
+            String password = new com.fasterxml.jackson.databind.ObjectMapper().readTree(piped.out()).get(0).get("password").asText();
+            assertThat(password).as("into a pipe, the program gets the password").hasSizeGreaterThan(8);
+            tmux.start("scale ls --output json");
+            String hidden = tmux.waitFor("\"ttlEnforcedBy\"");
+            assertThat(hidden).contains("\"password\" : \"****\"", "redis://default:****@127.0.0.1:", "\"REDIS_PASSWORD\" : \"****\"")
+                    .doesNotContain(password);
+            try (Tmux again = new Tmux(home)) {
+                again.start("scale ls --output json --reveal");
+                assertThat(again.waitFor("\"ttlEnforcedBy\"")).as("--reveal on a terminal").contains("\"password\" : \"" + password + "\"");
+            }
+        } finally {
+            Run.of(Run.withoutDocker(home), "down", "r");
+        }
+    }
+
     @Test
     void sigtermToATryRemovesTheInstance() throws Exception {
         tmux.start("scale try redis");

@@ -27,17 +27,29 @@ public final class Render {
     private Render() {
     }
 
+    /**
+     * Instances as a table (passwords hidden unless {@code reveal}), JSON, or their variables. JSON is for programs:
+     * into a pipe or a file it carries the passwords; on a terminal, where a person reads it, they are hidden unless
+     * {@code reveal}, as in the table.
+     */
     public static void instances(Context ctx, List<Instance> instances, Format format, boolean reveal) {
         PrintWriter out = ctx.out();
+        boolean secrets = reveal || !ctx.terminal();
         switch (format) {
             case TABLE -> table(out, instances, reveal, ctx.clock().instant());
-            case JSON -> out.println(json(instances.stream().map(i -> fields(i, ctx.clock().instant())).toList()));
+            case JSON -> out.println(json(instances.stream().map(i -> fields(i, ctx.clock().instant(), secrets)).toList()));
             case ENV, DOTENV, GITHUB -> env(ctx, instances, format);
         }
         out.flush();
     }
 
     public static Map<String, Object> fields(Instance i, Instant now) {
+        return fields(i, now, true);
+    }
+
+    /** An instance's fields; without {@code secrets}, its password is **** wherever it stands (password, url, env). */
+    public static Map<String, Object> fields(Instance i, Instant now, boolean secrets) {
+        dev.scale.providers.Secret pw = i.endpoint().password();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", i.name());
         m.put("kind", i.kind().name());
@@ -47,18 +59,22 @@ public final class Render {
         m.put("host", i.endpoint().host());
         m.put("port", i.endpoint().port());
         m.put("username", i.endpoint().username());
-        m.put("password", i.endpoint().password().reveal());
+        m.put("password", secrets ? pw.reveal() : pw.redactIn(pw.reveal()));
         if (i.endpoint().database() != null) {
             m.put("database", i.endpoint().database());
         }
         if (!i.endpoint().ports().isEmpty()) {
             m.put("ports", new java.util.TreeMap<>(i.endpoint().ports())); // a multi-service kind's other ports (Couchbase: mgmt, n1ql)
         }
-        m.put("url", i.url());
+        m.put("url", secrets ? i.url() : pw.redactIn(i.url()));
         m.put("createdAt", i.createdAt().toString());
         m.put("expiresAt", i.expiresAt().toString());
         m.put("ttlEnforcedBy", dev.scale.providers.lifecycle.Instances.ttlEnforcedBy(i.provider()));
-        m.put("env", i.kind().env(i.endpoint()));
+        Map<String, String> env = new LinkedHashMap<>(i.kind().env(i.endpoint()));
+        if (!secrets) {
+            env.replaceAll((k, v) -> pw.redactIn(v));
+        }
+        m.put("env", env);
         return m;
     }
 
