@@ -304,8 +304,13 @@ final class RabbitmqSession implements Session {
         returned = null;
         channel.basicPublish(exchange, routingKey, true, props, body);
         boolean confirmed = channel.waitForConfirms(CONFIRM_MILLIS);
+        // RabbitMQ returns an unroutable message, then confirms it; Qpid returns it and refuses it, the refusal
+        // sometimes first: a refused mandatory message waits a moment for its return before it counts as refused
+        for (int i = 0; !confirmed && returned == null && i < 50; i++) {
+            Thread.sleep(10);
+        }
         String where = "exchange " + (exchange.isEmpty() ? "(default)" : exchange) + " with routing key " + routingKey;
-        if (returned != null) { // RabbitMQ returns it, then confirms it; Qpid returns it, then refuses it (nack)
+        if (returned != null) {
             out.println("returned: no queue took it (" + returnedReason + ") from " + where);
             return;
         }
