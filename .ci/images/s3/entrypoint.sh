@@ -10,6 +10,7 @@ mkdir -p "${JCLOUDS_FILESYSTEM_BASEDIR}"
 exec java \
     $S3PROXY_JAVA_OPTS \
     -DLOG_LEVEL="${LOG_LEVEL}" \
+    -Dlogback.configurationFile=/opt/s3proxy/logback.xml \
     -Ds3proxy.endpoint="${S3PROXY_ENDPOINT}" \
     -Ds3proxy.virtual-host="${S3PROXY_VIRTUALHOST}" \
     -Ds3proxy.authorization="${S3PROXY_AUTHORIZATION}" \
