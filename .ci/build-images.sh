@@ -16,6 +16,8 @@
 #     HOST_PACKAGES   Debian packages the tests need on the CI machine itself, optional
 #   rootfs.sh      optional: run inside the new root filesystem (chroot) before it is imported,
 #                  for what the official image does at build time (e.g. generating a locale)
+#   host.sh        optional: run on this machine with the root filesystem's path as $1, for what does not come
+#                  from Debian (S3Proxy's jars, from Maven Central)
 #
 # usage: build-images.sh                  build every missing image, in parallel
 #        build-images.sh --env            print `export SCALE_IMAGE_<KIND>=<tag>` for every kind; builds nothing
@@ -80,6 +82,9 @@ build() { # kind
     || { tail -20 "$root.log"; rm -f "$root.log"; return 1; }
   rm -f "$root.log"
   install -m 0755 "$here/images/$kind/entrypoint.sh" "$root/usr/local/bin/docker-entrypoint.sh"
+  if [ -f "$here/images/$kind/host.sh" ]; then
+    bash "$here/images/$kind/host.sh" "$root" || { echo "build-images: $kind/host.sh failed" >&2; return 1; }
+  fi
   if [ -f "$here/images/$kind/rootfs.sh" ]; then
     chroot "$root" /bin/sh -es < "$here/images/$kind/rootfs.sh" || { echo "build-images: $kind/rootfs.sh failed" >&2; return 1; }
   fi

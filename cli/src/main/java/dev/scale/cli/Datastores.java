@@ -25,6 +25,7 @@ import dev.scale.providers.kinds.memcached.MemcachedKind;
 import dev.scale.providers.kinds.postgres.PostgresKind;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import dev.scale.providers.kinds.redis.RedisKind;
+import dev.scale.providers.kinds.s3.S3Kind;
 import java.util.List;
 import java.util.function.Function;
 
@@ -47,7 +48,8 @@ final class Datastores {
             new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, new PostgresShell()),
             new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, new CouchbaseShell()),
             new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, new MemcachedShell()),
-            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, new RabbitmqShell()));
+            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, new RabbitmqShell()),
+            new Datastore(new S3Kind(), null, null, null));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
@@ -81,9 +83,10 @@ final class Datastores {
     /** Refuses a kind whose instances keep no keys (an event broker), saying which probe measures it instead. */
     static void requireKeys(Kind kind, String on) {
         if (of(kind).store() == null) {
-            throw ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure "
-                    + String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList()),
-                    of(kind).queues() != null ? "measure it with scale probe queue --on " + on : null);
+            String measured = String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList());
+            throw of(kind).queues() != null
+                    ? ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure " + measured, "measure it with scale probe queue --on " + on)
+                    : ScaleException.usage("the key/value probes do not measure " + kind.name() + " yet; they measure " + measured);
         }
     }
 

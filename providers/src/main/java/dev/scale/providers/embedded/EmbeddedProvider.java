@@ -274,6 +274,9 @@ public final class EmbeddedProvider implements Provider {
             }
         }
         serverVersion = awaitReady(spec, kind, dir, endpoint);
+        if (serverVersion.isEmpty()) {
+            serverVersion = recipe.version(machine); // a server that does not say (S3 has no version call): what scale carries
+        }
         progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
         // The binaries' own version is the truth (embedded-redis's "6.2.6" file is a 6.2.11 server).
         rewrite(dir, r.withVersion(serverVersion));

@@ -1,20 +1,15 @@
 package dev.scale.providers.kinds.rabbitmq;
 
-import dev.scale.errors.ScaleException;
-import dev.scale.providers.BinaryCache;
+import dev.scale.providers.CarriedJars;
 import dev.scale.providers.EmbeddedRecipe;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 
 /**
  * With no Docker engine, a real AMQP 0-9-1 broker: Apache Qpid Broker-J, whose jars scale carries (providers' pom
@@ -31,12 +26,12 @@ import java.util.zip.ZipFile;
  */
 final class RabbitmqEmbedded implements EmbeddedRecipe {
     static final String QPID_VERSION = "9.2.0";
-    /** Where the broker's jars are, beside this class. */
-    private static final String JARS = "qpid/";
+    /** The broker's jars, beside this class. */
+    private static final CarriedJars JARS = new CarriedJars(RabbitmqEmbedded.class, "qpid/", "qpid-broker-j-" + QPID_VERSION, "qpid-broker-" + QPID_VERSION + ".jar");
 
     @Override
     public Optional<String> unavailable(Machine machine) {
-        return RabbitmqEmbedded.class.getResource(JARS + "qpid-broker-" + QPID_VERSION + ".jar") == null
+        return !JARS.present()
                 ? Optional.of("this build of scale carries no embedded AMQP broker; start a Docker engine and use --provider docker")
                 : Optional.empty();
     }
@@ -53,7 +48,7 @@ final class RabbitmqEmbedded implements EmbeddedRecipe {
 
     @Override
     public List<String> prepare(Setup s) throws IOException {
-        Path lib = jars(s.machine().binaries());
+        Path lib = JARS.unpacked(s.machine().binaries());
         Path config = s.dir().resolve("qpid-config.json");
         try (InputStream in = RabbitmqEmbedded.class.getResourceAsStream("qpid-config.json")) {
             Files.write(config, in.readAllBytes());
@@ -71,61 +66,4 @@ final class RabbitmqEmbedded implements EmbeddedRecipe {
                 "-prop", "qpid.amqp_port=" + s.endpoint().port());
     }
 
-    /**
-     * The broker's jars in the cache, unpacked from scale's jar (or its classes directory) the first time, in a
-     * directory named after the set of jars (their names carry their versions): another build's set is never used.
-     */
-    private static Path jars(BinaryCache cache) throws IOException {
-        List<String> carried = carried();
-        String set = Integer.toHexString(String.join(",", carried.stream().sorted().toList()).hashCode());
-        return cache.unpacked("qpid-broker-j-" + QPID_VERSION + "-" + set, "lib/qpid-broker-" + QPID_VERSION + ".jar", tmp -> {
-            Path lib = Files.createDirectories(tmp.resolve("lib"));
-            for (String name : carried) {
-                try (InputStream in = RabbitmqEmbedded.class.getResourceAsStream(JARS + name)) {
-                    if (in == null) {
-                        throw BinaryCache.unsupported("the AMQP broker");
-                    }
-                    Files.copy(in, lib.resolve(name));
-                }
-            }
-        }).resolve("lib");
-    }
-
-    /** {@link #carried}, read once per process: it opens scale's jar (its whole central directory). */
-    private static volatile List<String> carried;
-
-    /** The jar files beside this class, read from where it was loaded: scale's jar, or a classes directory. */
-    private static List<String> carried() throws IOException {
-        List<String> known = carried;
-        if (known == null) {
-            known = List.copyOf(readCarried());
-            carried = known;
-        }
-        return known;
-    }
-
-    private static List<String> readCarried() throws IOException {
-        String prefix = RabbitmqEmbedded.class.getPackageName().replace('.', '/') + "/" + JARS;
-        Path from;
-        try {
-            from = Path.of(RabbitmqEmbedded.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        } catch (URISyntaxException | RuntimeException e) {
-            throw new IOException("cannot tell where scale's classes are: " + e.getMessage(), e);
-        }
-        List<String> names = new ArrayList<>();
-        if (Files.isDirectory(from)) {
-            try (var list = Files.list(from.resolve(prefix))) {
-                list.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".jar")).forEach(names::add);
-            }
-        } else {
-            try (ZipFile zip = new ZipFile(from.toFile())) {
-                zip.stream().map(ZipEntry::getName).filter(n -> n.startsWith(prefix) && n.endsWith(".jar"))
-                        .forEach(n -> names.add(n.substring(prefix.length())));
-            }
-        }
-        if (names.isEmpty()) {
-            throw ScaleException.environment("this build of scale carries no embedded AMQP broker", "use --provider docker", null);
-        }
-        return names;
-    }
 }
