@@ -82,6 +82,21 @@ class ContractNodeTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
+    /**
+     * The AWS SDK for JavaScript v3 with its default configuration, nothing set in code: the variables alone take it to
+     * the instance's bucket (Docker: S3Proxy's CI image; embedded: the same server as a process).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"embedded", "docker"})
+    void theAwsSdkReadsTheS3ContractFromTheEnvironmentAloneAndRoundTripsNonAsciiText(String provider) throws Exception {
+        JsonNode out = runNode(provider, "s3", "s3.js", 180);
+        assertThat(out.at("/bucket").asText()).isEqualTo("scale");
+        assertThat(out.at("/keys/0").asText()).isEqualTo("contract/" + TEXT + ".txt");
+        assertThat(out.at("/body").asText()).isEqualTo(TEXT);
+        assertThat(out.at("/keysAfterDelete")).isEmpty();
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"embedded", "docker"})
     void nodeClientsReadTheContractAndRoundTripNonAsciiText(String provider) throws Exception {
