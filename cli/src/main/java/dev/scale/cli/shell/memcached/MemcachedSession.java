@@ -2,6 +2,7 @@ package dev.scale.cli.shell.memcached;
 
 import dev.scale.cli.shell.MetaWords;
 import dev.scale.cli.shell.Session;
+import dev.scale.cli.shell.Usage;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.memcached.Memcache;
 import java.io.IOException;
@@ -67,7 +68,7 @@ final class MemcachedSession implements Session {
         try {
             return switch (cmd) {
                 case "get", "gets" -> {
-                    need(w.size() >= 2);
+                    Usage.need(w.size() >= 2);
                     keys(w.subList(1, w.size()));
                     StringBuilder b = new StringBuilder();
                     for (Memcache.Value v : mc.retrieve(cmd, w.subList(1, w.size()))) {
@@ -78,62 +79,48 @@ final class MemcachedSession implements Session {
                     yield b.append("END\n").toString();
                 }
                 case "set", "add", "replace" -> {
-                    need(w.size() == 3 || w.size() == 4);
+                    Usage.need(w.size() == 3 || w.size() == 4);
                     keys(w.subList(1, 2));
                     yield mc.store(cmd, w.get(1), 0, w.size() == 4 ? seconds(w.get(3)) : 0, bytes(w.get(2)), null) + "\n";
                 }
                 case "append", "prepend" -> {
-                    need(w.size() == 3);
+                    Usage.need(w.size() == 3);
                     keys(w.subList(1, 2));
                     yield mc.store(cmd, w.get(1), 0, 0, bytes(w.get(2)), null) + "\n";
                 }
                 case "cas" -> {
-                    need(w.size() == 4 || w.size() == 5);
+                    Usage.need(w.size() == 4 || w.size() == 5);
                     keys(w.subList(1, 2));
                     yield mc.store(cmd, w.get(1), 0, w.size() == 5 ? seconds(w.get(4)) : 0, bytes(w.get(2)), number(w.get(3))) + "\n";
                 }
                 case "delete" -> {
-                    need(w.size() == 2);
+                    Usage.need(w.size() == 2);
                     keys(w.subList(1, 2));
                     yield mc.call("delete " + w.get(1)) + "\n";
                 }
                 case "incr", "decr" -> {
-                    need(w.size() == 2 || w.size() == 3);
+                    Usage.need(w.size() == 2 || w.size() == 3);
                     keys(w.subList(1, 2));
                     yield mc.call(cmd + " " + w.get(1) + " " + (w.size() == 3 ? number(w.get(2)) : 1)) + "\n";
                 }
                 case "touch" -> {
-                    need(w.size() == 3);
+                    Usage.need(w.size() == 3);
                     keys(w.subList(1, 2));
                     yield mc.call("touch " + w.get(1) + " " + seconds(w.get(2))) + "\n";
                 }
                 case "stats" -> {
-                    need(w.size() <= 2);
+                    Usage.need(w.size() <= 2);
                     StringBuilder b = new StringBuilder();
                     mc.stats(w.size() == 2 ? w.get(1) : null).forEach((k, v) -> b.append("STAT ").append(k).append(' ').append(v).append('\n'));
                     yield b.append("END\n").toString();
                 }
                 default -> {
-                    need(w.size() == 1);
+                    Usage.need(w.size() == 1);
                     yield mc.call(cmd) + "\n";
                 }
             };
         } catch (Usage e) {
             return "ERROR " + e.getMessage() + "; usage: " + usage + "\n";
-        }
-    }
-
-    private static final class Usage extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Usage(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private static void need(boolean ok) throws Usage {
-        if (!ok) {
-            throw new Usage("wrong number of arguments");
         }
     }
 

@@ -12,6 +12,7 @@ import com.rabbitmq.client.ShutdownSignalException;
 import dev.scale.cli.shell.MetaWords;
 import dev.scale.cli.shell.PsqlTable;
 import dev.scale.cli.shell.Session;
+import dev.scale.cli.shell.Usage;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import java.io.IOException;
@@ -177,7 +178,7 @@ final class RabbitmqSession implements Session {
             switch (cmd) {
                 case "declare" -> declare(w, out);
                 case "bind" -> {
-                    need(w.size() == 3 || w.size() == 4);
+                    Usage.need(w.size() == 3 || w.size() == 4);
                     channel.queueBind(w.get(1), w.get(2), w.size() == 4 ? w.get(3) : "");
                     queues.add(w.get(1));
                     exchanges.add(w.get(2));
@@ -185,21 +186,21 @@ final class RabbitmqSession implements Session {
                 }
                 case "publish" -> publish(w, out);
                 case "consume" -> {
-                    need(w.size() == 2 || w.size() == 3);
+                    Usage.need(w.size() == 2 || w.size() == 3);
                     consume(w.get(1), w.size() == 3 ? positive(w.get(2)) : 1, out);
                 }
                 case "follow" -> {
-                    need(w.size() == 2);
+                    Usage.need(w.size() == 2);
                     follow(w.get(1), out);
                 }
                 case "purge" -> {
-                    need(w.size() == 2);
+                    Usage.need(w.size() == 2);
                     int n = channel.queuePurge(w.get(1)).getMessageCount();
                     queues.add(w.get(1));
                     out.println("purged " + n + " message" + (n == 1 ? "" : "s") + " from queue " + w.get(1));
                 }
                 case "delete" -> {
-                    need(w.size() == 3);
+                    Usage.need(w.size() == 3);
                     String what = w.get(1).toLowerCase(Locale.ROOT);
                     if (what.equals("queue")) {
                         int n = channel.queueDelete(w.get(2)).getMessageCount();
@@ -221,7 +222,7 @@ final class RabbitmqSession implements Session {
     }
 
     private void declare(List<String> w, PrintWriter out) throws IOException, Usage {
-        need(w.size() >= 3);
+        Usage.need(w.size() >= 3);
         String what = w.get(1).toLowerCase(Locale.ROOT);
         String name = w.get(2);
         if (what.equals("queue")) {
@@ -284,11 +285,11 @@ final class RabbitmqSession implements Session {
         List<String> a = new ArrayList<>(w.subList(1, w.size()));
         String exchange = "";
         if (!a.isEmpty() && (a.get(0).equals("-e") || a.get(0).equals("--exchange"))) {
-            need(a.size() >= 2);
+            Usage.need(a.size() >= 2);
             exchange = a.get(1);
             a = a.subList(2, a.size());
         }
-        need(a.size() >= 2);
+        Usage.need(a.size() >= 2);
         String routingKey = a.get(0);
         byte[] body = body(a.get(1));
         Map<String, Object> headers = new LinkedHashMap<>();
@@ -445,20 +446,6 @@ final class RabbitmqSession implements Session {
 
     private static String count(long n, String what) {
         return n + " " + what + (n == 1 ? "" : "s");
-    }
-
-    private static final class Usage extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        Usage(String message) {
-            super(message, null, false, false);
-        }
-    }
-
-    private static void need(boolean ok) throws Usage {
-        if (!ok) {
-            throw new Usage("wrong number of arguments");
-        }
     }
 
     private static int positive(String text) throws Usage {
