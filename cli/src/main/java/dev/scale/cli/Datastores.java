@@ -16,6 +16,11 @@ import dev.scale.probes.stores.redis.RedisQueues;
 import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
 import dev.scale.probes.stores.postgres.PostgresQueues;
 import dev.scale.probes.QueueStore;
+import dev.scale.probes.ObjectStore;
+import dev.scale.probes.Restarter;
+import dev.scale.probes.stores.postgres.PostgresObjects;
+import dev.scale.probes.stores.redis.RedisObjects;
+import dev.scale.probes.stores.s3.S3Objects;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Instance;
 import dev.scale.providers.Kind;
@@ -40,16 +45,18 @@ final class Datastores {
      * One datastore's parts, each from its own package in its own module. A kind still being built may lack its
      * probes' adapter or its shell (null): up, ls, env, run and down work, and what it lacks says so in one line.
      */
-    record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, Function<Endpoint, QueueStore> queues, ShellKind shell) {
+    record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, Function<Endpoint, QueueStore> queues, Function<Endpoint, ObjectStore> objects,
+                     ShellKind shell) {
     }
 
     static final List<Datastore> ALL = List.of(
-            new Datastore(new RedisKind(), RedisAdapter::new, RedisQueues::new, new RedisShell()),
-            new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, new PostgresShell()),
-            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, new CouchbaseShell()),
-            new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, new MemcachedShell()),
-            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, new RabbitmqShell()),
-            new Datastore(new S3Kind(), null, null, null));
+            new Datastore(new RedisKind(), RedisAdapter::new, RedisQueues::new, RedisObjects::new, new RedisShell()),
+            new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, PostgresObjects::new, new PostgresShell()),
+            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, new CouchbaseShell()),
+            new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, null, new MemcachedShell()),
+            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, new RabbitmqShell()),
+            new Datastore(new S3Kind(), null, null, S3Objects::new,
+                    null));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
@@ -80,27 +87,34 @@ final class Datastores {
         return of(instance.kind()).store().apply(instance.endpoint());
     }
 
-    /** Refuses a kind whose instances keep no keys (an event broker), saying which probe measures it instead. */
+    /** Refuses a kind whose instances keep no keys (an event broker, an object store), saying which probe measures it instead. */
     static void requireKeys(Kind kind, String on) {
-        if (of(kind).store() == null) {
-            String measured = String.join(", ", ALL.stream().filter(d -> d.store() != null).map(d -> d.kind().name()).toList());
-            throw of(kind).queues() != null
-                    ? ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure " + measured, "measure it with scale probe queue --on " + on)
+        Datastore d = of(kind);
+        if (d.store() == null) {
+            String measured = String.join(", ", ALL.stream().filter(a -> a.store() != null).map(a -> a.kind().name()).toList());
+            String instead = d.queues() != null ? "queue" : d.objects() != null ? "objects" : null;
+            throw instead != null
+                    ? ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure " + measured, "measure it with scale probe " + instead + " --on " + on)
                     : ScaleException.usage("the key/value probes do not measure " + kind.name() + " yet; they measure " + measured);
         }
     }
 
     /**
-     * What the probes can use of an instance: its key/value adapter and its queue adapter, each null where the kind
-     * has none, and a way to restart its server where scale started it (not a server given by its URL).
+     * What the probes can use of an instance: its key/value, queue and object adapters, each null where the kind has
+     * none, and a way to restart its server for each where scale started it (not a server given by its URL).
      */
     static dev.scale.probes.fit.Fit.Store probed(String label, Instance instance, dev.scale.cli.context.Context ctx) {
         Datastore d = of(instance.kind());
-        QueueStore.Restarter restarter = d.queues() == null || instance.provider().equals("url") ? null
-                : lines -> d.queues().apply(ctx.instances().restart(instance.name(), (name, line) -> lines.accept(line)).endpoint());
+        boolean ours = !instance.provider().equals("url");
+        Restarter<QueueStore> queues = d.queues() == null || !ours ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
+        Restarter<ObjectStore> objects = d.objects() == null || !ours ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
-                d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()),
-                restarter);
+                d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()), queues,
+                d.objects() == null ? null : d.objects().apply(instance.endpoint()), objects);
+    }
+
+    private static Endpoint restart(Instance instance, dev.scale.cli.context.Context ctx, java.util.function.Consumer<String> lines) {
+        return ctx.instances().restart(instance.name(), (name, line) -> lines.accept(line)).endpoint();
     }
 
     /** The kinds' names, for picocli's completion candidates and ${COMPLETION-CANDIDATES} in help texts. */

@@ -27,16 +27,6 @@ public interface QueueStore extends AutoCloseable {
     default void close() {
     }
 
-    /** Restarts the server behind a store: for the probe's restart phase, where scale started that server. */
-    interface Restarter {
-        /**
-         * Restarts the server (a clean stop, then a start on its own data) and returns a store connected to it as
-         * it now is: its address may have changed, so the store used before must not be used again.
-         * @throws dev.scale.errors.ScaleException when this server cannot be restarted by scale, saying why
-         */
-        QueueStore restart(java.util.function.Consumer<String> progress) throws Exception;
-    }
-
     /** One way of carrying messages on this store. */
     interface Variant {
         /** As typed in {@code --variant}: queue, stream, pubsub, skip-locked, notify. */

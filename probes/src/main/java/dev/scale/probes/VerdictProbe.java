@@ -44,9 +44,23 @@ public interface VerdictProbe {
      * As {@link #run}, on a store's queue adapter; only for a probe that {@link #measuresQueues}.
      * @param restarter restarts the server behind {@code store}, or null where nothing can
      */
-    default Measurement runOnQueues(dev.scale.probes.QueueStore store, dev.scale.probes.QueueStore.Restarter restarter, Params params,
+    default Measurement runOnQueues(dev.scale.probes.QueueStore store, Restarter<QueueStore> restarter, Params params,
                                     Consumer<String> progress) throws Exception {
         throw new UnsupportedOperationException(name() + " measures keys, not queues");
+    }
+
+    /** Whether it measures how a store keeps files ({@link #runOnObjects}) rather than its keys ({@link #run}). */
+    default boolean measuresObjects() {
+        return false;
+    }
+
+    /**
+     * As {@link #run}, on a store's object adapter; only for a probe that {@link #measuresObjects}.
+     * @param restarter restarts the server behind {@code store}, or null where nothing can
+     */
+    default Measurement runOnObjects(dev.scale.probes.ObjectStore store, Restarter<dev.scale.probes.ObjectStore> restarter, Params params,
+                                     Consumer<String> progress) throws Exception {
+        throw new UnsupportedOperationException(name() + " measures keys, not objects");
     }
 
     /**

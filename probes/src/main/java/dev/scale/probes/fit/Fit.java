@@ -1,5 +1,7 @@
 package dev.scale.probes.fit;
 
+import dev.scale.probes.Restarter;
+import dev.scale.probes.ObjectStore;
 import dev.scale.probes.Measurement;
 
 import dev.scale.probes.Params;
@@ -30,21 +32,26 @@ public final class Fit {
     }
 
     /**
-     * A store to judge, by the name the user knows it by, with what the probes can use of it: its key/value adapter
-     * and its queue adapter, either null where the kind has none (a broker keeps no keys; memcached carries no messages).
+     * A store to judge, by the name the user knows it by, with what the probes can use of it: its key/value adapter,
+     * its queue adapter and its object adapter, each null where the kind has none (a broker keeps no keys; memcached
+     * carries no messages), and the way to restart its server for each, null where scale did not start it.
      */
-    public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues, QueueStore.Restarter restarter) {
+    public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues, Restarter<QueueStore> restarter,
+                        ObjectStore objects, Restarter<ObjectStore> objectsRestarter) {
         public Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues) {
-            this(name, kind, version, adapter, queues, null);
+            this(name, kind, version, adapter, queues, null, null, null);
         }
 
-        /** Closes both adapters. */
+        /** Closes the adapters. */
         public void close() {
             if (adapter != null) {
                 adapter.close();
             }
             if (queues != null) {
                 queues.close();
+            }
+            if (objects != null) {
+                objects.close();
             }
         }
     }
@@ -112,6 +119,10 @@ public final class Fit {
 
     /** Runs the probe on the adapter it needs; N/A, with the reason, where the store has none. */
     public static Measurement measure(VerdictProbe probe, Store store, Params params, java.util.function.Consumer<String> progress) throws Exception {
+        if (probe.measuresObjects()) {
+            return store.objects() == null ? Measurement.notApplicable(probe.name(), store.kind() + " keeps no objects", Map.of())
+                    : probe.runOnObjects(store.objects(), store.objectsRestarter(), params, progress);
+        }
         if (probe.measuresQueues()) {
             return store.queues() == null ? Measurement.notApplicable(probe.name(), store.kind() + " carries no messages", Map.of())
                     : probe.runOnQueues(store.queues(), store.restarter(), params, progress);

@@ -8,6 +8,7 @@ import dev.scale.probes.capacity.CapacityProbe;
 import dev.scale.probes.concurrency.WriteConcurrencyProbe;
 import dev.scale.probes.model.KvModelProbe;
 import dev.scale.probes.model.RelationalProbe;
+import dev.scale.probes.objects.ObjectProbe;
 import dev.scale.probes.queue.QueueProbe;
 import dev.scale.probes.transactions.TransactionsProbe;
 import dev.scale.probes.ttl.TtlProbe;
@@ -17,7 +18,8 @@ import java.util.Optional;
 /** The verdict probes, by name: what scenarios and {@code scale probe} can run. */
 public final class Probes {
     private static final List<VerdictProbe> ALL = List.of(new TtlProbe(), new WriteConcurrencyProbe(), new AtomicRmwProbe(),
-            new TransactionsProbe(), new CapacityProbe(), new KvModelProbe(), new RelationalProbe(), new RwMixProbe(), new QueueProbe());
+            new TransactionsProbe(), new CapacityProbe(), new KvModelProbe(), new RelationalProbe(), new RwMixProbe(), new QueueProbe(),
+            new ObjectProbe());
 
     private Probes() {
     }

@@ -1,5 +1,6 @@
 package dev.scale.probes.queue;
 
+import dev.scale.probes.Restarter;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;
@@ -128,7 +129,7 @@ public final class QueueProbe implements VerdictProbe {
     }
 
     @Override
-    public Measurement runOnQueues(QueueStore store, QueueStore.Restarter restarter, Params params, Consumer<String> progress) throws Exception {
+    public Measurement runOnQueues(QueueStore store, Restarter<QueueStore> restarter, Params params, Consumer<String> progress) throws Exception {
         try {
             return measure(store, restarter, params, progress);
         } catch (ScaleException | InterruptedException e) {
@@ -151,7 +152,7 @@ public final class QueueProbe implements VerdictProbe {
         return b.toString();
     }
 
-    private Measurement measure(QueueStore store, QueueStore.Restarter restarter, Params params, Consumer<String> progress) throws Exception {
+    private Measurement measure(QueueStore store, Restarter<QueueStore> restarter, Params params, Consumer<String> progress) throws Exception {
         Variant variant = variant(store, params.text("variant"));
         List<String> phases = phases(params.text("phases"));
         int messages = params.integer("messages");
@@ -246,7 +247,7 @@ public final class QueueProbe implements VerdictProbe {
      * is left. The consumer first subscribes and leaves, so that a store keeping messages for a known group (a Redis
      * stream's) has one to keep them for.
      */
-    private static void restartPhase(QueueStore store, Variant variant, QueueStore.Restarter restarter, String prefix, int faults, int size, int batch,
+    private static void restartPhase(QueueStore store, Variant variant, Restarter<QueueStore> restarter, String prefix, int faults, int size, int batch,
                                      long drain, Measurement.Metrics metrics, List<Map<String, Object>> rows, Consumer<String> progress) throws Exception {
         String queue = prefix + "-r";
         metrics.put("persistence", store.persistence());

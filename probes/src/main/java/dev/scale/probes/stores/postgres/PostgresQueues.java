@@ -54,7 +54,13 @@ public final class PostgresQueues implements QueueStore {
     /** The write-ahead log's settings that decide what a crash or a stop keeps. */
     @Override
     public String persistence() throws SQLException {
-        try (Connection c = connect(); Statement st = c.createStatement();
+        try (Connection c = connect()) {
+            return persistence(c);
+        }
+    }
+
+    static String persistence(Connection c) throws SQLException {
+        try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit')")) {
             rs.next();
             return "WAL, fsync " + rs.getString(1) + ", synchronous_commit " + rs.getString(2);

@@ -41,10 +41,14 @@ public final class RedisQueues implements QueueStore {
     @Override
     public String persistence() throws IOException {
         try (Resp r = RedisAdapter.connect(endpoint)) {
-            String save = config(r, "save");
-            String aof = config(r, "appendonly");
-            return "RDB " + (save == null || save.isBlank() ? "off" : "save " + save) + ", AOF " + ("yes".equals(aof) ? "on" : "off");
+            return persistence(r);
         }
+    }
+
+    static String persistence(Resp r) throws IOException {
+        String save = config(r, "save");
+        String aof = config(r, "appendonly");
+        return "RDB " + (save == null || save.isBlank() ? "off" : "save " + save) + ", AOF " + ("yes".equals(aof) ? "on" : "off");
     }
 
     private static String config(Resp r, String name) throws IOException {
