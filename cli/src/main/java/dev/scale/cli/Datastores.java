@@ -6,6 +6,7 @@ import dev.scale.cli.shell.memcached.MemcachedShell;
 import dev.scale.cli.shell.postgres.PostgresShell;
 import dev.scale.cli.shell.rabbitmq.RabbitmqShell;
 import dev.scale.cli.shell.redis.RedisShell;
+import dev.scale.cli.shell.s3.S3Shell;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.stores.couchbase.CouchbaseAdapter;
@@ -49,7 +50,7 @@ final class Datastores {
             new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, new CouchbaseShell()),
             new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, new MemcachedShell()),
             new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, new RabbitmqShell()),
-            new Datastore(new S3Kind(), null, null, null));
+            new Datastore(new S3Kind(), null, null, new S3Shell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
