@@ -6,6 +6,7 @@ import dev.scale.cli.shell.memcached.MemcachedShell;
 import dev.scale.cli.shell.postgres.PostgresShell;
 import dev.scale.cli.shell.rabbitmq.RabbitmqShell;
 import dev.scale.cli.shell.redis.RedisShell;
+import dev.scale.cli.shell.s3.S3Shell;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.stores.couchbase.CouchbaseAdapter;
@@ -55,8 +56,7 @@ final class Datastores {
             new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, new CouchbaseShell()),
             new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, null, new MemcachedShell()),
             new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, new RabbitmqShell()),
-            new Datastore(new S3Kind(), null, null, S3Objects::new,
-                    null));
+            new Datastore(new S3Kind(), null, null, S3Objects::new, new S3Shell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
