@@ -39,8 +39,8 @@ import org.HdrHistogram.Histogram;
  * (list-after-write), counted; and a listing by prefix that must give exactly the keys under it, not a neighbour's;</li>
  * <li><b>largest</b>: objects of growing size (64 MiB, ×4 each step) up to {@code --largest}, streamed up and down
  * and checked with SHA-256, until the store refuses one: the refusal, in its words, is the store's limit. The probe's
- * own Java heap is watched meanwhile (what is live after each collection): streaming means it stays far below the
- * object's size;</li>
+ * own Java heap is weighed halfway through each transfer, after a full collection: streaming means it stays far below
+ * the object's size;</li>
  * <li><b>presign</b>: a URL the store signs, fetched by a plain HTTP client without credentials;</li>
  * <li><b>restart</b>, only when asked for and where scale started the server: objects stored, the server restarted,
  * and each read back and checked.</li>
@@ -104,7 +104,7 @@ public final class ObjectProbe implements VerdictProbe {
                 new Metric("largest_put_mb_per_s", "largest phase: MB/s storing the largest intact object"),
                 new Metric("largest_get_mb_per_s", "largest phase: MB/s reading it back"),
                 new Metric("first_byte_ms", "largest phase: from asking for the largest intact object to its first byte"),
-                new Metric("heap_live_peak_bytes", "largest phase: scale's Java heap still in use after a collection, at its peak"),
+                new Metric("heap_live_peak_bytes", "largest phase: scale's Java heap in use (after a full collection) halfway through storing and reading each object"),
                 new Metric("streams", "largest phase: scale's live heap stayed under a quarter of the largest object it moved"),
                 new Metric("presigned_get", "presign phase: a URL the store signed gave the object to an HTTP client without credentials"),
                 new Metric("restart_written", "restart phase: objects stored before the server restarted"),
@@ -183,10 +183,8 @@ public final class ObjectProbe implements VerdictProbe {
                 corrupt += t.corrupt;
                 metrics.put(size + "_put_mb_per_s", t.putMbPerSecond()).put(size + "_get_mb_per_s", t.getMbPerSecond())
                         .put(size + "_put_p99_ms", ms(t.put, 99)).put(size + "_get_p99_ms", ms(t.get, 99));
-                rows.add(Measurement.row("phase", "throughput", "size", human(bytes), "objects", count,
-                        "put_mb_per_s", t.putMbPerSecond(), "get_mb_per_s", t.getMbPerSecond(),
-                        "put_p50_ms", ms(t.put, 50), "put_p99_ms", ms(t.put, 99), "get_p50_ms", ms(t.get, 50), "get_p99_ms", ms(t.get, 99),
-                        "corrupt", t.corrupt));
+                rows.add(row("throughput", bytes, count, t.putMbPerSecond(), t.getMbPerSecond(), ms(t.put, 50), ms(t.put, 99), ms(t.get, 50),
+                        ms(t.get, 99), t.corrupt == 0 ? "each as stored" : t.corrupt + " corrupt"));
             }
             metrics.put("corrupt", corrupt);
         }
@@ -285,6 +283,13 @@ public final class ObjectProbe implements VerdictProbe {
         return new Throughput(put, get, size * count, putNanos, getNanos, corrupt);
     }
 
+    /** Every phase's row has the same columns: the table prints them under one header. */
+    private static Map<String, Object> row(String phase, long size, int objects, Double putMb, Double getMb, Double putP50, Double putP99,
+                                           Double getP50, Double getP99, String result) {
+        return Measurement.row("phase", phase, "size", human(size), "objects", objects, "put_mb_per_s", putMb, "get_mb_per_s", getMb,
+                "put_p50_ms", putP50, "put_p99_ms", putP99, "get_p50_ms", getP50, "get_p99_ms", getP99, "result", result);
+    }
+
     private static Double ms(Histogram h, double percentile) {
         return h.getTotalCount() == 0 ? null : Measurement.round(h.getValueAtPercentile(percentile) / 1000.0);
     }
@@ -314,8 +319,9 @@ public final class ObjectProbe implements VerdictProbe {
         boolean exact = listed.size() == checks && listed.stream().allMatch(k -> k.startsWith("c/"));
         double seconds = (System.nanoTime() - start) / 1e9;
         metrics.put("read_after_write_misses", readMisses).put("list_after_write_misses", listMisses).put("list_exact", exact);
-        rows.add(Measurement.row("phase", "consistency", "size", human(size), "objects", checks, "read_after_write_misses", readMisses,
-                "list_after_write_misses", listMisses, "listed_under_prefix", listed.size(), "seconds", Measurement.round(seconds)));
+        rows.add(row("consistency", size, checks, null, null, null, null, null, null, String.format(Locale.ROOT,
+                "%d read and %d list misses; prefix listed %d of %d%s, in %.1f s", readMisses, listMisses, listed.size(), checks,
+                exact ? "" : " (not exact)", seconds)));
     }
 
     // ---- largest -------------------------------------------------------------------------------------------
@@ -339,65 +345,68 @@ public final class ObjectProbe implements VerdictProbe {
         Double getMb = null;
         Double firstByte = null;
         long tried = 0;
-        try (HeapWatch heap = new HeapWatch()) {
-            for (long size : ladder(largest)) {
-                tried = size;
-                progress.accept("an object of " + human(size) + " streamed up and down, checked with SHA-256");
-                String key = "largest/" + size;
-                Content content = new Content(seed("largest", size), size).withSha256();
-                long start = System.nanoTime();
-                try {
-                    variant.put(space, key, content, size);
-                } catch (Exception e) {
-                    refused = size;
-                    refusal = describe(e);
-                    break;
-                }
-                double putSeconds = (System.nanoTime() - start) / 1e9;
-                MessageDigest sha = sha256();
-                long read = 0;
-                long askedAt = System.nanoTime();
-                long firstAt = 0;
-                try (InputStream in = variant.get(space, key)) {
-                    byte[] buffer = new byte[BUFFER];
-                    for (int n; in != null && (n = in.read(buffer)) > 0; ) {
-                        if (firstAt == 0) {
-                            firstAt = System.nanoTime();
-                        }
-                        sha.update(buffer, 0, n);
-                        read += n;
-                    }
-                } catch (Exception e) {
-                    refused = size;
-                    refusal = "stored, but not read back: " + describe(e);
-                    break;
-                }
-                double getSeconds = (System.nanoTime() - askedAt) / 1e9;
-                byte[] digest = sha.digest();
-                boolean same = read == size && MessageDigest.isEqual(digest, content.sha256());
-                rows.add(Measurement.row("phase", "largest", "size", human(size), "objects", 1, "put_mb_per_s", Measurement.round(size / 1e6 / putSeconds),
-                        "get_mb_per_s", Measurement.round(size / 1e6 / getSeconds), "first_byte_ms", firstAt == 0 ? null : Measurement.round((firstAt - askedAt) / 1e6),
-                        "sha256", same ? "same" : "DIFFERENT (" + read + " bytes)"));
-                variant.drop(space); // one large object on the server at a time
-                variant.create(space);
-                if (!same) {
-                    refused = size;
-                    refusal = "read back " + read + " bytes with another SHA-256";
-                    break;
-                }
-                intact = size;
-                putMb = Measurement.round(size / 1e6 / putSeconds);
-                getMb = Measurement.round(size / 1e6 / getSeconds);
-                firstByte = firstAt == 0 ? null : Measurement.round((firstAt - askedAt) / 1e6);
+        long live = 0;
+        for (long size : ladder(largest)) {
+            tried = size;
+            progress.accept("an object of " + human(size) + " streamed up and down, checked with SHA-256");
+            String key = "largest/" + size;
+            long[] sampled = {0};
+            Content content = new Content(seed("largest", size), size).withSha256().atHalf(() -> sampled[0] = liveHeap());
+            long start = System.nanoTime();
+            try {
+                variant.put(space, key, content, size);
+            } catch (Exception e) {
+                refused = size;
+                refusal = describe(e);
+                break;
             }
-            long live = heap.peak();
-            metrics.put("largest_tried_bytes", tried).put("largest_intact_bytes", intact).put("largest_intact_mib", intact >> 20)
-                    .put("largest_refused_bytes", refused).put("largest_refusal", refusal)
-                    .put("largest_put_mb_per_s", putMb).put("largest_get_mb_per_s", getMb).put("first_byte_ms", firstByte)
-                    .put("heap_live_peak_bytes", live).put("streams", intact >= (64L << 20) ? live < intact / 4 : null);
+            double putSeconds = (System.nanoTime() - start) / 1e9;
+            MessageDigest sha = sha256();
+            long read = 0;
+            long askedAt = System.nanoTime();
+            long firstAt = 0;
+            try (InputStream in = variant.get(space, key)) {
+                byte[] buffer = new byte[BUFFER];
+                for (int n; in != null && (n = in.read(buffer)) > 0; ) {
+                    if (firstAt == 0) {
+                        firstAt = System.nanoTime();
+                    }
+                    sha.update(buffer, 0, n);
+                    if (read < size / 2 && read + n >= size / 2) {
+                        sampled[0] = Math.max(sampled[0], liveHeap());
+                    }
+                    read += n;
+                }
+            } catch (Exception e) {
+                refused = size;
+                refusal = "stored, but not read back: " + describe(e);
+                break;
+            }
+            double getSeconds = (System.nanoTime() - askedAt) / 1e9;
+            byte[] digest = sha.digest();
+            boolean same = read == size && MessageDigest.isEqual(digest, content.sha256());
+            rows.add(row("largest", size, 1, Measurement.round(size / 1e6 / putSeconds), Measurement.round(size / 1e6 / getSeconds), null, null,
+                    null, null, (same ? "SHA-256 as stored" : "SHA-256 DIFFERENT (" + read + " bytes)")
+                            + (firstAt == 0 ? "" : String.format(Locale.ROOT, ", first byte in %.1f ms", (firstAt - askedAt) / 1e6))));
+            variant.drop(space); // one large object on the server at a time
+            variant.create(space);
+            if (!same) {
+                refused = size;
+                refusal = "read back " + read + " bytes with another SHA-256";
+                break;
+            }
+            intact = size;
+            live = Math.max(live, sampled[0]);
+            putMb = Measurement.round(size / 1e6 / putSeconds);
+            getMb = Measurement.round(size / 1e6 / getSeconds);
+            firstByte = firstAt == 0 ? null : Measurement.round((firstAt - askedAt) / 1e6);
         }
+        metrics.put("largest_tried_bytes", tried).put("largest_intact_bytes", intact).put("largest_intact_mib", intact >> 20)
+                .put("largest_refused_bytes", refused).put("largest_refusal", refusal)
+                .put("largest_put_mb_per_s", putMb).put("largest_get_mb_per_s", getMb).put("first_byte_ms", firstByte)
+                .put("heap_live_peak_bytes", live).put("streams", intact >= (64L << 20) ? live < intact / 4 : null);
         if (refusal != null) {
-            rows.add(Measurement.row("phase", "largest", "size", human(refused), "objects", 1, "refused", refusal));
+            rows.add(row("largest", refused, 1, null, null, null, null, null, null, "refused: " + refusal));
         }
     }
 
@@ -410,7 +419,7 @@ public final class ObjectProbe implements VerdictProbe {
         String url = variant.presign(space, "presigned", Duration.ofMinutes(5));
         if (url == null) {
             metrics.put("presigned_get", false);
-            rows.add(Measurement.row("phase", "presign", "size", human(size), "objects", 1, "refused", "the store signs no URLs"));
+            rows.add(row("presign", size, 1, null, null, null, null, null, null, "the store signs no URLs"));
             return;
         }
         progress.accept("a presigned URL fetched without credentials");
@@ -427,7 +436,7 @@ public final class ObjectProbe implements VerdictProbe {
         }
         boolean same = r.statusCode() == 200 && read == size && MessageDigest.isEqual(sha.digest(), content.sha256());
         metrics.put("presigned_get", same);
-        rows.add(Measurement.row("phase", "presign", "size", human(size), "objects", 1, "http_status", r.statusCode(), "sha256", same ? "same" : "DIFFERENT"));
+        rows.add(row("presign", size, 1, null, null, null, null, null, null, "HTTP " + r.statusCode() + (same ? ", SHA-256 as stored" : ", SHA-256 DIFFERENT")));
     }
 
     // ---- restart -------------------------------------------------------------------------------------------
@@ -459,8 +468,8 @@ public final class ObjectProbe implements VerdictProbe {
         }
         metrics.put("restart_written", (long) count).put("restart_kept", kept).put("restart_lost", count - kept)
                 .put("restart_seconds", Measurement.round(seconds));
-        rows.add(Measurement.row("phase", "server restart", "size", human(size), "objects", count, "kept", kept, "lost", count - kept,
-                "seconds", Measurement.round(seconds)));
+        rows.add(row("server restart", size, count, null, null, null, null, null, null,
+                String.format(Locale.ROOT, "%d kept, %d lost; restarted in %.1f s", kept, count - kept, seconds)));
     }
 
     // ---- content -------------------------------------------------------------------------------------------
@@ -479,6 +488,15 @@ public final class ObjectProbe implements VerdictProbe {
             u++;
         }
         return v == Math.rint(v) ? String.format(Locale.ROOT, "%d %s", (long) v, units[u]) : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /**
+     * The Java heap the probe holds now: what is in use after a full collection, so garbage a streaming loop leaves
+     * behind does not count, and an object held whole would.
+     */
+    private static long liveHeap() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     static MessageDigest sha256() {
@@ -507,10 +525,17 @@ public final class ObjectProbe implements VerdictProbe {
         private final CRC32C crc = new CRC32C();
         private MessageDigest sha;
         private byte[] digest;
+        private Runnable half;
 
         Content(long seed, long length) {
             this.length = length;
             this.at = (int) Math.floorMod(seed * 0x9E3779B97F4A7C15L >>> 20, (long) BLOCK.length);
+        }
+
+        /** Runs {@code sample} once, when half the bytes have been read. */
+        Content atHalf(Runnable sample) {
+            this.half = sample;
+            return this;
         }
 
         Content withSha256() {
@@ -545,6 +570,9 @@ public final class ObjectProbe implements VerdictProbe {
             crc.update(b, off, n);
             if (sha != null) {
                 sha.update(b, off, n);
+            }
+            if (half != null && position < length / 2 && position + n >= length / 2) {
+                half.run();
             }
             position += n;
             at = (at + n) % BLOCK.length;

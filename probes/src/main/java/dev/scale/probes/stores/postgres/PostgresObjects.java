@@ -137,12 +137,12 @@ public final class PostgresObjects implements ObjectStore {
                     length = rs.getLong(1);
                 }
             }
-            PreparedStatement slice = connection().prepareStatement("SELECT substring(data FROM ? FOR ?) FROM " + table(space) + " WHERE key = ?");
+            PreparedStatement slice = connection().prepareStatement("SELECT substring(data FROM ?::int FOR ?::int) FROM " + table(space) + " WHERE key = ?");
             slice.setString(3, key);
             return new Slices(length) {
                 @Override
                 byte[] next(long offset, int size) throws SQLException {
-                    slice.setLong(1, offset + 1);
+                    slice.setLong(1, offset + 1); // a bytea is under 2 GiB: its offsets fit an int
                     slice.setInt(2, size);
                     try (ResultSet rs = slice.executeQuery()) {
                         if (!rs.next()) {

@@ -33,7 +33,7 @@ final class S3Embedded implements EmbeddedRecipe {
 
     @Override
     public String source() {
-        return "S3Proxy " + S3PROXY_VERSION + " (filesystem backend), carried in scale's jar, run by scale's Java";
+        return "S3Proxy " + S3PROXY_VERSION + " (filesystem-nio2 backend), carried in scale's jar, run by scale's Java";
     }
 
     @Override

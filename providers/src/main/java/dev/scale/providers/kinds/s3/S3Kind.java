@@ -39,11 +39,16 @@ public final class S3Kind implements Kind {
     @Override public String urlExample() { return "s3://scale:SECRET@HOST:PORT/BUCKET"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
 
-    /** As the official image reads them: AWS signatures checked against one key, a directory as the store. */
+    /**
+     * As the official image reads them: AWS signatures checked against one key, a directory as the store (the
+     * filesystem-nio2 backend: the older one lists each folder as an object and cannot delete one), and unknown
+     * {@code x-amz-*} headers ignored rather than refused: every AWS SDK since 2025 sends {@code x-amz-checksum-crc32}
+     * with DeleteObjects, which S3Proxy would otherwise answer with NotImplemented.
+     */
     @Override
     public Map<String, String> containerEnv(Endpoint endpoint) {
         return Map.of("S3PROXY_AUTHORIZATION", "aws-v2-or-v4", "S3PROXY_IDENTITY", endpoint.username(), "S3PROXY_ENDPOINT", "http://0.0.0.0:80",
-                "JCLOUDS_PROVIDER", "filesystem", "JCLOUDS_FILESYSTEM_BASEDIR", "/data");
+                "S3PROXY_IGNORE_UNKNOWN_HEADERS", "true", "JCLOUDS_PROVIDER", "filesystem-nio2", "JCLOUDS_FILESYSTEM_BASEDIR", "/data");
     }
 
     @Override
