@@ -58,6 +58,7 @@ final class FitReport {
         charts += ttlChart(b, o);
         charts += capacityChart(b, o);
         charts += queueCharts(b, o);
+        charts += objectCharts(b, o);
         if (charts == 0) {
             b.append("<p class=\"muted\">This scenario's probes give nothing to chart.</p>\n");
         }
@@ -221,6 +222,43 @@ final class FitReport {
         barChart(b, "Publish to consume latency", "ms", List.of("p50", "p99", "p99.9", "max"), latency);
         barChart(b, "Messages lost or redelivered under faults", "messages", List.of("lost: consumer killed", "lost: consumer away",
                 "lost: fan-out", "redelivered after the kill"), faults);
+        return 3;
+    }
+
+    /** The objects probe: MB/s by object size each way, and the largest object kept intact beside scale's live heap. */
+    private static int objectCharts(StringBuilder b, Fit.Outcome o) {
+        List<Series> put = new ArrayList<>();
+        List<Series> get = new ArrayList<>();
+        List<Series> largest = new ArrayList<>();
+        List<String> sizes = List.of();
+        for (int i = 0; i < o.stores().size(); i++) {
+            Fit.Store s = o.stores().get(i);
+            Measurement m = find(o, s.name(), "objects");
+            if (m == null || !m.metrics().containsKey("medium_put_mb_per_s")) {
+                continue;
+            }
+            Map<String, Object> x = m.metrics();
+            String label = s.name() + " (" + x.get("variant") + ")";
+            String colour = COLORS.get(i % COLORS.size());
+            sizes = m.rows().stream().filter(r -> "throughput".equals(r.get("phase"))).map(r -> String.valueOf(r.get("size"))).toList();
+            List<String> names = List.of("small", "medium", "large");
+            List<double[]> p = new ArrayList<>();
+            List<double[]> g = new ArrayList<>();
+            for (int k = 0; k < names.size(); k++) {
+                p.add(new double[] {k, num(x.get(names.get(k) + "_put_mb_per_s"))});
+                g.add(new double[] {k, num(x.get(names.get(k) + "_get_mb_per_s"))});
+            }
+            put.add(new Series(label, colour, false, p));
+            get.add(new Series(label, colour, false, g));
+            largest.add(new Series(label, colour, false, List.of(new double[] {0, num(x.get("largest_intact_mib"))},
+                    new double[] {1, num(x.get("heap_live_peak_bytes")) / (1 << 20)})));
+        }
+        if (put.isEmpty()) {
+            return 0;
+        }
+        barChart(b, "Storing objects, one after another", "MB/s", sizes, put);
+        barChart(b, "Reading them back", "MB/s", sizes, get);
+        barChart(b, "Largest object kept intact, and scale's live heap meanwhile", "MiB", List.of("largest intact (SHA-256)", "scale's live heap"), largest);
         return 3;
     }
 

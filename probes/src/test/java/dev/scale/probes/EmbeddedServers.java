@@ -28,7 +28,9 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
     private Instance redis;
     private Instance postgres;
     private Instance rabbitmq;
+    private Instance s3;
     private boolean withRabbitmq;
+    private boolean withS3;
 
     /** @param prefix of the instances' names, so that a leftover says which test made it */
     public EmbeddedServers(String prefix) {
@@ -53,6 +55,16 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
         return rabbitmq;
     }
 
+    /** Also an embedded S3 API server (S3Proxy), for the tests that need one. */
+    public EmbeddedServers withS3() {
+        withS3 = true;
+        return this;
+    }
+
+    public Instance s3() {
+        return s3;
+    }
+
     /** Restarts the instance's server (its supervisor stops and starts it on the same data and port). */
     public Instance restart(Instance instance) {
         return provider.restart(instance.name(), Progress.NONE);
@@ -61,16 +73,20 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
     private static final dev.scale.providers.Kind REDIS = new dev.scale.providers.kinds.redis.RedisKind();
     private static final dev.scale.providers.Kind POSTGRES = new dev.scale.providers.kinds.postgres.PostgresKind();
     private static final dev.scale.providers.Kind RABBITMQ = new dev.scale.providers.kinds.rabbitmq.RabbitmqKind();
+    private static final dev.scale.providers.Kind S3 = new dev.scale.providers.kinds.s3.S3Kind();
 
     @Override
     public void beforeAll(ExtensionContext context) throws IOException {
         state = Files.createTempDirectory("scale-servers");
         provider = new EmbeddedProvider(new Dirs(state, state.resolve("config"), Path.of("target/scale-test-cache").toAbsolutePath()),
-                new Kinds(java.util.List.of(REDIS, POSTGRES, RABBITMQ)), Clock.systemUTC());
+                new Kinds(java.util.List.of(REDIS, POSTGRES, RABBITMQ, S3)), Clock.systemUTC());
         redis = provider.start(new Spec(prefix + "-redis", REDIS, null, null, Duration.ofMinutes(10)), Progress.NONE);
         postgres = provider.start(new Spec(prefix + "-pg", POSTGRES, null, null, Duration.ofMinutes(10)), Progress.NONE);
         if (withRabbitmq) {
             rabbitmq = provider.start(new Spec(prefix + "-mq", RABBITMQ, null, null, Duration.ofMinutes(10)), Progress.NONE);
+        }
+        if (withS3) {
+            s3 = provider.start(new Spec(prefix + "-s3", S3, null, null, Duration.ofMinutes(10)), Progress.NONE);
         }
     }
 
@@ -85,6 +101,9 @@ public final class EmbeddedServers implements BeforeAllCallback, AfterAllCallbac
         }
         if (rabbitmq != null) {
             provider.remove(rabbitmq.name());
+        }
+        if (s3 != null) {
+            provider.remove(s3.name());
         }
         if (state != null) {
             try (var files = Files.walk(state)) {

@@ -27,7 +27,7 @@ import java.util.Set;
 public record Scenario(String name, String description, List<Requirement> requirements) {
 
     /** The scenarios in the jar, from the repository's scenarios/ folder. */
-    public static final List<String> BUILT_IN = List.of("sessions", "cache", "job-queue", "events");
+    public static final List<String> BUILT_IN = List.of("sessions", "cache", "job-queue", "events", "files");
 
     private static final Set<String> SCENARIO_KEYS = Set.of("name", "description", "requirements");
     private static final Set<String> REQUIREMENT_KEYS = Set.of("name", "question", "probe", "params", "pass", "evidence", "not-measured");

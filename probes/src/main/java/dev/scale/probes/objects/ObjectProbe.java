@@ -99,7 +99,7 @@ public final class ObjectProbe implements VerdictProbe {
                 new Metric("largest_intact_bytes", "largest phase: the largest object stored and read back with the same SHA-256"),
                 new Metric("largest_intact_mib", "the same, in MiB"),
                 new Metric("largest_refused_bytes", "largest phase: the first size the store refused (0: none)"),
-                new Metric("largest_refusal", "largest phase: the store's refusal, in its words"),
+                new Metric("largest_refusal", "largest phase: the store's refusal, in its words (none: it took them all)"),
                 new Metric("documented_limit_bytes", "the largest object the store documents for this variant (0: none named)"),
                 new Metric("largest_put_mb_per_s", "largest phase: MB/s storing the largest intact object"),
                 new Metric("largest_get_mb_per_s", "largest phase: MB/s reading it back"),
@@ -402,7 +402,7 @@ public final class ObjectProbe implements VerdictProbe {
             firstByte = firstAt == 0 ? null : Measurement.round((firstAt - askedAt) / 1e6);
         }
         metrics.put("largest_tried_bytes", tried).put("largest_intact_bytes", intact).put("largest_intact_mib", intact >> 20)
-                .put("largest_refused_bytes", refused).put("largest_refusal", refusal)
+                .put("largest_refused_bytes", refused).put("largest_refusal", refusal == null ? "none" : refusal)
                 .put("largest_put_mb_per_s", putMb).put("largest_get_mb_per_s", getMb).put("first_byte_ms", firstByte)
                 .put("heap_live_peak_bytes", live).put("streams", intact >= (64L << 20) ? live < intact / 4 : null);
         if (refusal != null) {

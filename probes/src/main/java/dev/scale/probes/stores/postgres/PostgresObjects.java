@@ -122,6 +122,12 @@ public final class PostgresObjects implements ObjectStore {
                 ps.setString(1, key);
                 ps.setBinaryStream(2, body, length);
                 ps.executeUpdate();
+            } catch (SQLException e) {
+                // the driver's own words are three sentences and a guess; the limit is the protocol's
+                if (String.valueOf(e.getCause() == null ? null : e.getCause().getMessage()).startsWith("Bind message length")) {
+                    throw new SQLException("a bytea value of " + length + " bytes does not fit the protocol's largest message (1 GiB with the statement)", e);
+                }
+                throw e;
             }
         }
 
