@@ -187,7 +187,8 @@ public final class DockerProvider implements Provider {
                         + ", or give an image of " + spec.version() + " with --image or SCALE_IMAGE_" + kind.name().toUpperCase(java.util.Locale.ROOT));
             }
             Instance instance = new Instance(spec.name(), kind, version, name(), endpoint, created, expires, Instance.State.RUNNING);
-            progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ")");
+            // a server that does not say its version (S3 has no version call): the image's
+            progress.step(spec.name(), "ready (" + kind.name() + " " + (serverVersion.isEmpty() ? version : serverVersion) + ")");
             inFlight.remove(id);
             return instance;
         } catch (RuntimeException e) {
