@@ -102,7 +102,7 @@ print(m['medium_put_mb_per_s'], m['medium_get_mb_per_s'])" "${counts[i]}"
 
 label() { echo "${counts[$1]} x ${sizes[$1]} MiB"; }
 echo "server: S3Proxy $version ($provider); client: $(s3cmd --version); $rounds rounds"
-printf '%-6s %-7s %14s %14s %14s %14s\n' round tool "put $(label 0)" "get $(label 0)" "put $(label 1)" "get $(label 1)"
+printf '%-6s %-7s %16s %16s %16s %16s\n' round tool "put $(label 0)" "get $(label 0)" "put $(label 1)" "get $(label 1)"
 declare -A res
 for r in $(seq 1 "$rounds"); do
   order=(s3cmd scale); (( r % 2 == 0 )) && order=(scale s3cmd)
@@ -113,13 +113,13 @@ for r in $(seq 1 "$rounds"); do
       [[ -n ${p:-} && -n ${g:-} ]] || { echo "bench: $tool gave no rates" >&2; exit 1; }
       res[$tool,put$i]+="$p "; res[$tool,get$i]+="$g "; line+=("$p" "$g")
     done
-    printf '%-6s %-7s %14s %14s %14s %14s\n' "$r" "$tool" "${line[@]}"
+    printf '%-6s %-7s %16s %16s %16s %16s\n' "$r" "$tool" "${line[@]}"
   done
 done
 median() { printf '%s\n' $@ | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 declare -A med
 for tool in s3cmd scale; do for k in put0 get0 put1 get1; do med[$tool,$k]=$(median "${res[$tool,$k]}"); done
-  printf '%-6s %-7s %14s %14s %14s %14s\n' median "$tool" "${med[$tool,put0]}" "${med[$tool,get0]}" "${med[$tool,put1]}" "${med[$tool,get1]}"
+  printf '%-6s %-7s %16s %16s %16s %16s\n' median "$tool" "${med[$tool,put0]}" "${med[$tool,get0]}" "${med[$tool,put1]}" "${med[$tool,get1]}"
 done
 python3 -c "import sys; a=list(map(float,sys.argv[3:])); s,c=a[:4],a[4:]
 print(f'scale / s3cmd: put {sys.argv[1]} MiB {s[0]/c[0]:.2f}x, get {sys.argv[1]} MiB {s[1]/c[1]:.2f}x, put {sys.argv[2]} MiB {s[2]/c[2]:.2f}x, get {sys.argv[2]} MiB {s[3]/c[3]:.2f}x (goal >= 0.9)')" \
