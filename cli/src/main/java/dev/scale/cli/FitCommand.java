@@ -30,7 +30,7 @@ import picocli.CommandLine.ParentCommand;
                 "A scenario (YAML) lists requirements, each measured by a probe and judged by rules on its metrics; "
                 + "every verdict comes from this run's measurements. Stores are measured one after the other, "
                 + "so that they do not share the machine while measured."},
-        footer = {"", "Built-in scenarios: sessions (the talk's example), cache, job-queue. Copy one to start your own:",
+        footer = {"", "Built-in scenarios: sessions (the talk's example), cache, job-queue, events, files. Copy one to start your own:",
                 "  scale fit sessions --print > mine.yaml", "",
                 "Examples:",
                 "  scale fit sessions --on redis,postgres",

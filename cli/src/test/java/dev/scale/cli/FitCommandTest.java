@@ -69,7 +69,7 @@ class FitCommandTest {
     @Test
     void completionOffersScenariosProbesAndTheNextItemOfAStoreList() {
         Map<String, String> env = env();
-        assertThat(Run.of(env, "__complete", "fit", "").out().lines()).containsExactly("cache", "events", "job-queue", "sessions");
+        assertThat(Run.of(env, "__complete", "fit", "").out().lines()).containsExactly("cache", "events", "files", "job-queue", "sessions");
         assertThat(Run.of(env, "__complete", "fit", "sessions", "--on", "redis,p").out().lines()).containsExactly("redis,postgres");
         assertThat(Run.of(env, "__complete", "probe", "").out().lines()).contains("kv", "ttl", "write-concurrency", "rw-mix");
         assertThat(Run.of(env, "__complete", "probe", "capacity", "--t").out().lines()).containsExactly("--target");
@@ -79,7 +79,7 @@ class FitCommandTest {
     void listAndPrintShowTheBuiltInScenarios() {
         Run list = Run.of(env(), "fit", "--list");
         assertThat(list.code()).isZero();
-        assertThat(list.out().lines()).extracting(l -> l.split(" ")[0]).containsExactly("sessions", "cache", "job-queue", "events");
+        assertThat(list.out().lines()).extracting(l -> l.split(" ")[0]).containsExactly("sessions", "cache", "job-queue", "events", "files");
         Run print = Run.of(env(), "fit", "sessions", "--print");
         assertThat(print.out()).startsWith("# The talk's worked example").contains("probe: ttl", "not-measured:");
     }
