@@ -121,6 +121,27 @@ class ObjectsCliTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
+    /**
+     * The probe streams: scale in a JVM allowed 96 MiB of heap stores a 1 GiB object and reads it back intact, and says
+     * how little of that heap it held halfway through each way.
+     */
+    @Test
+    void aGibibyteObjectGoesUpAndDownThroughANinetySixMebibyteHeap() throws Exception {
+        Map<String, String> env = env("embedded");
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "dev.scale.cli.Main",
+                "probe", "objects", "--on", "s3", "--phases", "largest", "--largest", "1GB", "--output", "json");
+        Process p = Run.process(env, command).redirectOutput(home.resolve("out.json").toFile()).redirectError(home.resolve("err.txt").toFile()).start();
+        assertThat(p.waitFor(10, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(home.resolve("err.txt"))).isZero();
+        JsonNode m = JSON.readTree(home.resolve("out.json").toFile()).get("metrics");
+        assertThat(m.get("largest_intact_bytes").asLong()).isEqualTo(1L << 30);
+        assertThat(m.get("largest_refusal").asText()).isEqualTo("none");
+        assertThat(m.get("heap_live_peak_bytes").asLong()).isPositive().isLessThan(96L << 20);
+        assertThat(m.get("streams").asBoolean()).isTrue();
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
     /** Wrong key, nothing listening, a kind with no keys, a bad phase or variant, a server out of room: one line, the right code. */
     @Test
     void probeErrorsAreOneLineWithTheRightExitCodeAndNoInstanceIsLost() throws Exception {
