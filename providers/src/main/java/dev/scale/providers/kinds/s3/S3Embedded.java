@@ -53,7 +53,7 @@ final class S3Embedded implements EmbeddedRecipe {
                         + "\ncredential=" + s.endpoint().password().reveal() + "\n", StandardCharsets.UTF_8);
         Path tmp = Files.createDirectories(s.dir().resolve("tmp"));
         String javaCommand = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        return List.of(javaCommand, "-Xms16m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+        return List.of(javaCommand, "-Xms16m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
                 "-Djava.net.preferIPv4Stack=true", "-Djava.io.tmpdir=" + tmp,
                 "-cp", lib.resolve("*") + java.io.File.pathSeparator + classes, LAUNCHER, settings.toString());
     }
