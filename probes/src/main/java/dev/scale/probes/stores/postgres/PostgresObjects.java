@@ -125,7 +125,9 @@ public final class PostgresObjects implements ObjectStore {
             } catch (SQLException e) {
                 // the driver's own words are three sentences and a guess; the limit is the protocol's
                 if (String.valueOf(e.getCause() == null ? null : e.getCause().getMessage()).startsWith("Bind message length")) {
-                    throw new SQLException("a bytea value of " + length + " bytes does not fit the protocol's largest message (1 GiB with the statement)", e);
+                    SQLException limit = new SQLException("a bytea value of " + length + " bytes does not fit the protocol's largest message (1 GiB with the statement)");
+                    limit.addSuppressed(e); // the driver's words, for --verbose; not part of the line
+                    throw limit;
                 }
                 throw e;
             }
