@@ -1,5 +1,6 @@
 package dev.scale.probes;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
@@ -67,6 +68,86 @@ public interface ObjectStore extends AutoCloseable {
          */
         default String presign(String space, String key, Duration valid) throws Exception {
             return null;
+        }
+    }
+
+    /**
+     * An object read chunk by chunk as the caller reads (Redis's GETRANGE, a bytea's substring, a large object's
+     * loread): one chunk in memory at a time, never the whole object.
+     */
+    abstract class Chunks extends InputStream {
+        private final long length;
+        private final int chunk;
+        private long offset;
+        private byte[] current = new byte[0];
+        private int at;
+        private boolean closed;
+
+        /** An object of {@code length} bytes, asked for {@code chunk} bytes at a time. */
+        protected Chunks(long length, int chunk) {
+            this.length = length;
+            this.chunk = chunk;
+        }
+
+        /** The {@code size} bytes from {@code offset} on (fewer only at the end); never empty before the end. */
+        protected abstract byte[] next(long offset, int size) throws Exception;
+
+        /** Ends the read on the store's side (a transaction, a statement); called once, on close. */
+        protected void done() throws Exception {
+        }
+
+        private boolean fill() throws IOException {
+            while (at == current.length) {
+                if (offset >= length) {
+                    return false;
+                }
+                try {
+                    current = next(offset, (int) Math.min(chunk, length - offset));
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+                if (current == null || current.length == 0) {
+                    throw new IOException("the object ended at " + offset + " of " + length + " bytes");
+                }
+                offset += current.length;
+                at = 0;
+            }
+            return true;
+        }
+
+        @Override
+        public int read() throws IOException {
+            return fill() ? current[at++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, current.length - at);
+            System.arraycopy(current, at, b, off, n);
+            at += n;
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (!closed) {
+                closed = true;
+                try {
+                    done();
+                } catch (IOException e) {
+                    throw e;
+                } catch (Exception e) {
+                    throw new IOException(e.getMessage(), e);
+                }
+            }
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.scale.probes.Measurement;
 import dev.scale.probes.ObjectStore;
 import dev.scale.probes.ObjectStore.Variant;
 import dev.scale.probes.Params;
+import dev.scale.probes.Phases;
 import dev.scale.probes.Restarter;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.VerdictProbe;
@@ -14,8 +15,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -118,7 +117,7 @@ public final class ObjectProbe implements VerdictProbe {
 
     @Override
     public void check(Params params) {
-        phases(params.text("phases"));
+        Phases.of(params.text("phases"), PHASES);
     }
 
     @Override
@@ -142,7 +141,7 @@ public final class ObjectProbe implements VerdictProbe {
         } catch (ScaleException | InterruptedException e) {
             throw e;
         } catch (Exception e) {
-            throw ScaleException.failure("the objects probe failed on " + store.kind() + ": " + describe(e), e);
+            throw ScaleException.failure("the objects probe failed on " + store.kind() + ": " + Phases.describe(e), e);
         } finally {
             try {
                 variant(current[0], variant.name()).drop(space);
@@ -155,21 +154,10 @@ public final class ObjectProbe implements VerdictProbe {
         }
     }
 
-    /** An exception and its causes' messages, without repeats. */
-    static String describe(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable t = e; t != null && b.length() < 400; t = t.getCause()) {
-            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().lines().findFirst().orElse("");
-            if (b.indexOf(m) < 0) {
-                b.append(b.length() == 0 ? "" : "; ").append(m);
-            }
-        }
-        return b.toString();
-    }
 
     private Measurement measure(ObjectStore[] store, Variant variant, String space, Restarter<ObjectStore> restarter, Params params,
                                 Consumer<String> progress) throws Exception {
-        List<String> phases = phases(params.text("phases"));
+        List<String> phases = Phases.of(params.text("phases"), PHASES);
         Measurement.Metrics metrics = new Measurement.Metrics().put("variant", variant.name())
                 .put("documented_limit_bytes", variant.documentedLimitBytes());
         List<Map<String, Object>> rows = new ArrayList<>();
@@ -210,19 +198,10 @@ public final class ObjectProbe implements VerdictProbe {
                 return Measurement.notApplicable(name(), cannot.oneLine(), metrics.build());
             }
         }
-        metrics.put("rss_peak_bytes", rssPeak());
+        metrics.put("rss_peak_bytes", Phases.rssPeak());
         return Measurement.of(name(), metrics.build(), rows);
     }
 
-    private static List<String> phases(String text) {
-        List<String> phases = List.of(text.toLowerCase(Locale.ROOT).split("\\s*,\\s*"));
-        for (String p : phases) {
-            if (!PHASES.contains(p)) {
-                throw ScaleException.usage("--phases: no phase '" + p + "'", "give some of " + String.join(", ", PHASES));
-            }
-        }
-        return phases;
-    }
 
     static Variant variant(ObjectStore store, String name) {
         if (name == null || name.isBlank()) {
@@ -357,7 +336,7 @@ public final class ObjectProbe implements VerdictProbe {
                 variant.put(space, key, content, size);
             } catch (Exception e) {
                 refused = size;
-                refusal = describe(e);
+                refusal = Phases.describe(e);
                 break;
             }
             double putSeconds = (System.nanoTime() - start) / 1e9;
@@ -379,7 +358,7 @@ public final class ObjectProbe implements VerdictProbe {
                 }
             } catch (Exception e) {
                 refused = size;
-                refusal = "stored, but not read back: " + describe(e);
+                refusal = "stored, but not read back: " + Phases.describe(e);
                 break;
             }
             double getSeconds = (System.nanoTime() - askedAt) / 1e9;
@@ -597,16 +576,4 @@ public final class ObjectProbe implements VerdictProbe {
         }
     }
 
-    private static Long rssPeak() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (Exception e) {
-            // not Linux
-        }
-        return null;
-    }
 }

@@ -4,6 +4,7 @@ import dev.scale.probes.Restarter;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;
+import dev.scale.probes.Phases;
 import dev.scale.probes.QueueStore;
 import dev.scale.probes.StoreAdapter;
 import dev.scale.probes.VerdictProbe;
@@ -15,8 +16,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HexFormat;
@@ -115,7 +114,7 @@ public final class QueueProbe implements VerdictProbe {
 
     @Override
     public void check(Params params) {
-        phases(params.text("phases"));
+        Phases.of(params.text("phases"), PHASES);
     }
 
     @Override
@@ -136,25 +135,14 @@ public final class QueueProbe implements VerdictProbe {
             throw e;
         } catch (Exception e) {
             // the store closed a connection, refused a message, ran out of room: one line, exit 1, in the store's words
-            throw ScaleException.failure("the queue probe failed on " + store.kind() + ": " + describe(e), e);
+            throw ScaleException.failure("the queue probe failed on " + store.kind() + ": " + Phases.describe(e), e);
         }
     }
 
-    /** An exception and its causes' messages, without repeats: "connection is already closed …; cause: EOFException". */
-    static String describe(Throwable e) {
-        StringBuilder b = new StringBuilder();
-        for (Throwable t = e; t != null && b.length() < 400; t = t.getCause()) {
-            String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-            if (b.indexOf(m) < 0) {
-                b.append(b.length() == 0 ? "" : "; ").append(m);
-            }
-        }
-        return b.toString();
-    }
 
     private Measurement measure(QueueStore store, Restarter<QueueStore> restarter, Params params, Consumer<String> progress) throws Exception {
         Variant variant = variant(store, params.text("variant"));
-        List<String> phases = phases(params.text("phases"));
+        List<String> phases = Phases.of(params.text("phases"), PHASES);
         int messages = params.integer("messages");
         int size = Math.toIntExact(params.bytes("size"));
         // at most 64 MiB sent before waiting for the store: 100 messages of 40 MB would be 4 GB in flight
@@ -199,19 +187,10 @@ public final class QueueProbe implements VerdictProbe {
                 return Measurement.notApplicable(name(), cannot.oneLine(), metrics.build());
             }
         }
-        metrics.put("heap_peak_bytes", heapPeak).put("rss_peak_bytes", rssPeak());
+        metrics.put("heap_peak_bytes", heapPeak).put("rss_peak_bytes", Phases.rssPeak());
         return Measurement.of(name(), metrics.build(), rows);
     }
 
-    private static List<String> phases(String text) {
-        List<String> phases = List.of(text.toLowerCase(Locale.ROOT).split("\\s*,\\s*"));
-        for (String p : phases) {
-            if (!PHASES.contains(p)) {
-                throw ScaleException.usage("--phases: no phase '" + p + "'", "give some of " + String.join(", ", PHASES));
-            }
-        }
-        return phases;
-    }
 
     private static void crashPhase(Variant variant, String prefix, int faults, int size, int batch, long drain, Measurement.Metrics metrics,
                                    List<Map<String, Object>> rows, Consumer<String> progress) throws Exception {
@@ -564,16 +543,4 @@ public final class QueueProbe implements VerdictProbe {
     }
 
     /** VmHWM: the process's peak resident set, as the kernel counts it; null where /proc is not there. */
-    private static Long rssPeak() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmHWM:")) {
-                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (Exception e) {
-            // not Linux
-        }
-        return null;
-    }
 }

@@ -1,7 +1,7 @@
 package dev.scale.cli.shell.memcached;
 
 import dev.scale.cli.shell.MetaWords;
-import dev.scale.cli.shell.Session;
+import dev.scale.cli.shell.CommandSession;
 import dev.scale.cli.shell.Usage;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.memcached.Memcache;
@@ -17,7 +17,7 @@ import java.util.Map;
  * memcached's text protocol, typed the short way ({@code set KEY VALUE [TTL]} rather than a header line and
  * a data block) and answered with the server's own words (STORED, NOT_FOUND, EXISTS), as telnet shows them.
  */
-final class MemcachedSession implements Session {
+final class MemcachedSession implements CommandSession {
     /** The commands, with their usage; also the words completion offers. */
     static final Map<String, String> COMMANDS = Map.ofEntries(
             Map.entry("get", "get KEY..."), Map.entry("gets", "gets KEY..."),
@@ -162,25 +162,18 @@ final class MemcachedSession implements Session {
     }
 
     @Override
+    public Map<String, String> commands() {
+        return COMMANDS;
+    }
+
+    @Override
     public void cancel() {
         cancelled = true;
         close();
     }
 
-    @Override
-    public List<String> words() {
-        return new java.util.TreeSet<>(COMMANDS.keySet()).stream().toList();
-    }
 
-    @Override
-    public boolean upperCaseWords() {
-        return false;
-    }
 
-    @Override
-    public boolean wordsAfterFirst() {
-        return false;
-    }
 
     @Override
     public void close() {

@@ -11,7 +11,7 @@ import com.rabbitmq.client.GetResponse;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.scale.cli.shell.MetaWords;
 import dev.scale.cli.shell.PsqlTable;
-import dev.scale.cli.shell.Session;
+import dev.scale.cli.shell.CommandSession;
 import dev.scale.cli.shell.Usage;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
@@ -45,7 +45,7 @@ import java.util.concurrent.TimeoutException;
  * therefore shows the queues this shell has declared or used and any it is given by name, each asked of the broker
  * (a passive declare) for its depth and consumers, and says so under the table.
  */
-final class RabbitmqSession implements Session {
+final class RabbitmqSession implements CommandSession {
     /** The commands, with their usage; also the words completion offers first. */
     static final Map<String, String> COMMANDS = Map.of(
             "declare", "declare queue NAME [durable|transient] [exclusive] [auto-delete] [x-ARG=VALUE...] | declare exchange NAME [direct|fanout|topic|headers] [durable|transient]",
@@ -461,14 +461,15 @@ final class RabbitmqSession implements Session {
     }
 
     @Override
+    public Map<String, String> commands() {
+        return COMMANDS;
+    }
+
+    @Override
     public void cancel() {
         cancelled = true;
     }
 
-    @Override
-    public List<String> words() {
-        return new TreeSet<>(COMMANDS.keySet()).stream().toList();
-    }
 
     /** Queue names after the commands that take one, exchange names and options where those come. */
     @Override
@@ -495,15 +496,7 @@ final class RabbitmqSession implements Session {
         return all;
     }
 
-    @Override
-    public boolean upperCaseWords() {
-        return false;
-    }
 
-    @Override
-    public boolean wordsAfterFirst() {
-        return false;
-    }
 
     @Override
     public void close() {

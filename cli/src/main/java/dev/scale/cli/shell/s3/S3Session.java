@@ -1,7 +1,7 @@
 package dev.scale.cli.shell.s3;
 
 import dev.scale.cli.shell.MetaWords;
-import dev.scale.cli.shell.Session;
+import dev.scale.cli.shell.CommandSession;
 import dev.scale.cli.shell.Usage;
 import dev.scale.providers.Instance;
 import dev.scale.providers.kinds.s3.S3Clients;
@@ -30,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeSet;
 import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -50,7 +49,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * shell's directory (an init file's own directory under {@code scale run --init}). Errors are one {@code ERROR} line
  * in S3's own words, and the shell goes on.
  */
-final class S3Session implements Session {
+final class S3Session implements CommandSession {
     /** The commands, with their usage; also the words completion offers first. */
     static final Map<String, String> COMMANDS = Map.ofEntries(
             Map.entry("ls", "ls [-r] [PREFIX | s3://BUCKET/PREFIX | s3://]"),
@@ -586,14 +585,15 @@ final class S3Session implements Session {
     // ---- the shell's side
 
     @Override
+    public Map<String, String> commands() {
+        return COMMANDS;
+    }
+
+    @Override
     public void cancel() {
         cancelled = true;
     }
 
-    @Override
-    public List<String> words() {
-        return new TreeSet<>(COMMANDS.keySet()).stream().toList();
-    }
 
     /** Keys of the current bucket after the commands that take a key, bucket names after mb, rb and use. */
     @Override
@@ -635,15 +635,7 @@ final class S3Session implements Session {
         return bucketsSeen;
     }
 
-    @Override
-    public boolean upperCaseWords() {
-        return false;
-    }
 
-    @Override
-    public boolean wordsAfterFirst() {
-        return false;
-    }
 
     @Override
     public void close() {

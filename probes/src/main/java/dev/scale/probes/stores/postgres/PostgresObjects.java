@@ -1,6 +1,7 @@
 package dev.scale.probes.stores.postgres;
 
 import dev.scale.probes.ObjectStore;
+import dev.scale.probes.ObjectStore.Chunks;
 import dev.scale.providers.Endpoint;
 import java.io.IOException;
 import java.io.InputStream;
@@ -147,9 +148,9 @@ public final class PostgresObjects implements ObjectStore {
             }
             PreparedStatement slice = connection().prepareStatement("SELECT substring(data FROM ?::int FOR ?::int) FROM " + table(space) + " WHERE key = ?");
             slice.setString(3, key);
-            return new Slices(length) {
+            return new Chunks(length, CHUNK) {
                 @Override
-                byte[] next(long offset, int size) throws SQLException {
+                protected byte[] next(long offset, int size) throws SQLException {
                     slice.setLong(1, offset + 1); // a bytea is under 2 GiB: its offsets fit an int
                     slice.setInt(2, size);
                     try (ResultSet rs = slice.executeQuery()) {
@@ -161,7 +162,7 @@ public final class PostgresObjects implements ObjectStore {
                 }
 
                 @Override
-                void done() throws SQLException {
+                protected void done() throws SQLException {
                     slice.close();
                 }
             };
@@ -259,14 +260,14 @@ public final class PostgresObjects implements ObjectStore {
                 c.setAutoCommit(true);
                 throw e;
             }
-            return new Slices(lo.size64()) {
+            return new Chunks(lo.size64(), CHUNK) {
                 @Override
-                byte[] next(long offset, int size) throws SQLException {
+                protected byte[] next(long offset, int size) throws SQLException {
                     return lo.read(size);
                 }
 
                 @Override
-                void done() throws SQLException {
+                protected void done() throws SQLException {
                     try {
                         lo.close();
                         c.commit();
@@ -295,73 +296,6 @@ public final class PostgresObjects implements ObjectStore {
             }
             execute("SELECT lo_unlink(oid) FROM " + table(space));
             execute("DROP TABLE " + table(space));
-        }
-    }
-
-    /** An object read slice by slice as the caller reads: one slice in memory at a time. */
-    abstract static class Slices extends InputStream {
-        private final long length;
-        private long offset;
-        private byte[] slice = new byte[0];
-        private int at;
-        private boolean closed;
-
-        Slices(long length) {
-            this.length = length;
-        }
-
-        abstract byte[] next(long offset, int size) throws SQLException;
-
-        abstract void done() throws SQLException;
-
-        private boolean fill() throws IOException {
-            while (at == slice.length) {
-                if (offset >= length) {
-                    return false;
-                }
-                try {
-                    slice = next(offset, (int) Math.min(CHUNK, length - offset));
-                } catch (SQLException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
-                if (slice.length == 0) {
-                    throw new IOException("the object ended at " + offset + " of " + length + " bytes");
-                }
-                offset += slice.length;
-                at = 0;
-            }
-            return true;
-        }
-
-        @Override
-        public int read() throws IOException {
-            return fill() ? slice[at++] & 0xff : -1;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (len == 0) {
-                return 0;
-            }
-            if (!fill()) {
-                return -1;
-            }
-            int n = Math.min(len, slice.length - at);
-            System.arraycopy(slice, at, b, off, n);
-            at += n;
-            return n;
-        }
-
-        @Override
-        public void close() throws IOException {
-            if (!closed) {
-                closed = true;
-                try {
-                    done();
-                } catch (SQLException e) {
-                    throw new IOException(e.getMessage(), e);
-                }
-            }
         }
     }
 }

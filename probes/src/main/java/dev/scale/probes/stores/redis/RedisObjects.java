@@ -1,6 +1,7 @@
 package dev.scale.probes.stores.redis;
 
 import dev.scale.probes.ObjectStore;
+import dev.scale.probes.ObjectStore.Chunks;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.kinds.redis.Resp;
 import java.io.IOException;
@@ -134,45 +135,10 @@ public final class RedisObjects implements ObjectStore {
             if (size == 0 && ((Resp.Int) call("EXISTS", k)).value() == 0) {
                 return null;
             }
-            return new InputStream() {
-                private long offset;
-                private byte[] chunk = new byte[0];
-                private int at;
-
-                private boolean fill() throws IOException {
-                    while (at == chunk.length) {
-                        if (offset >= size) {
-                            return false;
-                        }
-                        long end = Math.min(size, offset + CHUNK) - 1;
-                        Resp.Reply r = call("GETRANGE", k, Long.toString(offset), Long.toString(end));
-                        chunk = ((Resp.Bulk) r).value();
-                        if (chunk == null || chunk.length == 0) {
-                            throw new IOException("the object ended at " + offset + " of " + size + " bytes");
-                        }
-                        offset += chunk.length;
-                        at = 0;
-                    }
-                    return true;
-                }
-
+            return new Chunks(size, CHUNK) {
                 @Override
-                public int read() throws IOException {
-                    return fill() ? chunk[at++] & 0xff : -1;
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) throws IOException {
-                    if (len == 0) {
-                        return 0;
-                    }
-                    if (!fill()) {
-                        return -1;
-                    }
-                    int n = Math.min(len, chunk.length - at);
-                    System.arraycopy(chunk, at, b, off, n);
-                    at += n;
-                    return n;
+                protected byte[] next(long offset, int n) throws IOException {
+                    return ((Resp.Bulk) call("GETRANGE", k, Long.toString(offset), Long.toString(offset + n - 1))).value();
                 }
             };
         }
