@@ -89,7 +89,9 @@ public final class Params {
     private static long size(String name, String text) {
         String v = text.trim().toUpperCase(Locale.ROOT).replace("_", "");
         long unit = 1;
-        for (var u : List.of(Map.entry("GB", 1L << 30), Map.entry("MB", 1L << 20), Map.entry("KB", 1L << 10), Map.entry("B", 1L))) {
+        // KB, MB and GB are binary here, as in most tools' size options; KiB, MiB and GiB say so and are taken too
+        for (var u : List.of(Map.entry("GIB", 1L << 30), Map.entry("MIB", 1L << 20), Map.entry("KIB", 1L << 10),
+                Map.entry("GB", 1L << 30), Map.entry("MB", 1L << 20), Map.entry("KB", 1L << 10), Map.entry("B", 1L))) {
             if (v.endsWith(u.getKey())) {
                 unit = u.getValue();
                 v = v.substring(0, v.length() - u.getKey().length()).trim();

@@ -142,6 +142,47 @@ class ObjectsCliTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
+    /**
+     * An S3 server whose disk is full (the embedded one, its instance directory on a 40 MiB tmpfs: needs root, as CI
+     * has): a 60 MB put, and every command after it, is one ERROR line and the shell goes on (before, the SDK's retry
+     * of a small put failed on a spent stream and ended the shell with an internal error); once the instance is gone,
+     * nothing of it is left on that disk.
+     */
+    @Test
+    void aFullServerIsOneLineAndTheShellGoesOn() throws Exception {
+        Map<String, String> env = new HashMap<>(env("embedded"));
+        Path state = Files.createDirectories(home.resolve("full"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", state.toString()).redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        if (!mount.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || mount.exitValue() != 0) {
+            if ("true".equals(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail("CI=true but this machine cannot mount a tmpfs: " + why);
+            }
+            org.junit.jupiter.api.Assumptions.abort("cannot mount a tmpfs here (needs root): " + why);
+        }
+        try {
+            env.put("SCALE_STATE_DIR", state.toString());
+            byte[] bytes = new byte[60_000_000];
+            new java.util.Random(3).nextBytes(bytes);
+            Path big = Files.write(home.resolve("big.bin"), bytes);
+            Path small = Files.writeString(home.resolve("small.txt"), "still room for this\n");
+            Run r = Run.withInput("put " + big + "\nls\nput " + small + "\ncat small.txt\n", env, "try", "s3");
+            assertThat(r.code()).as(r.err()).isZero();
+            // S3Proxy answers 500 with no words to everything once its disk is full, listings too: each is one line,
+            // and the shell reads the next (the small put is retried once by the SDK, its body sent again)
+            String full = "ERROR 500 Internal Server Error: the server gave no reason (a full disk is one)\n";
+            assertThat(r.out()).isEqualTo(full + full + full + "ERROR NoSuchKey: The specified key does not exist.\n");
+            assertThat(r.err()).doesNotContain("internal error", "Exception");
+            assertThat(Run.of(env, "ls").out()).contains("no instances");
+            try (var left = Files.walk(state)) {
+                assertThat(left.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().equals(".lock")).toList())
+                        .as("nothing left on the full disk once the instance is gone").isEmpty();
+            }
+        } finally {
+            new ProcessBuilder("umount", state.toString()).inheritIO().start().waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
     /** Wrong key, nothing listening, a kind with no keys, a bad phase or variant, a server out of room: one line, the right code. */
     @Test
     void probeErrorsAreOneLineWithTheRightExitCodeAndNoInstanceIsLost() throws Exception {

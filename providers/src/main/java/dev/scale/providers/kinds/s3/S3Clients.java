@@ -91,7 +91,8 @@ public final class S3Clients {
                 String code = s.awsErrorDetails().errorCode();
                 String message = s.awsErrorDetails().errorMessage();
                 if (code == null || code.isEmpty()) {
-                    return s.statusCode() + (s.statusCode() == 404 ? " Not Found" : s.statusCode() == 403 ? " Forbidden" : "");
+                    return s.statusCode() + (s.statusCode() == 404 ? " Not Found" : s.statusCode() == 403 ? " Forbidden"
+                            : s.statusCode() >= 500 ? " Internal Server Error: the server gave no reason (a full disk is one)" : "");
                 }
                 return code + (message == null || message.isEmpty() || message.equals(code) ? "" : ": " + message);
             }
@@ -110,11 +111,16 @@ public final class S3Clients {
     /**
      * Stores {@code length} bytes read from {@code in} under {@code key}: one PUT up to {@link #PART_BYTES}, else a
      * multipart upload of parts of that size, each read into one reused buffer, so memory stays at one part whatever
-     * the object's size. An upload that fails is aborted, leaving no parts on the server.
+     * the object's size, and a part the SDK retries is sent again whole. An upload that fails is aborted, leaving no parts on the server.
      */
     public static void upload(S3Client s3, String bucket, String key, InputStream in, long length) throws IOException {
         if (length <= PART_BYTES) {
-            s3.putObject(b -> b.bucket(bucket).key(key).contentLength(length), RequestBody.fromInputStream(in, length));
+            // held, so that a retry (after a 500) can send it again: a stream read once cannot be read twice
+            byte[] body = in.readNBytes((int) length);
+            if (body.length < length) {
+                throw new IOException("the source ended after " + body.length + " of " + length + " bytes");
+            }
+            s3.putObject(b -> b.bucket(bucket).key(key).contentLength(length), RequestBody.fromInputStream(new java.io.ByteArrayInputStream(body), length));
             return;
         }
         String id = s3.createMultipartUpload(b -> b.bucket(bucket).key(key)).uploadId();
