@@ -97,7 +97,8 @@ class NeonClaimableTest {
 
     @Test
     void offlineIsOneLineNamingTheVariableAndDoctorSaysWhichFlowIsUsed() throws Exception {
-        assertThat(Run.of(env, "doctor").out()).containsPattern("neon\\s+ok\\s+no NEON_API_KEY: claimable databases with no account \\(72 h\\) from "
+        Run doctor = Run.of(env, "doctor");
+        assertThat(doctor.out()).as("doctor's stderr: " + doctor.err()).containsPattern("neon\\s+ok\\s+no NEON_API_KEY: claimable databases with no account \\(72 h\\) from "
                 + java.util.regex.Pattern.quote(claimable.url()));
         Map<String, String> offline = new HashMap<>(env);
         offline.put("SCALE_NEON_CLAIMABLE_URL", "http://127.0.0.1:1");

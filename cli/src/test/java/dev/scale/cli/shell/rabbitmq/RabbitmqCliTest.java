@@ -123,35 +123,7 @@ class RabbitmqCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void aRunKilledLeavesAnOrphanThatGcRemovesAndAnInterruptedOneLeavesNothing(String provider) throws Exception {
-        Map<String, String> env = env(provider);
-        Path scale = Run.launcher(home);
-        for (String signal : java.util.List.of("KILL", "INT")) {
-            Process run = Run.process(env, scale.toString(), "run", "--with", "rabbitmq", "--", "sleep", "30")
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(90);
-            while (JSON.readTree(Run.of(env, "ls", "--output", "json").out()).size() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
-            var ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
-            assertThat(ls).as("the broker is up").hasSize(1);
-            new ProcessBuilder("kill", "-" + signal, Long.toString(run.pid())).start().waitFor();
-            assertThat(run.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-            if (signal.equals("KILL")) {
-                assertThat(JSON.readTree(Run.of(env, "ls", "--output", "json").out()).get(0).get("state").asText()).isEqualTo("orphaned");
-                Run gc = Run.of(env, "gc");
-                assertThat(gc.code()).as(gc.err()).isZero();
-                assertThat(gc.out()).contains(ls.get(0).get("name").asText());
-            }
-            assertThat(Run.of(env, "ls").out()).as(signal).contains("no instances");
-            Path embedded = home.resolve("state/embedded");
-            if (Files.isDirectory(embedded)) {
-                try (var left = Files.list(embedded)) {
-                    assertThat(left.filter(Files::isDirectory)).as("no work directory left").isEmpty();
-                }
-            }
-            assertThat(ProcessHandle.allProcesses().map(h -> h.info().commandLine().orElse("")).filter(c -> c.contains(home.resolve("state").toString())))
-                    .as("no broker or supervisor left").isEmpty();
-        }
+        dev.scale.cli.Orphans.killedThenInterrupted(env(provider), home, "rabbitmq");
     }
 
     /** A body from a file, over RabbitMQ's largest message (128 MiB): refused in the broker's words, and the shell goes on. */

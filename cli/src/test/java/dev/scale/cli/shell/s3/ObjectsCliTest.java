@@ -143,6 +143,16 @@ class ObjectsCliTest {
     }
 
     /**
+     * A {@code scale run --with s3} killed with kill -9: the S3 server shows as orphaned and gc removes it, container or
+     * S3Proxy JVM and its directory; one stopped with Ctrl-C (SIGINT) leaves nothing.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"docker", "embedded"})
+    void aRunKilledLeavesAnOrphanThatGcRemovesAndAnInterruptedOneLeavesNothing(String provider) throws Exception {
+        dev.scale.cli.Orphans.killedThenInterrupted(env(provider), home, "s3");
+    }
+
+    /**
      * An S3 server whose disk is full (the embedded one, its instance directory on a 40 MiB tmpfs: needs root, as CI
      * has): a 60 MB put, and every command after it, is one ERROR line and the shell goes on (before, the SDK's retry
      * of a small put failed on a spent stream and ended the shell with an internal error); once the instance is gone,
