@@ -27,11 +27,14 @@ public final class Orphans {
             Process run = Run.process(env, scale.toString(), "run", "--with", kind, "--", "sleep", "30")
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (JSON.readTree(Run.of(env, "ls", "--output", "json").out()).size() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-            }
             JsonNode ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
+            // up: its record says running once the server answered (while it starts, a kill is another story)
+            while (!(ls.size() == 1 && ls.get(0).get("state").asText().equals("running")) && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
+            }
             assertThat(ls).as(kind + " is up").hasSize(1);
+            assertThat(ls.get(0).get("state").asText()).as(kind + " is up").isEqualTo("running");
             new ProcessBuilder("kill", "-" + signal, Long.toString(run.pid())).start().waitFor();
             assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
             if (signal.equals("KILL")) {
