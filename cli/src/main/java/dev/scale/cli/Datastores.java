@@ -100,6 +100,34 @@ final class Datastores {
     }
 
     /**
+     * Refuses, before a disposable instance of it starts, a kind the probe cannot measure: a broker for a key/value
+     * probe, memcached for the queue probe, a broker for the objects probe; says which kinds it does measure and which
+     * probe measures this one.
+     */
+    static void requireMeasurable(dev.scale.probes.VerdictProbe probe, Kind kind, String on) {
+        Datastore d = of(kind);
+        if (probe.measuresQueues() && d.queues() == null) {
+            throw ScaleException.usage(kind.name() + " carries no messages: the queue probe measures " + kinds(Datastore::queues), instead(d, on));
+        }
+        if (probe.measuresObjects() && d.objects() == null) {
+            throw ScaleException.usage(kind.name() + " keeps no objects: the objects probe measures " + kinds(Datastore::objects), instead(d, on));
+        }
+        if (!probe.measuresQueues() && !probe.measuresObjects()) {
+            requireKeys(kind, on);
+        }
+    }
+
+    private static String kinds(Function<Datastore, ?> part) {
+        return String.join(", ", ALL.stream().filter(a -> part.apply(a) != null).map(a -> a.kind().name()).toList());
+    }
+
+    /** The probe that measures what this kind keeps: its keys, its messages, its objects. */
+    private static String instead(Datastore d, String on) {
+        String probe = d.store() != null ? "kv" : d.queues() != null ? "queue" : d.objects() != null ? "objects" : null;
+        return probe == null ? null : "measure it with scale probe " + probe + " --on " + on;
+    }
+
+    /**
      * What the probes can use of an instance: its key/value, queue and object adapters, each null where the kind has
      * none, and a way to restart its server for each where scale started it (not a server given by its URL).
      */

@@ -87,6 +87,9 @@ final class VerdictProbeCommand implements Callable<Integer> {
         }
         Params params = Params.of(probe, given, true); // bad values are refused before anything starts
         probe.check(params);
+        // a kind this probe cannot measure is refused before a disposable instance of it starts
+        ctx.kinds().all().stream().filter(k -> k.answersTo(where.on.split(":")[0])).findFirst()
+                .ifPresent(k -> Datastores.requireMeasurable(probe, k, where.on));
         boolean json = where.json();
         ProgressLines progress = new ProgressLines(ctx);
         Target target = where.resolve(ctx);

@@ -216,6 +216,11 @@ class ObjectsCliTest {
                     "the S3 server at 127.0.0.1:" + s3 + " refused the key scale", "check the access key and its secret");
             Run.assertOneLine(Run.of(env, "probe", "objects", "--on", "s3://scale:pw@127.0.0.1:1/scale"), 3, "cannot reach the S3 server at 127.0.0.1:1");
             Run.assertOneLine(Run.of(env, "probe", "kv", "--on", "s3"), 2, "s3 keeps no keys", "scale probe objects --on s3");
+            // a kind a probe cannot measure is refused before a disposable instance of it starts, naming the probe that can
+            Run.assertOneLine(Run.of(env, "probe", "ttl", "--on", "s3"), 2, "s3 keeps no keys", "scale probe objects --on s3");
+            Run.assertOneLine(Run.of(env, "probe", "objects", "--on", "rabbitmq"), 2, "rabbitmq keeps no objects: the objects probe measures redis, postgres, s3",
+                    "scale probe queue --on rabbitmq");
+            Run.assertOneLine(Run.of(env, "probe", "queue", "--on", "memcached"), 2, "memcached carries no messages", "scale probe kv --on memcached");
             Run.assertOneLine(Run.of(env, "probe", "objects", "--on", "files", "--phases", "throughput,reboot"), 2, "--phases: no phase 'reboot'");
             Run.assertOneLine(Run.of(env, "probe", "objects", "--on", "files", "--variant", "bytea"), 2, "--variant bytea is not one of s3's",
                     "give one of objects");
@@ -228,7 +233,7 @@ class ObjectsCliTest {
                 assertThat(r.call(List.of("DBSIZE"))).isEqualTo(new Resp.Int(0));
             }
             assertThat(Run.of(env, "ls").out()).as("nothing started for the refused ones, nothing lost").contains("files ", "cache ")
-                    .doesNotContain("s3-", "rabbitmq-");
+                    .doesNotContain("s3-", "rabbitmq", "memcached");
         } finally {
             Run.of(env, "down", "files", "cache");
         }
