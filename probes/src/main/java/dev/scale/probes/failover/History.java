@@ -24,6 +24,7 @@ public final class History {
     private long faultNanos = -1;
     private long healedNanos = -1;
     private long promotedNanos = -1;
+    private BitSet present;
 
     /** Records a write; called from the writers' threads. */
     public synchronized void add(Write w) {
@@ -41,6 +42,19 @@ public final class History {
     /** When the store named a new primary (Sentinel's switch, a promotion), where it says. */
     public synchronized void promoted(long nanos) {
         promotedNanos = nanos;
+    }
+
+    /** The ids read back after healing. */
+    public synchronized void present(BitSet ids) {
+        present = ids;
+    }
+
+    /** {@link #analyse(BitSet)} with the ids read back. */
+    public synchronized Analysis analyse() {
+        if (present == null) {
+            throw new IllegalStateException("nothing read back");
+        }
+        return analyse(present);
     }
 
     /** What one run shows, the ids present read back after healing. */
