@@ -282,6 +282,57 @@ public final class DockerApi {
         send("DELETE", "/containers/" + id + "?force=1&v=1", null);
     }
 
+    // --- faults, for the failover probe ----------------------------------------------------------------------
+
+    /** Sends the container's main process a signal (KILL: kill -9). A killed container counts as stopped by hand. */
+    public void kill(String id, String signal) {
+        send("POST", "/containers/" + id + "/kill?signal=" + enc(signal), null);
+    }
+
+    /** Freezes every process of the container (the cgroup freezer): they neither run nor know it. */
+    public void pause(String id) {
+        send("POST", "/containers/" + id + "/pause", null);
+    }
+
+    public void unpause(String id) {
+        send("POST", "/containers/" + id + "/unpause", null);
+    }
+
+    // --- networks: a topology's members reach each other by name on one of their own -------------------------------
+
+    /** A bridge network with the given labels; its id. {@link Conflict} when the name is taken. */
+    public String createNetwork(String name, Map<String, String> labels) {
+        ObjectNode body = JSON.createObjectNode().put("Name", name).put("Driver", "bridge").put("CheckDuplicate", true);
+        ObjectNode l = body.putObject("Labels");
+        labels.forEach(l::put);
+        return send("POST", "/networks/create", body).path("Id").asText();
+    }
+
+    public void removeNetwork(String idOrName) {
+        send("DELETE", "/networks/" + enc(idOrName), null);
+    }
+
+    /** Networks with every given label set to its value. */
+    public List<JsonNode> networks(Map<String, String> labels) {
+        ObjectNode filters = JSON.createObjectNode();
+        var labelFilter = filters.putArray("label");
+        labels.forEach((k, v) -> labelFilter.add(k + "=" + v));
+        return list(get("/networks?filters=" + enc(filters.toString())));
+    }
+
+    /** Attaches a container to a network, reachable there by {@code aliases} as well as its name. */
+    public void connect(String network, String container, List<String> aliases) {
+        ObjectNode body = JSON.createObjectNode().put("Container", container);
+        var a = body.putObject("EndpointConfig").putArray("Aliases");
+        aliases.forEach(a::add);
+        send("POST", "/networks/" + enc(network) + "/connect", body);
+    }
+
+    /** Cuts a container from a network (force: even if it is not running): the network fault. */
+    public void disconnect(String network, String container) {
+        send("POST", "/networks/" + enc(network) + "/disconnect", JSON.createObjectNode().put("Container", container).put("Force", true));
+    }
+
     /** The last lines a container wrote to stdout and stderr (its log, demultiplexed), joined by " | ". */
     public String logTail(String id, int lines) {
         try (Stream stream = open("GET", "/containers/" + id + "/logs?stdout=1&stderr=1&tail=" + lines, null)) {
