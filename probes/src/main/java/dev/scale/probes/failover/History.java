@@ -68,8 +68,8 @@ public final class History {
      * <li>acknowledged lost: acknowledged, and not there;</li>
      * <li>unknown present: of the writes whose outcome the client never learnt, those that happened;</li>
      * <li>refused present: refused, and there anyway (a store that says no and does it);</li>
-     * <li>the unavailability window: from the last acknowledgement before the fault to the first one after it (a write
-     * held through a pause and acknowledged once it ends counts: that is when the store answered again); null when
+     * <li>the unavailability window: the longest stretch without an acknowledgement that ends after the fault (a write
+     * held through a pause and acknowledged once it ends closes it: that is when the store answered again); null when
      * none came after (the store never came back within the run);</li>
      * <li>time to promote: from the fault to the store naming a new primary, where it says.</li>
      * </ul>
@@ -84,8 +84,7 @@ public final class History {
         int lost = 0;
         int unknownPresent = 0;
         int refusedPresent = 0;
-        long lastBefore = Long.MIN_VALUE;
-        long firstAfter = Long.MAX_VALUE;
+        List<Long> acks = new ArrayList<>();
         for (Write w : writes) {
             boolean there = present.get(w.id());
             switch (w.outcome()) {
@@ -94,11 +93,7 @@ public final class History {
                     if (!there) {
                         lost++;
                     }
-                    if (w.doneNanos() <= faultNanos) {
-                        lastBefore = Math.max(lastBefore, w.doneNanos());
-                    } else {
-                        firstAfter = Math.min(firstAfter, w.doneNanos());
-                    }
+                    acks.add(w.doneNanos());
                 }
                 case REFUSED -> {
                     refused++;
@@ -114,7 +109,16 @@ public final class History {
                 }
             }
         }
-        Double window = lastBefore == Long.MIN_VALUE || firstAfter == Long.MAX_VALUE ? null : (firstAfter - lastBefore) / 1e6;
+        // the outage: the longest stretch without an acknowledgement that ends after the fault was injected (a write
+        // the dying primary acknowledged a moment after the kill was asked for must not end it)
+        acks.sort(null);
+        Double window = null;
+        for (int i = 1; i < acks.size(); i++) {
+            if (acks.get(i) > faultNanos) {
+                double gap = (acks.get(i) - acks.get(i - 1)) / 1e6;
+                window = window == null ? gap : Math.max(window, gap);
+            }
+        }
         Double promote = promotedNanos < 0 ? null : (promotedNanos - faultNanos) / 1e6;
         return new Analysis(writes.size(), acknowledged, refused, unknown, lost, unknownPresent, refusedPresent, window, promote);
     }

@@ -53,6 +53,20 @@ class HistoryTest {
         assertThat(a.promoteMillis()).isNull();
     }
 
+    /** A write the dying primary acknowledged just after the kill was asked for does not end the outage. */
+    @Test
+    void anAcknowledgementRightAfterTheFaultDoesNotHideTheOutageThatFollows() {
+        History h = new History();
+        h.add(new Write(0, 0, 1 * MS, Outcome.ACKNOWLEDGED));
+        h.fault(2 * MS);
+        h.add(new Write(1, 1 * MS, 3 * MS, Outcome.ACKNOWLEDGED));
+        h.add(new Write(2, 4 * MS, 2500 * MS, Outcome.ACKNOWLEDGED));
+        h.add(new Write(3, 2600 * MS, 2601 * MS, Outcome.ACKNOWLEDGED));
+        BitSet present = new BitSet();
+        present.set(0, 4);
+        assertThat(h.analyse(present).windowMillis()).isEqualTo(2497.0);
+    }
+
     @Test
     void noAcknowledgementAfterTheFaultLeavesTheWindowUnmeasuredAndARefusedWriteThatHappenedIsCounted() {
         History h = new History();

@@ -26,6 +26,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
     private final int timeoutMillis;
     private final Callable<?> fault;
     private final Callable<?> heal;
+    private final java.util.function.UnaryOperator<String> addresses;
     private final ThreadLocal<Resp> connection = new ThreadLocal<>();
     private volatile String initial;
     private volatile long promoted = -1;
@@ -39,6 +40,17 @@ public final class RedisSentinelTarget implements SetTest.Target {
      */
     public RedisSentinelTarget(List<Endpoint> sentinels, String master, Secret password, int timeoutMillis, Callable<?> fault, Callable<?> heal)
             throws IOException {
+        this(sentinels, master, password, timeoutMillis, fault, heal, java.util.function.UnaryOperator.identity());
+    }
+
+    /**
+     * @param addresses maps the {@code host:port} a Sentinel names to where this client reaches it: inside a Docker
+     *     network the Sentinels name members by container name, and a client outside reaches each through the port
+     *     published for it on 127.0.0.1 (what Jedis's HostAndPortMapper does)
+     */
+    public RedisSentinelTarget(List<Endpoint> sentinels, String master, Secret password, int timeoutMillis, Callable<?> fault, Callable<?> heal,
+                               java.util.function.UnaryOperator<String> addresses) throws IOException {
+        this.addresses = addresses;
         this.sentinels = sentinels;
         this.master = master;
         this.password = password;
@@ -85,7 +97,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
     }
 
     private Resp connect() throws IOException {
-        String[] hostPort = primary().split(":");
+        String[] hostPort = addresses.apply(primary()).split(":");
         return Resp.connect(new Endpoint(hostPort[0], Integer.parseInt(hostPort[1]), "default", password, "0"), timeoutMillis);
     }
 
