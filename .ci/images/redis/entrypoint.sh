@@ -9,6 +9,8 @@ esac
 if [ "$1" = redis-server ] && [ "$(id -u)" = 0 ]; then
   mkdir -p /data && chown redis:redis /data
   cd /data
+  # as the official image does: whatever a start put in its working directory becomes the redis user's
+  find . \! -user redis -exec chown redis '{}' +
   exec setpriv --reuid=redis --regid=redis --init-groups "$@"
 fi
 exec "$@"

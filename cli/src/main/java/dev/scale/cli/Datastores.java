@@ -112,6 +112,10 @@ final class Datastores {
         if (probe.measuresObjects() && d.objects() == null) {
             throw ScaleException.usage(kind.name() + " keeps no objects: the objects probe measures " + kinds(Datastore::objects), instead(d, on));
         }
+        if (probe.measuresFailover()) {
+            throw ScaleException.usage("the failover probe measures a replicated instance, not a disposable " + kind.name(),
+                    "start one with scale up redis --replicas 1 --sentinels 3, then scale probe failover --on ITS-NAME");
+        }
         if (!probe.measuresQueues() && !probe.measuresObjects()) {
             requireKeys(kind, on);
         }
@@ -136,9 +140,31 @@ final class Datastores {
         boolean ours = !instance.provider().equals("url");
         Restarter<QueueStore> queues = d.queues() == null || !ours ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
         Restarter<ObjectStore> objects = d.objects() == null || !ours ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
+        dev.scale.probes.failover.Replicated replicated = !ours ? null : replicated(instance, ctx);
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
                 d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()), queues,
-                d.objects() == null ? null : d.objects().apply(instance.endpoint()), objects);
+                d.objects() == null ? null : d.objects().apply(instance.endpoint()), objects, replicated,
+                replicated != null ? null : single(instance));
+    }
+
+    /**
+     * A replicated instance as the failover probe drives it, from its connection contract, its faults done by its
+     * provider; null for one server. Only Redis behind Sentinel yet.
+     */
+    private static dev.scale.probes.failover.Replicated replicated(Instance instance, dev.scale.cli.context.Context ctx) {
+        if (!instance.kind().name().equals("redis")) {
+            return null;
+        }
+        return dev.scale.probes.stores.redis.RedisSentinels.of(instance.kind().env(instance.endpoint()),
+                (member, fault) -> ctx.instances().fault(instance, member, fault));
+    }
+
+    /** Why the failover probe has nothing to measure on an instance. */
+    private static String single(Instance instance) {
+        if (!instance.endpoint().ports().keySet().stream().anyMatch(k -> k.startsWith("server:"))) {
+            return "a single server: nothing to fail over to (start a replicated one: scale up redis --replicas 1 --sentinels 3)";
+        }
+        return "replicas, but nothing that promotes one when the primary fails (scale up redis --replicas 1 --sentinels 3)";
     }
 
     private static Endpoint restart(Instance instance, dev.scale.cli.context.Context ctx, java.util.function.Consumer<String> lines) {

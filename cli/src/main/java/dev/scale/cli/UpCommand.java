@@ -28,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
                 "  scale up redis                          Redis, default version, for the default ttl (1h)",
                 "  scale up postgres:16 --ttl 30m --name db",
                 "  scale up redis postgres --output json   both at once, connection details as JSON",
-                "  eval \"$(scale up redis --output env)\"   start and export REDIS_URL in one go"})
+                "  eval \"$(scale up redis --output env)\"   start and export REDIS_URL in one go",
+                "  scale up redis --replicas 1 --sentinels 3   a primary, a replica and three Sentinels (Docker)"})
 final class UpCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
@@ -50,6 +51,15 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
     String image;
 
+    @Option(names = "--replicas", paramLabel = "N", description = "Run a primary and N replicas of it, on a Docker network of their own (redis). See scale probe failover.")
+    Integer replicas;
+
+    @Option(names = "--sentinels", paramLabel = "N", description = "With --replicas: N Redis Sentinels that promote a replica when the primary fails (3 is the usual; 0: nothing promotes).")
+    Integer sentinels;
+
+    @Option(names = "--down-after", paramLabel = "DURATION", description = "With --sentinels: how long the primary is unreachable before a failover starts. Default: 5s.")
+    String downAfter;
+
     @Mixin
     OutputOption.Connection output;
 
@@ -63,13 +73,14 @@ final class UpCommand implements Callable<Integer> {
         List<Kinds.Requested> requested = kinds.stream().map(ctx.kinds()::parse).toList();
         Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
         Instances.checkRequest(requested, name, image);
+        dev.scale.providers.Topology topology = topology(replicas, sentinels, downAfter);
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
         ProgressLines progress = new ProgressLines(ctx);
         List<Instance> started;
         // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
         try (var cleanup = ShutdownHook.register("scale-up-cleanup", instances::cancelStarts)) {
-            started = instances.up(requested, name, life, image, chosen, progress);
+            started = instances.up(requested, name, life, image, topology, chosen, progress);
             instances.handOver(started); // from here on they are the user's: this process's end is no orphaning
         }
         Render.instances(ctx, started, format, reveal);
@@ -78,5 +89,21 @@ final class UpCommand implements Callable<Integer> {
                     + (reveal ? "" : "; passwords hidden, add --reveal to show them"));
         }
         return 0;
+    }
+
+    /** The topology the options ask for, or null for one server; a usage error for options that need --replicas. */
+    static dev.scale.providers.Topology topology(Integer replicas, Integer sentinels, String downAfter) {
+        if (replicas == null) {
+            if (sentinels != null || downAfter != null) {
+                throw dev.scale.errors.ScaleException.usage((sentinels != null ? "--sentinels" : "--down-after") + " needs --replicas",
+                        "add --replicas 1, e.g. scale up redis --replicas 1 --sentinels 3");
+            }
+            return null;
+        }
+        if (downAfter != null && (sentinels == null || sentinels == 0)) {
+            throw dev.scale.errors.ScaleException.usage("--down-after needs --sentinels", "add --sentinels 3");
+        }
+        return new dev.scale.providers.Topology(replicas, sentinels == null ? 0 : sentinels,
+                downAfter == null ? dev.scale.providers.Topology.DEFAULT_DOWN_AFTER : Names.parseDuration("--down-after", downAfter, false));
     }
 }

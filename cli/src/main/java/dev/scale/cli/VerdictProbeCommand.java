@@ -88,7 +88,9 @@ final class VerdictProbeCommand implements Callable<Integer> {
         Params params = Params.of(probe, given, true); // bad values are refused before anything starts
         probe.check(params);
         // a kind this probe cannot measure is refused before a disposable instance of it starts
+        // (an instance of that name is measured as it is: `up` names the first of a kind after it)
         ctx.kinds().all().stream().filter(k -> k.answersTo(where.on.split(":")[0])).findFirst()
+                .filter(k -> ctx.instances().list().stream().noneMatch(i -> i.name().equals(where.on)))
                 .ifPresent(k -> Datastores.requireMeasurable(probe, k, where.on));
         boolean json = where.json();
         ProgressLines progress = new ProgressLines(ctx);

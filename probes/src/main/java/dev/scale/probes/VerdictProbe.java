@@ -63,6 +63,16 @@ public interface VerdictProbe {
         throw new UnsupportedOperationException(name() + " measures keys, not objects");
     }
 
+    /** Whether it measures a replicated store's failovers ({@link #runOnReplicated}) rather than its keys. */
+    default boolean measuresFailover() {
+        return false;
+    }
+
+    /** As {@link #run}, on a replicated store; only for a probe that {@link #measuresFailover}. */
+    default Measurement runOnReplicated(dev.scale.probes.failover.Replicated store, Params params, Consumer<String> progress) throws Exception {
+        throw new UnsupportedOperationException(name() + " measures keys, not failovers");
+    }
+
     /**
      * A parameter: its name (an option {@code --name} on the command line, a key in a scenario), default,
      * type and bounds (checked by {@link Params#of} before anything starts) and meaning.

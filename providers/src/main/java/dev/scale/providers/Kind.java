@@ -160,6 +160,11 @@ public interface Kind {
         void adopt(Endpoint templateLogin, Secret password) throws Exception;
     }
 
+    /** How this kind runs as a replicated topology ({@code up --replicas}), or null where scale cannot run it so. */
+    default Topology.Replication replication() {
+        return null;
+    }
+
     /** How this kind runs as a process on this machine, with no Docker; {@link EmbeddedRecipe#none} says why it cannot. */
     EmbeddedRecipe embedded();
 }

@@ -53,6 +53,16 @@ public interface Provider {
         throw dev.scale.errors.ScaleException.usage("the " + name() + " provider cannot restart an instance");
     }
 
+    /**
+     * Does {@code fault} to one member of a topology ({@code up --replicas}): the failover probe's kill, pause and
+     * network cut, and their undoing.
+     * @param member the member's host name in the topology ({@code NAME-0})
+     * @throws dev.scale.errors.ScaleException where this provider runs no topologies
+     */
+    default void fault(String instance, String member, Topology.Fault fault) {
+        throw dev.scale.errors.ScaleException.usage("the " + name() + " provider runs no replicated topologies");
+    }
+
     /** Removes whatever starts in progress in this process have made so far (Ctrl-C, a failed sibling). */
     default void cancelStarts() {
     }

@@ -36,10 +36,19 @@ public final class Fit {
      * its queue adapter and its object adapter, each null where the kind has none (a broker keeps no keys; memcached
      * carries no messages), and the way to restart its server for each, null where scale did not start it.
      */
+    /**
+     * @param replicated the instance as the failover probe drives it, or null for one server
+     * @param single    why there is nothing to fail over to, where {@code replicated} is null
+     */
     public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues, Restarter<QueueStore> restarter,
-                        ObjectStore objects, Restarter<ObjectStore> objectsRestarter) {
+                        ObjectStore objects, Restarter<ObjectStore> objectsRestarter, dev.scale.probes.failover.Replicated replicated, String single) {
         public Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues) {
-            this(name, kind, version, adapter, queues, null, null, null);
+            this(name, kind, version, adapter, queues, null, null, null, null, null);
+        }
+
+        public Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues, Restarter<QueueStore> restarter,
+                     ObjectStore objects, Restarter<ObjectStore> objectsRestarter) {
+            this(name, kind, version, adapter, queues, restarter, objects, objectsRestarter, null, null);
         }
 
         /** Closes the adapters. */
@@ -52,6 +61,9 @@ public final class Fit {
             }
             if (objects != null) {
                 objects.close();
+            }
+            if (replicated != null) {
+                replicated.close();
             }
         }
     }
@@ -119,6 +131,11 @@ public final class Fit {
 
     /** Runs the probe on the adapter it needs; N/A, with the reason, where the store has none. */
     public static Measurement measure(VerdictProbe probe, Store store, Params params, java.util.function.Consumer<String> progress) throws Exception {
+        if (probe.measuresFailover()) {
+            return store.replicated() == null
+                    ? Measurement.notApplicable(probe.name(), store.single() != null ? store.single() : store.kind() + " has no replica to fail over to", Map.of())
+                    : probe.runOnReplicated(store.replicated(), params, progress);
+        }
         if (probe.measuresObjects()) {
             return store.objects() == null ? Measurement.notApplicable(probe.name(), store.kind() + " keeps no objects", Map.of())
                     : probe.runOnObjects(store.objects(), store.objectsRestarter(), params, progress);

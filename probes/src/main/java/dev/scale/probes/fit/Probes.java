@@ -19,7 +19,7 @@ import java.util.Optional;
 public final class Probes {
     private static final List<VerdictProbe> ALL = List.of(new TtlProbe(), new WriteConcurrencyProbe(), new AtomicRmwProbe(),
             new TransactionsProbe(), new CapacityProbe(), new KvModelProbe(), new RelationalProbe(), new RwMixProbe(), new QueueProbe(),
-            new ObjectProbe());
+            new ObjectProbe(), new dev.scale.probes.failover.FailoverProbe());
 
     private Probes() {
     }

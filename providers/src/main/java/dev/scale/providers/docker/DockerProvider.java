@@ -18,11 +18,13 @@ import dev.scale.providers.Provider;
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Spec;
+import dev.scale.providers.Topology;
 import dev.scale.providers.Wait;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -107,6 +109,9 @@ public final class DockerProvider implements Provider {
 
     @Override
     public Instance start(Spec spec, Progress progress) {
+        if (spec.topology() != null) {
+            return startTopology(spec, progress);
+        }
         DockerApi docker = engine.api();
         Kind kind = spec.kind();
         String image = config.image(spec);
@@ -195,6 +200,138 @@ public final class DockerProvider implements Provider {
             removeQuietly(docker, id);
             inFlight.remove(id);
             throw e;
+        }
+    }
+
+
+    /**
+     * A replicated instance ({@link DockerTopologies}): its network, the primary's container as the instance's (the
+     * claim on the name, as for one server), then the other members, each started and answering, then every member
+     * settled with the others. All or nothing, as a single start.
+     */
+    private Instance startTopology(Spec spec, Progress progress) {
+        DockerApi docker = engine.api();
+        Kind kind = spec.kind();
+        Topology.Replication replication = kind.replication();
+        if (replication == null) {
+            throw ScaleException.usage(kind.name() + " does not run replicated in scale", "leave out --replicas and --sentinels");
+        }
+        String image = config.image(spec);
+        String version = spec.version() != null ? spec.version()
+                : config.imageOverridden(spec) ? DockerApi.tagOf(image) : kind.defaultVersion();
+        JsonNode imageInfo = ensureImage(docker, spec, image, progress);
+        Instant created = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant expires = created.plus(spec.ttl());
+        Secret password = Secret.random();
+        Endpoint planned = new Endpoint("127.0.0.1", 0, kind.defaultUsername(), password, kind.defaultDatabase());
+        List<Topology.Member> members = replication.members(spec.name(), spec.topology());
+
+        List<String> networks = new ArrayList<>();
+        List<String> made = new ArrayList<>();
+        Map<Topology.Member, Endpoint> at = new LinkedHashMap<>();
+        try {
+            progress.step(spec.name(), "creating a network and " + members.size() + " containers from " + image);
+            String network = DockerTopologies.network(docker, spec, networks);
+            for (Topology.Member m : members) {
+                boolean head = m.role() == Topology.Role.PRIMARY;
+                Map<String, String> labels = new HashMap<>();
+                labels.put(MANAGED, "true");
+                labels.put(LABEL + ".name", spec.name());
+                labels.put(OWNER, Owner.current().toString());
+                labels.put(LABEL + ".kind", kind.name());
+                labels.put(LABEL + ".version", version);
+                labels.put(LABEL + ".created-at", created.toString());
+                labels.put(LABEL + ".expires-at", expires.toString());
+                labels.put(DockerTopologies.MEMBER_OF, spec.name());
+                if (head) {
+                    labels.put(DockerTopologies.TOPOLOGY, DockerTopologies.describe(spec.topology()));
+                    if (kind.defaultUsername() != null) {
+                        labels.put(LABEL + ".username", kind.defaultUsername());
+                    }
+                }
+                List<String> env = new ArrayList<>();
+                env.add("SCALE_PASSWORD=" + password.reveal());
+                kind.containerEnv(planned).forEach((k, v) -> env.add(k + "=" + v));
+                List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(m.prelude()), "scale",
+                        Long.toString(expires.getEpochSecond()), kind.stopSignal()));
+                imageInfo.path("Config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
+                String containerName = CONTAINER_PREFIX + spec.name() + (head ? PENDING : "." + m.host().substring(spec.name().length() + 1));
+                int hostPort = 0;
+                for (int attempt = 1; ; attempt++) {
+                    hostPort = DockerTopologies.freePort();
+                    ObjectNode body = containerBody(image, labels, env, entrypoint, m.command(), List.of());
+                    body.put("StopSignal", "SIG" + kind.stopSignal());
+                    DockerTopologies.place(body, network, m, hostPort);
+                    String id;
+                    try {
+                        id = docker.create(containerName, body);
+                    } catch (Conflict e) {
+                        throw new NameTaken(spec.name());
+                    }
+                    made.add(id);
+                    inFlight.add(id);
+                    if (head && exists(docker, CONTAINER_PREFIX + spec.name())) {
+                        throw new NameTaken(spec.name());
+                    }
+                    try {
+                        docker.start(id);
+                        break;
+                    } catch (DockerApi.Failed e) {
+                        // another process took the port between the look and the start: another port
+                        if (attempt >= 3 || !String.valueOf(e.getMessage()).matches("(?s).*(allocated|in use).*")) {
+                            throw ScaleException.failure("Docker could not start " + m.host() + ": " + firstLine(String.valueOf(e.getMessage())), e);
+                        }
+                        removeQuietly(docker, id);
+                        made.remove(id);
+                        inFlight.remove(id);
+                    }
+                }
+                at.put(m, new Endpoint("127.0.0.1", hostPort, kind.defaultUsername(), password, kind.defaultDatabase()));
+            }
+            DockerTopologies.awaitSettled(spec, at, progress);
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            at.forEach((m, e) -> ports.put(m.key(), e.port()));
+            Endpoint primary = at.get(members.get(0));
+            String serverVersion = kind.probe(primary);
+            progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ": " + DockerTopologies.describe(spec.topology()) + ")");
+            made.forEach(inFlight::remove);
+            return new Instance(spec.name(), kind, version, name(),
+                    new Endpoint("127.0.0.1", primary.port(), kind.defaultUsername(), password, kind.defaultDatabase(), ports),
+                    created, expires, Instance.State.RUNNING);
+        } catch (Exception e) {
+            made.forEach(id -> {
+                removeQuietly(docker, id);
+                inFlight.remove(id);
+            });
+            networks.forEach(n -> {
+                try {
+                    docker.removeNetwork(n);
+                } catch (RuntimeException gone) {
+                    // already gone
+                }
+            });
+            if (e instanceof RuntimeException re) {
+                throw re;
+            }
+            throw ScaleException.failure("starting " + spec.name() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void fault(String instance, String member, Topology.Fault fault) {
+        DockerApi docker = engine.api();
+        JsonNode c = DockerTopologies.members(docker, instance).stream().filter(x -> member.equals(DockerTopologies.label(x, DockerTopologies.HOST)))
+                .findFirst().orElseThrow(() -> ScaleException.usage("instance '" + instance + "' has no member " + member, "see scale ls"));
+        String id = c.path("Id").asText();
+        String network = docker.networks(Map.of(MANAGED, "true", DockerTopologies.MEMBER_OF, instance)).stream().findFirst()
+                .map(n -> n.path("Id").asText()).orElse(null);
+        switch (fault) {
+            case KILL -> docker.kill(id, "KILL");
+            case START -> docker.start(id);
+            case PAUSE -> docker.pause(id);
+            case UNPAUSE -> docker.unpause(id);
+            case CUT -> docker.disconnect(network, id);
+            case RECONNECT -> docker.connect(network, id, List.of(member));
         }
     }
 
@@ -379,13 +516,23 @@ public final class DockerProvider implements Provider {
             unreadableLabels(c).filter(why -> name != null && Names.isName(name))
                     .ifPresent(why -> out.add(new Broken(name, name(), "its container's labels do not parse (" + why + ")")));
         }
+        DockerApi docker = engine.api();
+        java.util.Set<String> heads = new java.util.HashSet<>();
+        scaleContainers(docker).forEach(c -> heads.add(instanceName(c)));
+        for (String of : DockerTopologies.headless(docker, heads)) {
+            if (Names.isName(of)) {
+                out.add(new Broken(of, name(), "members or a network of a replicated instance whose primary's container is gone"));
+            }
+        }
         return out;
     }
 
     /** scale's containers of the kinds this scale knows; one made by a scale that knows more kinds ends by its TTL, and down NAME removes it. */
     private List<JsonNode> scaleContainers(DockerApi docker) {
         return docker.containers(Map.of(MANAGED, "true"), null).stream()
-                .filter(c -> kinds.knows(label(c, LABEL + ".kind"))).toList();
+                .filter(c -> kinds.knows(label(c, LABEL + ".kind")))
+                .filter(c -> label(c, DockerTopologies.MEMBER_OF) == null || label(c, DockerTopologies.TOPOLOGY) != null) // a topology: its head
+                .toList();
     }
 
     private static String label(JsonNode container, String label) {
@@ -420,7 +567,13 @@ public final class DockerProvider implements Provider {
         boolean running = info.path("State").path("Running").asBoolean(false);
         int port = 0;
         Map<String, Integer> services = new HashMap<>();
-        if (running) {
+        if (label(c, DockerTopologies.TOPOLOGY) != null) {
+            // a topology: up while any member runs (the failover probe kills the first primary); fixed ports, in labels
+            List<JsonNode> members = DockerTopologies.members(docker, instanceName(c));
+            running = members.stream().anyMatch(m -> "running".equals(m.path("State").asText()));
+            port = Integer.parseInt(label(c, DockerTopologies.HOST_PORT));
+            services.putAll(DockerTopologies.ports(members));
+        } else if (running) {
             port = boundPort(info, kind.containerPort());
             kind.servicePorts().forEach((name, p) -> services.put(name, boundPort(info, p)));
         }
@@ -493,11 +646,11 @@ public final class DockerProvider implements Provider {
     @Override
     public boolean remove(String name) {
         DockerApi docker = engine.api();
-        List<JsonNode> found = docker.containers(Map.of(MANAGED, "true"), null).stream().filter(c -> name.equals(instanceName(c))).toList();
-        for (JsonNode c : found) {
-            removeQuietly(docker, c.path("Id").asText());
-        }
-        return !found.isEmpty();
+        List<JsonNode> found = docker.containers(Map.of(MANAGED, "true"), null).stream()
+                .filter(c -> name.equals(instanceName(c)) || name.equals(label(c, DockerTopologies.MEMBER_OF))).toList();
+        found.parallelStream().forEach(c -> removeQuietly(docker, c.path("Id").asText()));
+        boolean networks = DockerTopologies.removeNetworks(docker, name);
+        return !found.isEmpty() || networks;
     }
 
     /**
@@ -509,6 +662,10 @@ public final class DockerProvider implements Provider {
         DockerApi docker = engine.api();
         JsonNode c = docker.containers(Map.of(MANAGED, "true"), null).stream().filter(x -> name.equals(instanceName(x))).findFirst()
                 .orElseThrow(() -> ScaleException.usage("no instance named '" + name + "'", "see scale ls"));
+        if (label(c, DockerTopologies.TOPOLOGY) != null) {
+            throw ScaleException.usage("'" + name + "' is a replicated instance: scale restarts single servers only",
+                    "see what a failover costs with: scale probe failover --on " + name);
+        }
         String id = c.path("Id").asText();
         progress.step(name, "restarting its container");
         docker.restart(id, 30);

@@ -171,7 +171,25 @@ public final class Instances {
      */
     public List<Instance> up(List<Kinds.Requested> requested, String name, Duration ttl, String image,
                              Provider provider, Progress progress) {
+        return up(requested, name, ttl, image, null, provider, progress);
+    }
+
+    /** As {@link #up(List, String, Duration, String, Provider, Progress)}, each instance replicated as {@code topology} (null: one server). */
+    public List<Instance> up(List<Kinds.Requested> requested, String name, Duration ttl, String image, dev.scale.providers.Topology topology,
+                             Provider provider, Progress progress) {
         checkRequest(requested, name, image);
+        if (topology != null) {
+            if (provider != docker) {
+                throw ScaleException.usage("the " + provider.name() + " provider runs no replicated instances; the docker provider does",
+                        "start a Docker engine and add --provider docker, or leave out --replicas");
+            }
+            for (Kinds.Requested r : requested) {
+                if (r.kind().replication() == null) {
+                    throw ScaleException.usage(r.kind().name() + " does not run replicated in scale",
+                            "--replicas works with " + String.join(", ", kinds.all().stream().filter(k -> k.replication() != null).map(k -> k.name()).toList()));
+                }
+            }
+        }
         Set<String> taken = new HashSet<>();
         list().forEach(i -> taken.add(i.name()));
         List<Spec> specs = new ArrayList<>();
@@ -181,7 +199,7 @@ public final class Instances {
                 throw new NameTaken(n);
             }
             taken.add(n);
-            specs.add(new Spec(n, r.kind(), r.version(), image, ttl));
+            specs.add(new Spec(n, r.kind(), r.version(), image, ttl, topology));
         }
         ExecutorService pool = daemons(specs.size(), "scale-up");
         try {
@@ -210,7 +228,7 @@ public final class Instances {
                                 next = Names.nextFree(s.kind().name(), taken);
                                 taken.add(next);
                             }
-                            s = new Spec(next, s.kind(), s.version(), s.image(), s.ttl());
+                            s = s.named(next);
                         }
                     }
                 }));
@@ -386,6 +404,11 @@ public final class Instances {
                     .orElseThrow(() -> ScaleException.usage("scale cannot restart an instance of " + instance.provider()));
         };
         return provider.restart(name, progress);
+    }
+
+    /** Does a fault to one member of a replicated instance, through the provider that runs it ({@link Provider#fault}). */
+    public void fault(Instance instance, String member, dev.scale.providers.Topology.Fault fault) {
+        provider(instance.provider()).fault(instance.name(), member, fault);
     }
 
     /** Threads that never keep the JVM alive: a Ctrl-C'd command exits while they wait on a server. */

@@ -20,6 +20,9 @@ import java.util.concurrent.Callable;
  */
 public final class RedisSentinelTarget implements SetTest.Target {
     static final String KEY = "scale:failover:set";
+    private final String key;
+    /** Every connection a writer opened, closed with the target. */
+    private final java.util.Set<Resp> opened = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final List<Endpoint> sentinels;
     private final String master;
     private final Secret password;
@@ -40,7 +43,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
      */
     public RedisSentinelTarget(List<Endpoint> sentinels, String master, Secret password, int timeoutMillis, Callable<?> fault, Callable<?> heal)
             throws IOException {
-        this(sentinels, master, password, timeoutMillis, fault, heal, java.util.function.UnaryOperator.identity());
+        this(sentinels, master, password, timeoutMillis, fault, heal, java.util.function.UnaryOperator.identity(), KEY);
     }
 
     /**
@@ -49,7 +52,8 @@ public final class RedisSentinelTarget implements SetTest.Target {
      *     published for it on 127.0.0.1 (what Jedis's HostAndPortMapper does)
      */
     public RedisSentinelTarget(List<Endpoint> sentinels, String master, Secret password, int timeoutMillis, Callable<?> fault, Callable<?> heal,
-                               java.util.function.UnaryOperator<String> addresses) throws IOException {
+                               java.util.function.UnaryOperator<String> addresses, String key) throws IOException {
+        this.key = key;
         this.addresses = addresses;
         this.sentinels = sentinels;
         this.master = master;
@@ -108,12 +112,13 @@ public final class RedisSentinelTarget implements SetTest.Target {
             try {
                 r = connect();
                 connection.set(r);
+                opened.add(r);
             } catch (IOException e) {
                 return Outcome.REFUSED; // nothing was sent
             }
         }
         try {
-            Resp.Reply reply = r.callRaw(List.of(bytes("SADD"), bytes(KEY), bytes(Integer.toString(id))));
+            Resp.Reply reply = r.callRaw(List.of(bytes("SADD"), bytes(key), bytes(Integer.toString(id))));
             if (reply instanceof Resp.Int) {
                 return Outcome.ACKNOWLEDGED;
             }
@@ -132,6 +137,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
         Resp r = connection.get();
         connection.remove();
         if (r != null) {
+            opened.remove(r);
             try {
                 r.close();
             } catch (IOException ignored) {
@@ -144,7 +150,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
     public BitSet readBack() throws IOException {
         BitSet present = new BitSet();
         try (Resp r = connect()) {
-            Resp.Reply reply = r.call(List.of("SMEMBERS", KEY));
+            Resp.Reply reply = r.call(List.of("SMEMBERS", key));
             if (!(reply instanceof Resp.Multi m)) {
                 throw new IOException("SMEMBERS answered " + reply);
             }
@@ -174,6 +180,14 @@ public final class RedisSentinelTarget implements SetTest.Target {
     public void close() {
         watching = false;
         watcher.interrupt();
+        for (Resp r : opened) {
+            try {
+                r.close();
+            } catch (IOException ignored) {
+                // gone either way
+            }
+        }
+        opened.clear();
     }
 
     private static byte[] bytes(String s) {

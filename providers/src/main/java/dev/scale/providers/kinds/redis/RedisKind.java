@@ -42,6 +42,96 @@ public final class RedisKind implements Kind {
                 + "chmod 0644 /tmp/scale-redis.conf\n";
     }
 
+    /**
+     * Where a topology's members keep their configuration: in the data directory the image gives its user, since
+     * they rewrite it (Sentinel its state; a server the replica-of a failover gave it, through Sentinel's CONFIG
+     * REWRITE), and written only on a first start, so a member started again (after the failover probe's kill) comes
+     * back as what it last was, not as what it was made.
+     */
+    static final String SENTINEL_CONF = "/data/sentinel.conf";
+    static final String MEMBER_CONF = "/data/redis.conf";
+
+    /** The prelude writing {@code conf} to {@code file} on a first start, with {@code passwords} times the secret for its %s. */
+    private static String ownConfig(String file, String conf, int passwords) {
+        return "mkdir -p /data\nif [ ! -f " + file + " ]; then\n  printf '" + conf + "'" + " \"$SCALE_PASSWORD\"".repeat(passwords) + " > " + file + "\n"
+                + "  chmod 0600 " + file + "\n  chown redis " + file + " 2>/dev/null || true\nfi\n";
+    }
+    public static final int SENTINEL_PORT = 26379;
+
+    /**
+     * Redis Sentinel: {@code NAME-0} the primary, {@code NAME-1..} replicas of it, {@code NAME-s0..} Sentinels that
+     * monitor it as {@code NAME}. Every member requires the instance's password, Sentinels included ({@code
+     * sentinel-pass} for each other); each announces its host name, not its address, so that a member's address
+     * can change across a restart ({@code resolve-hostnames}, {@code announce-hostnames}). No persistence, as for one
+     * server: a replica resyncs from the primary.
+     */
+    @Override
+    public dev.scale.providers.Topology.Replication replication() {
+        return new SentinelTopology();
+    }
+
+    private final class SentinelTopology implements dev.scale.providers.Topology.Replication {
+        @Override
+        public void settled(String instance, dev.scale.providers.Topology topology,
+                            Map<dev.scale.providers.Topology.Member, Endpoint> at) throws Exception {
+            for (var m : at.entrySet()) {
+                try (Resp resp = Resp.connect(m.getValue(), 2000)) {
+                    if (m.getKey().role() == dev.scale.providers.Topology.Role.PRIMARY) {
+                        Resp.Reply info = resp.call(List.of("INFO", "replication"));
+                        String text = info instanceof Resp.Bulk b && b.value() != null ? new String(b.value(), StandardCharsets.UTF_8) : "";
+                        long online = text.lines().filter(l -> l.matches("slave\\d+:.*state=online.*")).count();
+                        if (online < topology.replicas()) {
+                            throw new IllegalStateException(online + " of " + topology.replicas() + " replicas in sync");
+                        }
+                    } else if (m.getKey().role() == dev.scale.providers.Topology.Role.SENTINEL) {
+                        Resp.Reply reply = resp.call(List.of("SENTINEL", "MASTER", instance));
+                        Map<String, String> fields = new java.util.HashMap<>();
+                        if (reply instanceof Resp.Multi multi) {
+                            for (int i = 0; i + 1 < multi.items().size(); i += 2) {
+                                fields.put(text(multi.items().get(i)), text(multi.items().get(i + 1)));
+                            }
+                        }
+                        String others = fields.getOrDefault("num-other-sentinels", "?");
+                        String replicas = fields.getOrDefault("num-slaves", "?");
+                        if (!others.equals(Integer.toString(topology.sentinels() - 1)) || !replicas.equals(Integer.toString(topology.replicas()))) {
+                            throw new IllegalStateException("Sentinel " + m.getKey().host() + " knows " + others + " other Sentinels and "
+                                    + replicas + " replicas");
+                        }
+                    }
+                }
+            }
+        }
+
+        private static String text(Resp.Reply r) {
+            return r instanceof Resp.Bulk b && b.value() != null ? new String(b.value(), StandardCharsets.UTF_8)
+                    : r instanceof Resp.Status st ? st.text() : String.valueOf(r);
+        }
+
+        @Override
+        public List<dev.scale.providers.Topology.Member> members(String instance, dev.scale.providers.Topology topology) {
+            List<dev.scale.providers.Topology.Member> members = new java.util.ArrayList<>();
+            String primary = instance + "-0";
+            for (int i = 0; i <= topology.replicas(); i++) {
+                String host = instance + "-" + i;
+                String conf = "requirepass %s\\nmasterauth %s\\nsave \"\"\\nappendonly no\\nport 6379\\nreplica-announce-ip " + host + "\\n"
+                        + (i == 0 ? "" : "replicaof " + primary + " 6379\\n");
+                members.add(new dev.scale.providers.Topology.Member(host, i == 0 ? dev.scale.providers.Topology.Role.PRIMARY
+                        : dev.scale.providers.Topology.Role.REPLICA, 6379, List.of("redis-server", MEMBER_CONF), ownConfig(MEMBER_CONF, conf, 2)));
+            }
+            for (int i = 0; i < topology.sentinels(); i++) {
+                String host = instance + "-s" + i;
+                String conf = String.join("\\n", "port " + SENTINEL_PORT, "requirepass %s", "sentinel sentinel-pass %s",
+                        "sentinel resolve-hostnames yes", "sentinel announce-hostnames yes", "sentinel announce-ip " + host,
+                        "sentinel monitor " + instance + " " + primary + " 6379 " + topology.quorum(), "sentinel auth-pass " + instance + " %s",
+                        "sentinel down-after-milliseconds " + instance + " " + topology.downAfter().toMillis(),
+                        "sentinel failover-timeout " + instance + " " + Math.max(10_000, 4 * topology.downAfter().toMillis())) + "\\n";
+                members.add(new dev.scale.providers.Topology.Member(host, dev.scale.providers.Topology.Role.SENTINEL, SENTINEL_PORT,
+                        List.of("redis-server", SENTINEL_CONF, "--sentinel"), ownConfig(SENTINEL_CONF, conf, 3)));
+            }
+            return members;
+        }
+    }
+
     /** PING, then the version from INFO, over {@link Resp}: a one-shot check needs no pool. */
     @Override
     public String probe(Endpoint endpoint) throws Exception {
@@ -84,7 +174,46 @@ public final class RedisKind implements Kind {
         if (e.tls() != null) {
             env.put("REDIS_TLS", "true");
         }
+        sentinelEnv(e, env);
         return env;
+    }
+
+    /**
+     * A replicated instance's part of the contract, what a client needs to follow a failover: where the Sentinels
+     * listen ({@code REDIS_SENTINELS}, host:port pairs, the same password as the servers), the name they know the
+     * primary by ({@code REDIS_SENTINEL_MASTER}), and {@code REDIS_HOST_MAP}: the Sentinels name members by their host
+     * names on the instance's own network ({@code NAME-1:6379}), which a client outside it reaches at the addresses
+     * this maps them to (Jedis: a {@code HostAndPortMapper}; redis-py: a connection class that maps). {@code REDIS_URL}
+     * stays the first primary, which a failover makes a replica.
+     */
+    private static void sentinelEnv(Endpoint e, Map<String, String> env) {
+        List<String> sentinels = new java.util.ArrayList<>();
+        List<String> map = new java.util.ArrayList<>();
+        String master = null;
+        for (var p : e.ports().entrySet()) {
+            String[] roleHost = p.getKey().split(":", 2);
+            if (roleHost.length < 2) {
+                continue;
+            }
+            if (roleHost[0].equals("sentinel")) {
+                sentinels.add(e.host() + ":" + p.getValue());
+            } else {
+                map.add(roleHost[1] + ":6379=" + e.host() + ":" + p.getValue());
+                if (roleHost[1].endsWith("-0")) {
+                    master = roleHost[1].replaceFirst("-0$", "");
+                }
+            }
+        }
+        if (master == null) {
+            return;
+        }
+        java.util.Collections.sort(sentinels);
+        java.util.Collections.sort(map);
+        if (!sentinels.isEmpty()) {
+            env.put("REDIS_SENTINELS", String.join(",", sentinels));
+            env.put("REDIS_SENTINEL_MASTER", master);
+        }
+        env.put("REDIS_HOST_MAP", String.join(",", map));
     }
 
     /**

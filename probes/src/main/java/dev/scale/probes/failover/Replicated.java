@@ -1,0 +1,35 @@
+package dev.scale.probes.failover;
+
+import dev.scale.providers.Topology;
+
+/**
+ * A replicated store as the failover probe drives it: a client that follows its failovers as an application's would
+ * (from the connection contract alone), the member serving writes now, and faults done to a member by whoever runs
+ * the topology (scale's provider).
+ */
+public interface Replicated extends AutoCloseable {
+    /** The host name, in the topology, of the member that serves writes now ({@code NAME-1}). */
+    String primary() throws Exception;
+
+    /**
+     * A fresh set-test client, its writes under a key of their own, whose fault and heal are the given ones.
+     * @param timeoutMillis how long a write may wait for its answer before it counts as unknown
+     */
+    SetTest.Target target(int timeoutMillis, Runnable fault, Runnable heal) throws Exception;
+
+    /** Does a fault (or its undoing) to a member. */
+    void fault(String member, Topology.Fault fault) throws Exception;
+
+    /**
+     * Waits until the topology is whole again (every member back, the old primary following the new one, every
+     * watcher agreeing), so that the next run starts where the first did.
+     * @throws Exception saying what is still missing at the deadline
+     */
+    void awaitWhole(long deadlineNanos) throws Exception;
+
+    /** Removes what the runs wrote. */
+    void clean() throws Exception;
+
+    @Override
+    void close();
+}

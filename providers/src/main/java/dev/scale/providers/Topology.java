@@ -1,0 +1,88 @@
+package dev.scale.providers;
+
+import dev.scale.errors.ScaleException;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * A replicated instance: a primary, {@code replicas} copies of it, and {@code sentinels} watchers that promote a
+ * replica when the primary fails (Redis Sentinel). One instance name for all of it: {@code ls} shows one line,
+ * {@code down} removes every member and the network they share.
+ *
+ * @param downAfter how long the primary must be unreachable before the watchers call it down
+ */
+public record Topology(int replicas, int sentinels, Duration downAfter) {
+    public static final Duration DEFAULT_DOWN_AFTER = Duration.ofSeconds(5);
+    public static final int MAX_REPLICAS = 4;
+    public static final int MAX_SENTINELS = 7;
+
+    public Topology {
+        if (replicas < 1 || replicas > MAX_REPLICAS) {
+            throw ScaleException.usage("--replicas must be 1 to " + MAX_REPLICAS + ", not " + replicas,
+                    "a topology is a primary and at least one replica; leave --replicas out for a single server");
+        }
+        if (sentinels < 0 || sentinels > MAX_SENTINELS) {
+            throw ScaleException.usage("--sentinels must be 0 to " + MAX_SENTINELS + ", not " + sentinels, null);
+        }
+        if (downAfter == null || downAfter.toMillis() < 100) {
+            throw ScaleException.usage("--down-after must be at least 100ms", "the default is " + DEFAULT_DOWN_AFTER.toSeconds() + "s");
+        }
+    }
+
+    /** How many watchers must agree the primary is down: a majority. */
+    public int quorum() {
+        return sentinels / 2 + 1;
+    }
+
+    /** What the failover probe does to a member, and how it undoes it. */
+    public enum Fault {
+        /** kill -9 of its server; undone by {@link #START}. */
+        KILL,
+        START,
+        /** Every process frozen; undone by {@link #UNPAUSE}. */
+        PAUSE,
+        UNPAUSE,
+        /** Cut from the network (the other members and clients alike); undone by {@link #RECONNECT}. */
+        CUT,
+        RECONNECT
+    }
+
+    /** What a member does. */
+    public enum Role {
+        PRIMARY, REPLICA, SENTINEL;
+
+        public String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /**
+     * One server of a topology, as the kind runs it.
+     *
+     * @param host    its name on the topology's own network, which the others reach it by ({@code NAME-0}, {@code NAME-s1})
+     * @param port    the port it serves on inside its container; published on 127.0.0.1 like an instance's
+     * @param command the image's arguments (after its entrypoint)
+     * @param prelude shell lines run before the entrypoint, with the secret in {@code $SCALE_PASSWORD}
+     */
+    public record Member(String host, Role role, int port, List<String> command, String prelude) {
+        /** Its key in an endpoint's {@link Endpoint#ports()}: {@code server:NAME-1}, {@code sentinel:NAME-s0} (a server's role changes with a failover; its key does not). */
+        public String key() {
+            return (role == Role.SENTINEL ? "sentinel" : "server") + ":" + host;
+        }
+    }
+
+    /** A kind's way to run replicated; {@link Kind#replication()} is null for kinds that cannot. */
+    public interface Replication {
+        /** The members of a topology named {@code instance}, the primary first. */
+        List<Member> members(String instance, Topology topology);
+
+        /**
+         * One look at whether the started members have found each other (every replica following the primary,
+         * every watcher knowing the others): until they have, a failover would not happen.
+         *
+         * @param at how this process reaches each member
+         * @throws Exception saying what is missing, while something is
+         */
+        void settled(String instance, Topology topology, java.util.Map<Member, Endpoint> at) throws Exception;
+    }
+}
