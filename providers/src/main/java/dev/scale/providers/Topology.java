@@ -84,5 +84,16 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
          * @throws Exception saying what is missing, while something is
          */
         void settled(String instance, Topology topology, java.util.Map<Member, Endpoint> at) throws Exception;
+
+        /**
+         * The host name of the member that serves writes now (a failover moves it), asked quickly; null when that
+         * cannot be told (then the first primary is given).
+         *
+         * @param login how to reach any member: the host and password; its port is replaced by each member's
+         * @param ports each member's port, by {@link Member#key()}
+         */
+        default String primary(String instance, Endpoint login, java.util.Map<String, Integer> ports) {
+            return null;
+        }
     }
 }

@@ -573,6 +573,13 @@ public final class DockerProvider implements Provider {
             running = members.stream().anyMatch(m -> "running".equals(m.path("State").asText()));
             port = Integer.parseInt(label(c, DockerTopologies.HOST_PORT));
             services.putAll(DockerTopologies.ports(members));
+            if (running && kind.replication() != null) {
+                // the member that serves writes now: a failover moves it, and REDIS_URL follows
+                String now = kind.replication().primary(instanceName(c), new Endpoint("127.0.0.1", port, label(c, LABEL + ".username"),
+                        Secret.of(password), null), services);
+                Integer at = now == null ? null : services.get("server:" + now);
+                port = at == null ? port : at;
+            }
         } else if (running) {
             port = boundPort(info, kind.containerPort());
             kind.servicePorts().forEach((name, p) -> services.put(name, boundPort(info, p)));

@@ -4,6 +4,7 @@ import dev.scale.providers.EmbeddedRecipe;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Secret;
+import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -100,6 +101,25 @@ public final class RedisKind implements Kind {
                     }
                 }
             }
+        }
+
+        /** What the first Sentinel that answers names, within half a second each. */
+        @Override
+        public String primary(String instance, Endpoint login, Map<String, Integer> ports) {
+            for (var p : ports.entrySet()) {
+                if (!p.getKey().startsWith("sentinel:")) {
+                    continue;
+                }
+                Endpoint sentinel = new Endpoint(login.host(), p.getValue(), login.username(), login.password(), null);
+                try (Resp resp = Resp.connect(sentinel, 500)) {
+                    if (resp.call(List.of("SENTINEL", "get-master-addr-by-name", instance)) instanceof Resp.Multi m && m.items() != null && !m.items().isEmpty()) {
+                        return text(m.items().get(0));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the next Sentinel
+                }
+            }
+            return null;
         }
 
         private static String text(Resp.Reply r) {
