@@ -91,11 +91,10 @@ final class Datastores {
     static void requireKeys(Kind kind, String on) {
         Datastore d = of(kind);
         if (d.store() == null) {
-            String measured = String.join(", ", ALL.stream().filter(a -> a.store() != null).map(a -> a.kind().name()).toList());
-            String instead = d.queues() != null ? "queue" : d.objects() != null ? "objects" : null;
+            String instead = instead(d, on);
             throw instead != null
-                    ? ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure " + measured, "measure it with scale probe " + instead + " --on " + on)
-                    : ScaleException.usage("the key/value probes do not measure " + kind.name() + " yet; they measure " + measured);
+                    ? ScaleException.usage(kind.name() + " keeps no keys: the key/value probes measure " + kinds(Datastore::store), instead)
+                    : ScaleException.usage("the key/value probes do not measure " + kind.name() + " yet; they measure " + kinds(Datastore::store));
         }
     }
 

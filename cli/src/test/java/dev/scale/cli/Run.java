@@ -38,6 +38,18 @@ public record Run(int code, String out, String err) {
         return env;
     }
 
+    /**
+     * The environment for a test run on one provider: {@code docker} needs an engine (a failure in CI, a skip
+     * elsewhere, as {@link dev.scale.providers.RequireDocker} decides), {@code embedded} gets none.
+     */
+    public static Map<String, String> forProvider(Path home, String provider) {
+        if (provider.equals("docker")) {
+            dev.scale.providers.RequireDocker.engine();
+            return env(home);
+        }
+        return withoutDocker(home);
+    }
+
     /** The run failed with {@code code} and one line (progress lines aside) holding the fragments, and no stack trace. */
     public static void assertOneLine(Run run, int code, String... fragments) {
         org.assertj.core.api.Assertions.assertThat(run.code()).as(run.err()).isEqualTo(code);

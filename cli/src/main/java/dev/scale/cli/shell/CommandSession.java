@@ -28,4 +28,9 @@ public interface CommandSession extends Session {
     default boolean wordsAfterFirst() {
         return false;
     }
+
+    /** {@code 1 message}, {@code 2 messages}: a count and its noun, as the shells print them. */
+    static String count(long n, String what) {
+        return n + " " + what + (n == 1 ? "" : "s");
+    }
 }

@@ -172,9 +172,6 @@ final class MemcachedSession implements CommandSession {
         close();
     }
 
-
-
-
     @Override
     public void close() {
         try {

@@ -247,7 +247,7 @@ final class RabbitmqSession implements CommandSession {
             AMQP.Queue.DeclareOk ok = channel.queueDeclare(name, durable, exclusive, autoDelete, arguments);
             queues.add(ok.getQueue());
             out.println("queue " + ok.getQueue() + " declared (" + (durable ? "durable" : "transient") + (exclusive ? ", exclusive" : "")
-                    + (autoDelete ? ", auto-delete" : "") + "): " + count(ok.getMessageCount(), "message") + ", " + count(ok.getConsumerCount(), "consumer"));
+                    + (autoDelete ? ", auto-delete" : "") + "): " + CommandSession.count(ok.getMessageCount(), "message") + ", " + CommandSession.count(ok.getConsumerCount(), "consumer"));
         } else if (what.equals("exchange")) {
             BuiltinExchangeType type = BuiltinExchangeType.DIRECT;
             boolean durable = true;
@@ -324,7 +324,7 @@ final class RabbitmqSession implements CommandSession {
         } else {
             exchanges.add(exchange);
         }
-        out.println("published " + count(body.length, "byte") + " to " + where + ", confirmed");
+        out.println("published " + CommandSession.count(body.length, "byte") + " to " + where + ", confirmed");
     }
 
     /** The body as typed, or, for {@code @FILE}, that file's bytes (as curl reads {@code -d @FILE}); {@code @@} is a literal {@code @}. */
@@ -361,7 +361,7 @@ final class RabbitmqSession implements CommandSession {
             channel.basicAck(r.getEnvelope().getDeliveryTag(), false);
             left = r.getMessageCount();
         }
-        out.println("(" + count(got, "message") + " consumed and acknowledged from queue " + queue + (left >= 0 ? ", " + left + " left" : "") + ")");
+        out.println("(" + CommandSession.count(got, "message") + " consumed and acknowledged from queue " + queue + (left >= 0 ? ", " + left + " left" : "") + ")");
     }
 
     /** Consumes until Ctrl-C, printing and acknowledging each message as it arrives. */
@@ -397,7 +397,7 @@ final class RabbitmqSession implements CommandSession {
         if (!ch.isOpen()) {
             throw new AlreadyClosedException(ch.getCloseReason());
         }
-        out.println("(stopped following queue " + queue + ": " + count(got, "message") + " acknowledged)");
+        out.println("(stopped following queue " + queue + ": " + CommandSession.count(got, "message") + " acknowledged)");
     }
 
     private static void print(int n, Envelope e, AMQP.BasicProperties props, byte[] body, PrintWriter out) {
@@ -444,10 +444,6 @@ final class RabbitmqSession implements CommandSession {
         out.println("(AMQP cannot list a broker's queues: these are the ones this shell declared or used, and any named)");
     }
 
-    private static String count(long n, String what) {
-        return n + " " + what + (n == 1 ? "" : "s");
-    }
-
     private static int positive(String text) throws Usage {
         try {
             int n = Integer.parseInt(text);
@@ -469,7 +465,6 @@ final class RabbitmqSession implements CommandSession {
     public void cancel() {
         cancelled = true;
     }
-
 
     /** Queue names after the commands that take one, exchange names and options where those come. */
     @Override
@@ -495,8 +490,6 @@ final class RabbitmqSession implements CommandSession {
         all.addAll(b);
         return all;
     }
-
-
 
     @Override
     public void close() {

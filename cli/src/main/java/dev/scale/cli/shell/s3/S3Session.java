@@ -329,7 +329,7 @@ final class S3Session implements CommandSession {
         }
         keysAt = 0;
         long parts = size <= S3Clients.PART_BYTES ? 1 : (size + S3Clients.PART_BYTES - 1) / S3Clients.PART_BYTES;
-        out.println("stored " + file + " as " + to.url() + " (" + count(size, "byte") + (parts > 1 ? ", " + parts + " parts" : "") + ")");
+        out.println("stored " + file + " as " + to.url() + " (" + CommandSession.count(size, "byte") + (parts > 1 ? ", " + parts + " parts" : "") + ")");
     }
 
     /** The size of a local file that can be read, or why not in one line. */
@@ -395,7 +395,7 @@ final class S3Session implements CommandSession {
         } finally {
             Files.deleteIfExists(part);
         }
-        out.println("saved " + from.url() + " to " + shown + " (" + count(size, "byte") + ")");
+        out.println("saved " + from.url() + " to " + shown + " (" + CommandSession.count(size, "byte") + ")");
     }
 
     /** The body as text when it is UTF-8 text, else its size; at most {@link #CAT_BYTES} of it, and says so. */
@@ -411,7 +411,7 @@ final class S3Session implements CommandSession {
         }
         String text = text(head, size > head.length);
         if (text == null) {
-            out.println("(" + count(size, "byte") + ", not text)");
+            out.println("(" + CommandSession.count(size, "byte") + ", not text)");
             return;
         }
         if (size == 0) {
@@ -444,7 +444,7 @@ final class S3Session implements CommandSession {
         HeadObjectResponse h = head(at);
         Map<String, String> rows = new LinkedHashMap<>();
         rows.put("key", at.url());
-        rows.put("size", count(h.contentLength(), "byte"));
+        rows.put("size", CommandSession.count(h.contentLength(), "byte"));
         rows.put("etag", h.eTag());
         rows.put("content type", h.contentType());
         rows.put("last modified", WHEN.format(h.lastModified()));
@@ -540,7 +540,7 @@ final class S3Session implements CommandSession {
         }
         s3.deleteBucket(b -> b.bucket(name));
         bucketsAt = 0;
-        out.println("removed bucket s3://" + name + (force ? " and its " + count(deleted, "key") : ""));
+        out.println("removed bucket s3://" + name + (force ? " and its " + CommandSession.count(deleted, "key") : ""));
         if (name.equals(bucket)) {
             out.println("(it was the current bucket: use BUCKET to choose another)");
         }
@@ -557,10 +557,6 @@ final class S3Session implements CommandSession {
         if (cancelled) {
             throw new Cancelled();
         }
-    }
-
-    private static String count(long n, String what) {
-        return n + " " + what + (n == 1 ? "" : "s");
     }
 
     /** A file being sent, stopped at its next read by Ctrl-C: the upload fails there, and a multipart one is aborted. */
@@ -593,7 +589,6 @@ final class S3Session implements CommandSession {
     public void cancel() {
         cancelled = true;
     }
-
 
     /** Keys of the current bucket after the commands that take a key, bucket names after mb, rb and use. */
     @Override
@@ -634,8 +629,6 @@ final class S3Session implements CommandSession {
         }
         return bucketsSeen;
     }
-
-
 
     @Override
     public void close() {

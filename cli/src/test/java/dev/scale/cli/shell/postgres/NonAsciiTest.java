@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.cli.Main;
 import dev.scale.cli.Run;
-import dev.scale.providers.RequireDocker;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -31,15 +30,6 @@ class NonAsciiTest {
             select current_setting('server_encoding') as enc, w, upper(w) as up, length(w) as n from words order by n, w;
             """;
 
-    private Map<String, String> env(String provider) {
-        Map<String, String> env = Run.env(home);
-        if (provider.equals("docker")) {
-            RequireDocker.engine();
-        } else {
-            env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));
-        }
-        return env;
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
@@ -47,17 +37,17 @@ class NonAsciiTest {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int code = Main.run(new String[] {"try", "postgres", "--provider", provider},
-                new ByteArrayInputStream(SQL.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out, true), new PrintWriter(err, true), env(provider), false);
+                new ByteArrayInputStream(SQL.getBytes(StandardCharsets.UTF_8)), new PrintWriter(out, true), new PrintWriter(err, true), Run.forProvider(home, provider), false);
         assertThat(code).as(err.toString()).isZero();
         // glibc's upper case of ß is ß: GRÜßE, as PostgreSQL on the official image answers
         assertThat(out.toString()).contains(" UTF8 | 世界", " UTF8 | élan  | ÉLAN  | 4", " UTF8 | Grüße | GRÜßE | 5");
-        assertThat(Run.of(env(provider), "ls").out()).contains("no instances");
+        assertThat(Run.of(Run.forProvider(home, provider), "ls").out()).contains("no instances");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void runHandsAClientTheSameText(String provider) throws Exception {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         // the child is a client of its own: scale's shell on $DATABASE_URL, from a script, as a CI step would have it
         Path scale = Run.launcher(home);
         Path sql = Files.writeString(home.resolve("q.sql"), SQL, StandardCharsets.UTF_8);

@@ -9,7 +9,6 @@ import com.rabbitmq.client.ConnectionFactory;
 import com.rabbitmq.client.MessageProperties;
 import dev.scale.cli.Run;
 import dev.scale.cli.Tmux;
-import dev.scale.providers.RequireDocker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,18 +29,11 @@ class RabbitmqCliTest {
     @TempDir
     Path home;
 
-    private Map<String, String> env(String provider) {
-        if (provider.equals("docker")) {
-            RequireDocker.engine();
-            return Run.env(home);
-        }
-        return Run.withoutDocker(home);
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void tryDeclaresPublishesConsumesAndListsOnARealBrokerAndTheInstanceGoesWithIt(String provider) {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         Run r = Run.withInput("""
                 declare queue jobs
                 publish jobs "hello world" attempt=1 lang=fr
@@ -97,7 +89,7 @@ class RabbitmqCliTest {
     /** Broker unreachable, a wrong password, a bad phase, a broker given to a key/value probe: one line each, the right code. */
     @Test
     void brokerErrorsAreOneLineWithTheRightExitCode() throws Exception {
-        Map<String, String> env = env("embedded");
+        Map<String, String> env = Run.forProvider(home, "embedded");
         assertThat(Run.of(env, "up", "rabbitmq", "--name", "mq").code()).isZero();
         try {
             int port = JSON.readTree(Run.of(env, "ls", "--output", "json").out()).get(0).get("port").asInt();
@@ -123,13 +115,13 @@ class RabbitmqCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void aRunKilledLeavesAnOrphanThatGcRemovesAndAnInterruptedOneLeavesNothing(String provider) throws Exception {
-        dev.scale.cli.Orphans.killedThenInterrupted(env(provider), home, "rabbitmq");
+        dev.scale.cli.Orphans.killedThenInterrupted(Run.forProvider(home, provider), home, "rabbitmq");
     }
 
     /** A body from a file, over RabbitMQ's largest message (128 MiB): refused in the broker's words, and the shell goes on. */
     @Test
     void aBodyOverTheBrokersLargestMessageIsRefusedInItsWordsAndTheShellGoesOn() throws Exception {
-        Map<String, String> env = env("docker");
+        Map<String, String> env = Run.forProvider(home, "docker");
         Path big = home.resolve("big.bin");
         try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
             f.setLength(130L << 20); // sparse: 130 MiB of zeros, nothing written
@@ -146,7 +138,7 @@ class RabbitmqCliTest {
     @Test
     void runLoadsTheInitFileAndAnotherEcosystemsClientReadsTheMessage() throws Exception {
         Tmux.require("amqp-get"); // librabbitmq's command-line client (Debian's amqp-tools)
-        Map<String, String> env = env("docker");
+        Map<String, String> env = Run.forProvider(home, "docker");
         Path init = Files.writeString(home.resolve("seed.txt"), "# one job waiting\ndeclare queue jobs\npublish jobs first-job kind=email\n");
         Path seen = home.resolve("seen.txt");
         Run r = Run.of(env, "run", "--with", "rabbitmq", "--init", "rabbitmq=" + init, "--quiet", "--",
@@ -164,7 +156,7 @@ class RabbitmqCliTest {
 
     @Test
     void probeQueueMeasuresARealRabbitmqAndRemovesTheDisposableInstance() throws Exception {
-        Map<String, String> env = env("docker");
+        Map<String, String> env = Run.forProvider(home, "docker");
         Run r = Run.of(env, "probe", "queue", "--on", "rabbitmq", "--messages", "3000", "--fault-messages", "300", "--away", "500ms", "--output", "json");
         assertThat(r.code()).as(r.err()).isZero();
         var json = JSON.readTree(r.out());
@@ -191,7 +183,7 @@ class RabbitmqCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void fitEventsJudgesRabbitmqRedisAndPostgresFromTheirOwnMeasurements(String provider) throws Exception {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         Path report = home.resolve("events.html");
         Run r = Run.of(env, "fit", "events", "--on", "rabbitmq,redis,postgres", "--output", "json", "--report", report.toString());
         assertThat(r.code()).as(r.err()).isZero();

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scale.cli.Run;
 import dev.scale.providers.Endpoint;
-import dev.scale.providers.RequireDocker;
 import dev.scale.providers.Secret;
 import dev.scale.providers.kinds.redis.Resp;
 import java.nio.file.Files;
@@ -30,18 +29,11 @@ class ObjectsCliTest {
     @TempDir
     Path home;
 
-    private Map<String, String> env(String provider) {
-        if (provider.equals("docker")) {
-            RequireDocker.engine();
-            return Run.env(home);
-        }
-        return Run.withoutDocker(home);
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void fitFilesJudgesS3PostgresAndRedisFromTheirOwnMeasurements(String provider) throws Exception {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         Path report = home.resolve("files.html");
         Run r = Run.of(env, "fit", "files", "--on", "s3,postgres,redis", "--output", "json", "--report", report.toString());
         assertThat(r.code()).as(r.err()).isZero();
@@ -91,7 +83,7 @@ class ObjectsCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void theAwsSdkForJavaWithItsDefaultConfigurationReadsTheContract(String provider) throws Exception {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         Path program = home.resolve("Sdk.java");
         Files.writeString(program, """
                 import software.amazon.awssdk.core.sync.RequestBody;
@@ -127,7 +119,7 @@ class ObjectsCliTest {
      */
     @Test
     void aGibibyteObjectGoesUpAndDownThroughANinetySixMebibyteHeap() throws Exception {
-        Map<String, String> env = env("embedded");
+        Map<String, String> env = Run.forProvider(home, "embedded");
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx96m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "dev.scale.cli.Main",
                 "probe", "objects", "--on", "s3", "--phases", "largest", "--largest", "1GB", "--output", "json");
@@ -149,7 +141,7 @@ class ObjectsCliTest {
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void aRunKilledLeavesAnOrphanThatGcRemovesAndAnInterruptedOneLeavesNothing(String provider) throws Exception {
-        dev.scale.cli.Orphans.killedThenInterrupted(env(provider), home, "s3");
+        dev.scale.cli.Orphans.killedThenInterrupted(Run.forProvider(home, provider), home, "s3");
     }
 
     /**
@@ -160,7 +152,7 @@ class ObjectsCliTest {
      */
     @Test
     void aFullServerIsOneLineAndTheShellGoesOn() throws Exception {
-        Map<String, String> env = new HashMap<>(env("embedded"));
+        Map<String, String> env = new HashMap<>(Run.forProvider(home, "embedded"));
         Path state = Files.createDirectories(home.resolve("full"));
         Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", state.toString()).redirectErrorStream(true).start();
         String why = new String(mount.getInputStream().readAllBytes());
@@ -196,7 +188,7 @@ class ObjectsCliTest {
     /** Wrong key, nothing listening, a kind with no keys, a bad phase or variant, a server out of room: one line, the right code. */
     @Test
     void probeErrorsAreOneLineWithTheRightExitCodeAndNoInstanceIsLost() throws Exception {
-        Map<String, String> env = env("embedded");
+        Map<String, String> env = Run.forProvider(home, "embedded");
         assertThat(Run.of(env, "up", "s3", "--name", "files").code()).isZero();
         assertThat(Run.of(env, "up", "redis", "--name", "cache").code()).isZero();
         try {

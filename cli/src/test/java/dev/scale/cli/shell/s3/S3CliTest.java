@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.scale.cli.Run;
 import dev.scale.cli.Tmux;
-import dev.scale.providers.RequireDocker;
 import java.io.RandomAccessFile;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -35,18 +34,11 @@ class S3CliTest {
     @TempDir
     Path home;
 
-    private Map<String, String> env(String provider) {
-        if (provider.equals("docker")) {
-            RequireDocker.engine();
-            return Run.env(home);
-        }
-        return Run.withoutDocker(home);
-    }
 
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void tryRunsEveryCommandOnARealServerInS3sWordsAndTheInstanceGoesWithIt(String provider) throws Exception {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         Path notes = Files.writeString(home.resolve("notes.txt"), "hello world\n");
         Path odd = Files.writeString(home.resolve("odd.txt"), "ünïcode, 日本語\nline two\n");
         Path binary = Files.write(home.resolve("image.bin"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 1, 2, (byte) 0xff});
@@ -154,7 +146,7 @@ class S3CliTest {
     @ParameterizedTest
     @ValueSource(strings = {"docker", "embedded"})
     void aFileOverEightMibGoesUpInPartsAndComesBackWholeAndAPresignedUrlNeedsNoKey(String provider) throws Exception {
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         byte[] bytes = new byte[20 * 1024 * 1024 + 123];
         new Random(17).nextBytes(bytes);
         Path big = Files.write(home.resolve("big.bin"), bytes);
@@ -191,7 +183,7 @@ class S3CliTest {
     /** A wrong secret, nothing listening: one line each, exit 3, the secret not shown. */
     @Test
     void aRefusedKeyOrNoServerIsOneLineWithExitThree() throws Exception {
-        Map<String, String> env = env("embedded");
+        Map<String, String> env = Run.forProvider(home, "embedded");
         assertThat(Run.of(env, "up", "s3", "--name", "files").code()).isZero();
         try {
             int port = JSON.readTree(Run.of(env, "ls", "--output", "json").out()).get(0).get("port").asInt();
@@ -212,7 +204,7 @@ class S3CliTest {
     @ValueSource(strings = {"docker", "embedded"})
     void runLoadsTheInitFileAndCurlReadsTheObjects(String provider) throws Exception {
         Tmux.require("curl");
-        Map<String, String> env = env(provider);
+        Map<String, String> env = Run.forProvider(home, provider);
         Path seed = Files.createDirectories(home.resolve("seed/files"));
         Files.writeString(seed.resolve("hello.txt"), "seeded, ü\n");
         Path init = Files.writeString(home.resolve("seed/init.txt"), "# a bucket of greetings\n\nput files/hello.txt greetings/hello.txt\nmb archive\nput files/hello.txt s3://archive/\n");
