@@ -22,9 +22,12 @@ const redis = new Redis({
   sentinels, name: process.env.REDIS_SENTINEL_MASTER, password, sentinelPassword: password, natMap,
   connectTimeout: 1000, maxRetriesPerRequest: 1, enableOfflineQueue: true,
 });
+redis.on('error', () => {}); // a failover's refused connections: the loop below retries and counts them
 
 async function primaryName() {
-  const [host] = await new Redis({ ...sentinels[0], password }).sentinel('get-master-addr-by-name', process.env.REDIS_SENTINEL_MASTER);
+  const sentinel = new Redis({ ...sentinels[0], password });
+  const [host] = await sentinel.sentinel('get-master-addr-by-name', process.env.REDIS_SENTINEL_MASTER);
+  sentinel.disconnect();
   return host;
 }
 

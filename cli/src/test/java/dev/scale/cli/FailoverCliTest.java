@@ -66,7 +66,7 @@ class FailoverCliTest {
         Run.assertOneLine(scale("up", "memcached", "--replicas", "1", "--provider", "docker"), 2, "memcached does not run replicated");
         Run.assertOneLine(scale("up", "redis", "--replicas", "1", "--down-after", "1s"), 2, "--down-after needs --sentinels");
         Run.assertOneLine(Run.of(Run.withoutDocker(home), "up", "redis", "--replicas", "1", "--provider", "embedded"), 2,
-                "the embedded provider runs no replicated instances");
+                "replicated instances run on a Docker engine only, not on embedded");
         Run.assertOneLine(scale("probe", "failover", "--on", "redis"), 2, "the failover probe measures a replicated instance",
                 "scale up redis --replicas 1 --sentinels 3");
         assertThat(docker.containers(Map.of("dev.scale.managed", "true"), null)).noneMatch(c -> c.path("Labels").has("dev.scale.member-of")

@@ -180,7 +180,7 @@ public final class Instances {
         checkRequest(requested, name, image);
         if (topology != null) {
             if (provider != docker) {
-                throw ScaleException.usage("the " + provider.name() + " provider runs no replicated instances; the docker provider does",
+                throw ScaleException.usage("replicated instances run on a Docker engine only, not on " + provider.name(),
                         "start a Docker engine and add --provider docker, or leave out --replicas");
             }
             for (Kinds.Requested r : requested) {

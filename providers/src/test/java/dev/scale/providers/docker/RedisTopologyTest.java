@@ -172,7 +172,7 @@ class RedisTopologyTest {
                         e -> assertThat(e.oneLine()).contains("couchbase does not run replicated").contains("--replicas works with redis"));
         assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("redis")), null, Duration.ofMinutes(1), null,
                 new Topology(1, 3, Topology.DEFAULT_DOWN_AFTER), instances.embedded(), Progress.NONE))
-                .hasMessageContaining("the embedded provider runs no replicated instances");
+                .hasMessageContaining("replicated instances run on a Docker engine only, not on embedded");
         assertThatThrownBy(() -> new Topology(0, 3, Topology.DEFAULT_DOWN_AFTER)).hasMessageContaining("--replicas must be 1 to");
     }
 }
