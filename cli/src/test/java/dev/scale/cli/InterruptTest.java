@@ -51,6 +51,20 @@ class InterruptTest {
     }
 
     @Test
+    void ctrlCWhileATopologyIsSettlingRemovesEveryMemberAndItsNetwork() throws Exception {
+        dev.scale.providers.docker.DockerApi docker = dev.scale.providers.RequireDocker.engine().api();
+        Map<String, String> env = Run.env(home);
+        String name = "int-ha-" + Integer.toHexString(java.util.concurrent.ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        List<String> stderr = new ArrayList<>();
+        Process scale = startAndWaitFor(env, "members to find each other", stderr, "up", "redis", "--replicas", "1", "--sentinels", "3",
+                "--provider", "docker", "--name", name);
+        assertThat(docker.containers(Map.of("dev.scale.member-of", name), null)).hasSize(5);
+        interrupt(scale);
+        assertThat(docker.containers(Map.of("dev.scale.member-of", name), null)).as("stderr: " + stderr).isEmpty();
+        assertThat(docker.networks(Map.of("dev.scale.member-of", name))).isEmpty();
+    }
+
+    @Test
     void embeddedRemovesTheReadyRedisAndTheHalfStartedPostgres() throws Exception {
         Map<String, String> env = Run.env(home);
         env.put("DOCKER_HOST", "unix://" + home.resolve("no-docker.sock"));

@@ -113,8 +113,20 @@ public final class FailoverProbe implements VerdictProbe {
                 progress.accept(String.format(Locale.ROOT, "run %d of %d: %d writes/s for %.0fs, %s of %s at %.0fs", run, runs, rate, seconds,
                         params.text("fault"), victim, seconds / 3));
                 History.Analysis a;
-                try (SetTest.Target target = store.target(timeout, () -> act(store, victim, fault), () -> act(store, victim, heal))) {
+                // 0: untouched, 1: faulted, 2: healed; an interrupted run (Ctrl-C) undoes its fault on the way out
+                java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger();
+                try (SetTest.Target target = store.target(timeout, () -> {
+                    state.set(1);
+                    act(store, victim, fault);
+                }, () -> {
+                    act(store, victim, heal);
+                    state.set(2);
+                })) {
                     a = SetTest.run(target, writers, rate, seconds, 2000).analyse();
+                } finally {
+                    if (state.get() == 1) {
+                        act(store, victim, heal);
+                    }
                 }
                 analyses.add(a);
                 Map<String, Object> row = new LinkedHashMap<>();

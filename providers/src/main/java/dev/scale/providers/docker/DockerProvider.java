@@ -70,6 +70,8 @@ public final class DockerProvider implements Provider {
     private final Clock clock;
     /** Containers a start in this process has made and not yet handed over, for Ctrl-C. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Networks a topology's start in this process has made and not yet handed over, for Ctrl-C. */
+    private final Set<String> networksInFlight = ConcurrentHashMap.newKeySet();
 
     private final DockerTemplates templates;
 
@@ -232,6 +234,7 @@ public final class DockerProvider implements Provider {
         try {
             progress.step(spec.name(), "creating a network and " + members.size() + " containers from " + image);
             String network = DockerTopologies.network(docker, spec, networks);
+            networksInFlight.addAll(networks);
             for (Topology.Member m : members) {
                 boolean head = m.role() == Topology.Role.PRIMARY;
                 Map<String, String> labels = new HashMap<>();
@@ -295,6 +298,7 @@ public final class DockerProvider implements Provider {
             String serverVersion = kind.probe(primary);
             progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ": " + DockerTopologies.describe(spec.topology()) + ")");
             made.forEach(inFlight::remove);
+            networks.forEach(networksInFlight::remove);
             return new Instance(spec.name(), kind, version, name(),
                     new Endpoint("127.0.0.1", primary.port(), kind.defaultUsername(), password, kind.defaultDatabase(), ports),
                     created, expires, Instance.State.RUNNING);
@@ -304,11 +308,8 @@ public final class DockerProvider implements Provider {
                 inFlight.remove(id);
             });
             networks.forEach(n -> {
-                try {
-                    docker.removeNetwork(n);
-                } catch (RuntimeException gone) {
-                    // already gone
-                }
+                removeNetworkQuietly(docker, n);
+                networksInFlight.remove(n);
             });
             if (e instanceof RuntimeException re) {
                 throw re;
@@ -696,13 +697,17 @@ public final class DockerProvider implements Provider {
     /** Removes every container a start in this process is still making (Ctrl-C during {@code up}). */
     @Override
     public void cancelStarts() {
-        if (inFlight.isEmpty()) {
+        if (inFlight.isEmpty() && networksInFlight.isEmpty()) {
             return;
         }
         DockerApi docker = engine.api();
         for (String id : List.copyOf(inFlight)) {
             removeQuietly(docker, id);
             inFlight.remove(id);
+        }
+        for (String network : List.copyOf(networksInFlight)) { // after its members: a network in use cannot go
+            removeNetworkQuietly(docker, network);
+            networksInFlight.remove(network);
         }
     }
 
@@ -723,6 +728,14 @@ public final class DockerProvider implements Provider {
                 return true;
             }
         });
+    }
+
+    private static void removeNetworkQuietly(DockerApi docker, String network) {
+        try {
+            docker.removeNetwork(network);
+        } catch (RuntimeException gone) {
+            // already gone, or gc removes it as a topology's network without a primary
+        }
     }
 
     private static String firstLine(String s) {
