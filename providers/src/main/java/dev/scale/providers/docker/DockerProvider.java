@@ -248,6 +248,9 @@ public final class DockerProvider implements Provider {
                     if (kind.defaultUsername() != null) {
                         labels.put(LABEL + ".username", kind.defaultUsername());
                     }
+                    if (kind.defaultDatabase() != null) { // as one server's: PostgreSQL's contract names its database
+                        labels.put(LABEL + ".database", kind.defaultDatabase());
+                    }
                 }
                 List<String> env = new ArrayList<>();
                 env.add("SCALE_PASSWORD=" + password.reveal());
@@ -258,7 +261,7 @@ public final class DockerProvider implements Provider {
                 String containerName = CONTAINER_PREFIX + spec.name() + (head ? PENDING : "." + m.host().substring(spec.name().length() + 1));
                 int hostPort = 0;
                 for (int attempt = 1; ; attempt++) {
-                    hostPort = DockerTopologies.freePort();
+                    hostPort = m.port() > 0 ? DockerTopologies.freePort() : 0;
                     ObjectNode body = containerBody(image, labels, env, entrypoint, m.command(), List.of());
                     body.put("StopSignal", "SIG" + kind.stopSignal());
                     DockerTopologies.place(body, network, m, hostPort);
