@@ -293,7 +293,11 @@ public final class DockerProvider implements Provider {
             }
             DockerTopologies.awaitSettled(spec, at, progress);
             Map<String, Integer> ports = new LinkedHashMap<>();
-            at.forEach((m, e) -> ports.put(m.key(), e.port()));
+            at.forEach((m, e) -> {
+                if (m.port() > 0) { // as DockerTopologies.ports: a member that publishes nothing has no port to give
+                    ports.put(m.key(), e.port());
+                }
+            });
             Endpoint primary = at.get(members.get(0));
             String serverVersion = kind.probe(primary);
             progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ": " + DockerTopologies.describe(spec.topology()) + ")");
