@@ -73,7 +73,8 @@ final class PostgresTopology implements Topology.Replication {
         List<Topology.Member> members = new ArrayList<>();
         for (int i = 0; i < hosts.size(); i++) {
             members.add(new Topology.Member(hosts.get(i), i == 0 ? Topology.Role.PRIMARY : Topology.Role.REPLICA, 5432,
-                    List.of("sh", "-c", MEMBER_SCRIPT, "scale-member", hosts.get(i), all, hosts.get(0)), prelude));
+                    List.of("sh", "-c", MEMBER_SCRIPT, "scale-member", hosts.get(i), all, hosts.get(0),
+                            Long.toString(topology.downAfter().toMillis())), prelude));
         }
         // port 0: it serves nothing, so nothing is published for it
         members.add(new Topology.Member(instance + "-" + PROMOTER, Topology.Role.SENTINEL, 0,

@@ -1,5 +1,6 @@
 # One data member of a PostgreSQL topology (scale up postgres --replicas N), as PID 1 of its container, as root.
-# $1 this member's host name, $2 every data member's host name (comma-separated), $3 the first primary.
+# $1 this member's host name, $2 every data member's host name (comma-separated), $3 the first primary, $4 the
+# promoter's down-after (ms).
 # It starts the image's own entrypoint (initdb on the first primary's first start, then postgres as user postgres)
 # and decides before each start what this member is:
 #  - the first primary, first start: initdb by the entrypoint, then the replication role and its pg_hba line;
@@ -9,7 +10,8 @@
 #  - fenced while running (the promoter made it read-only: another member was promoted while it was paused or cut
 #    off): it stops, copies the new primary and rejoins as its replica.
 # The password reaches no process's arguments: a passfile (0600, owned by postgres) and psql's standard input.
-self=$1 hosts=$2 first=$3
+self=$1 hosts=$2 first=$3 after=${4:-5000}
+[ "$after" -ge 500 ] || after=500
 members=$(echo "$hosts" | tr , ' ')
 for d in /usr/lib/postgresql/*/bin; do [ -d "$d" ] && bin=$d; done
 PATH="${bin:-/usr/bin}:$PATH"
@@ -76,8 +78,22 @@ while :; do
   [ "$fresh" = 1 ] && (until setup; do sleep 0.3; done) &
   rejoin=0
   while kill -0 "$pid" 2>/dev/null; do
+    t0=$(date +%s%3N)
     sleep 0.5
     [ "$stopping" = 1 ] && break
+    # Frozen (docker pause, a stalled VM) for longer than down-after while a primary: the promoter may have promoted
+    # another meanwhile. Read-only at once, before asking anyone (the server's backends woke up with this loop and
+    # are taking writes again); back to read-write only if no other member takes writes.
+    if [ $(( $(date +%s%3N) - t0 )) -ge $(( after + 500 )) ] && [ "$(here -c 'select not pg_is_in_recovery()')" = t ]; then
+      here -c "alter system set default_transaction_read_only = on" -c "select pg_reload_conf()" \
+        -c "select count(pg_terminate_backend(pid)) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()" >/dev/null
+      if now=$(primary_now); then
+        log "was frozen, and $now is the primary now: fenced myself"
+      else
+        here -c "alter system reset default_transaction_read_only" -c "select pg_reload_conf()" >/dev/null
+        log "was frozen; no other member is the primary: still the primary"
+      fi
+    fi
     if [ "$(here -c "select not pg_is_in_recovery() and current_setting('default_transaction_read_only') = 'on'")" = t ]; then
       log "fenced: another member is the primary now; stopping to rejoin as its replica"
       rejoin=1
