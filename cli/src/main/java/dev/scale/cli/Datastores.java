@@ -148,20 +148,23 @@ final class Datastores {
 
     /**
      * A replicated instance as the failover probe drives it, from its connection contract, its faults done by its
-     * provider; null for one server. Only Redis behind Sentinel yet.
+     * provider; null for one server. Redis behind Sentinel, PostgreSQL with scale's promoter.
      */
     private static dev.scale.probes.failover.Replicated replicated(Instance instance, dev.scale.cli.context.Context ctx) {
-        if (!instance.kind().name().equals("redis")) {
-            return null;
-        }
-        return dev.scale.probes.stores.redis.RedisSentinels.of(instance.kind().env(instance.endpoint()),
-                (member, fault) -> ctx.instances().fault(instance, member, fault));
+        java.util.Map<String, String> contract = instance.kind().env(instance.endpoint());
+        return switch (instance.kind().name()) {
+            case "redis" -> dev.scale.probes.stores.redis.RedisSentinels.of(contract, (member, fault) -> ctx.instances().fault(instance, member, fault));
+            case "postgres" -> dev.scale.probes.stores.postgres.PostgresReplicated.of(contract,
+                    (member, fault) -> ctx.instances().fault(instance, member, fault));
+            default -> null;
+        };
     }
 
     /** Why the failover probe has nothing to measure on an instance. */
     private static String single(Instance instance) {
         if (!instance.endpoint().ports().keySet().stream().anyMatch(k -> k.startsWith("server:"))) {
-            return "a single server: nothing to fail over to (start a replicated one: scale up redis --replicas 1 --sentinels 3)";
+            return "a single server: nothing to fail over to (start a replicated one: scale up redis --replicas 1 --sentinels 3,"
+                    + " scale up postgres --replicas 1)";
         }
         return "replicas, but nothing that promotes one when the primary fails (scale up redis --replicas 1 --sentinels 3)";
     }

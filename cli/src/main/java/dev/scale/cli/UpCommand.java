@@ -29,7 +29,8 @@ import picocli.CommandLine.ParentCommand;
                 "  scale up postgres:16 --ttl 30m --name db",
                 "  scale up redis postgres --output json   both at once, connection details as JSON",
                 "  eval \"$(scale up redis --output env)\"   start and export REDIS_URL in one go",
-                "  scale up redis --replicas 1 --sentinels 3   a primary, a replica and three Sentinels (Docker)"})
+                "  scale up redis --replicas 1 --sentinels 3   a primary, a replica and three Sentinels (Docker)",
+                "  scale up postgres --replicas 1 --down-after 2s   a primary, a streaming replica and a promoter (Docker)"})
 final class UpCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
@@ -51,13 +52,13 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
     String image;
 
-    @Option(names = "--replicas", paramLabel = "N", description = "Run a primary and N replicas of it, on a Docker network of their own (redis). See scale probe failover.")
+    @Option(names = "--replicas", paramLabel = "N", description = "Run a primary and N replicas of it, on a Docker network of their own (redis, postgres). See scale probe failover.")
     Integer replicas;
 
-    @Option(names = "--sentinels", paramLabel = "N", description = "With --replicas: N Redis Sentinels that promote a replica when the primary fails (3 is the usual; 0: nothing promotes).")
+    @Option(names = "--sentinels", paramLabel = "N", description = "With --replicas: N Redis Sentinels that promote a replica when the primary fails (3 is the usual; 0: nothing promotes). PostgreSQL always gets one promoter of its own.")
     Integer sentinels;
 
-    @Option(names = "--down-after", paramLabel = "DURATION", description = "With --sentinels: how long the primary is unreachable before a failover starts. Default: 5s.")
+    @Option(names = "--down-after", paramLabel = "DURATION", description = "With --sentinels (redis) or --replicas (postgres): how long the primary is unreachable before a failover starts. Default: 5s.")
     String downAfter;
 
     @Mixin
@@ -73,7 +74,8 @@ final class UpCommand implements Callable<Integer> {
         List<Kinds.Requested> requested = kinds.stream().map(ctx.kinds()::parse).toList();
         Duration life = Names.parseTtl(ttl != null ? ttl : ctx.config().defaultTtl());
         Instances.checkRequest(requested, name, image);
-        dev.scale.providers.Topology topology = topology(replicas, sentinels, downAfter);
+        dev.scale.providers.Topology topology = topology(replicas, sentinels, downAfter,
+                requested.stream().allMatch(r -> r.kind().replication() != null && r.kind().replication().watchesItself()));
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
         ProgressLines progress = new ProgressLines(ctx);
@@ -91,8 +93,12 @@ final class UpCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The topology the options ask for, or null for one server; a usage error for options that need --replicas. */
-    static dev.scale.providers.Topology topology(Integer replicas, Integer sentinels, String downAfter) {
+    /**
+     * The topology the options ask for, or null for one server; a usage error for options that need --replicas.
+     * @param watchedItself whether every kind asked for has a watcher of its own (PostgreSQL's promoter): then
+     *     --down-after needs no --sentinels
+     */
+    static dev.scale.providers.Topology topology(Integer replicas, Integer sentinels, String downAfter, boolean watchedItself) {
         if (replicas == null) {
             if (sentinels != null || downAfter != null) {
                 throw dev.scale.errors.ScaleException.usage((sentinels != null ? "--sentinels" : "--down-after") + " needs --replicas",
@@ -100,7 +106,7 @@ final class UpCommand implements Callable<Integer> {
             }
             return null;
         }
-        if (downAfter != null && (sentinels == null || sentinels == 0)) {
+        if (downAfter != null && (sentinels == null || sentinels == 0) && !watchedItself) {
             throw dev.scale.errors.ScaleException.usage("--down-after needs --sentinels", "add --sentinels 3");
         }
         return new dev.scale.providers.Topology(replicas, sentinels == null ? 0 : sentinels,

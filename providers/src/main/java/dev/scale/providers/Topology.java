@@ -60,7 +60,8 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
      * One server of a topology, as the kind runs it.
      *
      * @param host    its name on the topology's own network, which the others reach it by ({@code NAME-0}, {@code NAME-s1})
-     * @param port    the port it serves on inside its container; published on 127.0.0.1 like an instance's
+     * @param port    the port it serves on inside its container; published on 127.0.0.1 like an instance's; 0 for a
+     *                member that serves nothing (PostgreSQL's promoter), so nothing is published for it
      * @param command the image's arguments (after its entrypoint)
      * @param prelude shell lines run before the entrypoint, with the secret in {@code $SCALE_PASSWORD}
      */
@@ -94,6 +95,18 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
          */
         default String primary(String instance, Endpoint login, java.util.Map<String, Integer> ports) {
             return null;
+        }
+
+        /** Refuses, as a usage error, a topology this kind cannot run (before anything starts). */
+        default void check(Topology topology) {
+        }
+
+        /**
+         * Whether the kind's topology always has a watcher of its own (PostgreSQL's promoter), so that {@code
+         * --down-after} needs no {@code --sentinels}; Redis's are the Sentinels asked for.
+         */
+        default boolean watchesItself() {
+            return false;
         }
     }
 }

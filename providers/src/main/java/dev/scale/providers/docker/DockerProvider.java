@@ -251,6 +251,9 @@ public final class DockerProvider implements Provider {
                     if (kind.defaultUsername() != null) {
                         labels.put(LABEL + ".username", kind.defaultUsername());
                     }
+                    if (kind.defaultDatabase() != null) { // as one server's: PostgreSQL's contract names its database
+                        labels.put(LABEL + ".database", kind.defaultDatabase());
+                    }
                 }
                 List<String> env = new ArrayList<>();
                 env.add("SCALE_PASSWORD=" + password.reveal());
@@ -261,7 +264,7 @@ public final class DockerProvider implements Provider {
                 String containerName = CONTAINER_PREFIX + spec.name() + (head ? PENDING : "." + m.host().substring(spec.name().length() + 1));
                 int hostPort = 0;
                 for (int attempt = 1; ; attempt++) {
-                    hostPort = DockerTopologies.freePort();
+                    hostPort = m.port() > 0 ? DockerTopologies.freePort() : 0;
                     ObjectNode body = containerBody(image, labels, env, entrypoint, m.command(), List.of());
                     body.put("StopSignal", "SIG" + kind.stopSignal());
                     DockerTopologies.place(body, network, m, hostPort);
@@ -293,7 +296,11 @@ public final class DockerProvider implements Provider {
             }
             DockerTopologies.awaitSettled(spec, at, progress);
             Map<String, Integer> ports = new LinkedHashMap<>();
-            at.forEach((m, e) -> ports.put(m.key(), e.port()));
+            at.forEach((m, e) -> {
+                if (m.port() > 0) { // as DockerTopologies.ports: a member that publishes nothing has no port to give
+                    ports.put(m.key(), e.port());
+                }
+            });
             Endpoint primary = at.get(members.get(0));
             String serverVersion = kind.probe(primary);
             progress.step(spec.name(), "ready (" + kind.name() + " " + serverVersion + ": " + DockerTopologies.describe(spec.topology()) + ")");

@@ -77,9 +77,11 @@ final class DockerTopologies {
         host.put("NetworkMode", network);
         host.put("AutoRemove", false);
         ObjectNode bindings = host.putObject("PortBindings");
-        bindings.putArray(m.port() + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", Integer.toString(hostPort));
         ObjectNode exposed = body.putObject("ExposedPorts");
-        exposed.putObject(m.port() + "/tcp");
+        if (m.port() > 0) { // a member that serves nothing publishes nothing
+            bindings.putArray(m.port() + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", Integer.toString(hostPort));
+            exposed.putObject(m.port() + "/tcp");
+        }
         body.putObject("NetworkingConfig").putObject("EndpointsConfig").putObject(network).putArray("Aliases").add(m.host());
         ObjectNode labels = (ObjectNode) body.get("Labels");
         labels.put(ROLE, m.role().word());
@@ -106,10 +108,11 @@ final class DockerTopologies {
         }
     }
 
-    /** The endpoint's other ports: each member's key ({@code sentinel:NAME-s0}) and host port, in member order. */
+    /** The endpoint's other ports: each member's key ({@code sentinel:NAME-s0}) and host port, in member order; members that publish nothing are left out. */
     static Map<String, Integer> ports(List<JsonNode> members) {
         Map<String, Integer> out = new LinkedHashMap<>();
         members.stream().sorted(java.util.Comparator.comparing(c -> String.valueOf(label(c, HOST))))
+                .filter(c -> !"0".equals(label(c, HOST_PORT)))
                 .forEach(c -> out.put(("sentinel".equals(label(c, ROLE)) ? "sentinel" : "server") + ":" + label(c, HOST), Integer.parseInt(label(c, HOST_PORT))));
         return out;
     }

@@ -188,6 +188,7 @@ public final class Instances {
                     throw ScaleException.usage(r.kind().name() + " does not run replicated in scale",
                             "--replicas works with " + String.join(", ", kinds.all().stream().filter(k -> k.replication() != null).map(k -> k.name()).toList()));
                 }
+                r.kind().replication().check(topology);
             }
         }
         Set<String> taken = new HashSet<>();

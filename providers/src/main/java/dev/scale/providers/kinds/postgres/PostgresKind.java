@@ -33,6 +33,8 @@ public final class PostgresKind implements Kind {
     @Override public String urlExample() { return "postgresql://USER:PASSWORD@HOST:5432/DATABASE[?sslmode=require]"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
     @Override public Template template() { return TEMPLATE; }
+    /** A primary, streaming replicas and a promoter: {@link PostgresTopology}. */
+    @Override public dev.scale.providers.Topology.Replication replication() { return new PostgresTopology(); }
 
     /** Where a template's cluster lives in a container: outside the image's volume (17: /var/lib/postgresql/data, 18: /var/lib/postgresql). */
     static final String TEMPLATE_PGDATA = "/var/lib/scale/postgres";
@@ -122,7 +124,36 @@ public final class PostgresKind implements Kind {
         if (e.tls() != null) {
             env.put("PGSSLMODE", "require");
         }
+        failoverEnv(e, env);
         return env;
+    }
+
+    /**
+     * A replicated instance's part of the contract: URLs that reach whichever member is the primary now, listing every
+     * data member ({@code server:NAME-i} in {@link Endpoint#ports()}), the first primary first.
+     * <ul>
+     *   <li>{@code DATABASE_FAILOVER_URL}: libpq's multi-host form with {@code target_session_attrs=read-write} (psql,
+     *   psycopg, node-postgres read it), and {@code connect_timeout=2} so that a member that accepts a connection and
+     *   never answers (paused) costs two seconds, not forever, before the next is tried.</li>
+     *   <li>{@code JDBC_DATABASE_FAILOVER_URL}: pgjdbc's, {@code targetServerType=primary}; {@code hostRecheckSeconds=1}
+     *   (pgjdbc caches a host's role for 10 s by default, and would skip a just-promoted replica that long);
+     *   {@code socketTimeout=10}, since without one a statement sent to a paused primary waits forever, and an open
+     *   connection never moves to the new primary by itself: the application must see the error to reconnect.</li>
+     * </ul>
+     * DATABASE_URL, PGHOST and the rest stay the first primary's, which a failover makes a replica.
+     */
+    private static void failoverEnv(Endpoint e, Map<String, String> env) {
+        List<String> hosts = e.ports().entrySet().stream().filter(p -> p.getKey().startsWith("server:"))
+                .sorted(Map.Entry.comparingByKey()).map(p -> e.host() + ":" + p.getValue()).toList();
+        if (hosts.size() < 2) {
+            return;
+        }
+        String tls = e.tls() != null ? "&sslmode=require" : "";
+        env.put("DATABASE_FAILOVER_URL", "postgresql://" + e.username() + ":" + e.password().reveal() + "@" + String.join(",", hosts) + "/"
+                + e.database() + "?target_session_attrs=read-write&connect_timeout=2" + tls);
+        env.put("JDBC_DATABASE_FAILOVER_URL", "jdbc:postgresql://" + String.join(",", hosts) + "/" + e.database()
+                + "?targetServerType=primary&hostRecheckSeconds=1&connectTimeout=2&socketTimeout=10&user=" + e.username()
+                + "&password=" + e.password().reveal() + (e.tls() != null ? "&ssl=true&sslmode=require" : ""));
     }
 
     /**
