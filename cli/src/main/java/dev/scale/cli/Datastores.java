@@ -139,7 +139,7 @@ final class Datastores {
         boolean ours = !instance.provider().equals("url");
         Restarter<QueueStore> queues = d.queues() == null || !ours ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
         Restarter<ObjectStore> objects = d.objects() == null || !ours ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
-        dev.scale.probes.failover.Replicated replicated = !ours ? null : replicated(instance, ctx);
+        dev.scale.probes.Replicated replicated = !ours ? null : replicated(instance, ctx);
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
                 d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()), queues,
                 d.objects() == null ? null : d.objects().apply(instance.endpoint()), objects, replicated,
@@ -150,7 +150,7 @@ final class Datastores {
      * A replicated instance as the failover probe drives it, from its connection contract, its faults done by its
      * provider; null for one server. Redis behind Sentinel, PostgreSQL with scale's promoter.
      */
-    private static dev.scale.probes.failover.Replicated replicated(Instance instance, dev.scale.cli.context.Context ctx) {
+    private static dev.scale.probes.Replicated replicated(Instance instance, dev.scale.cli.context.Context ctx) {
         java.util.Map<String, String> contract = instance.kind().env(instance.endpoint());
         return switch (instance.kind().name()) {
             case "redis" -> dev.scale.probes.stores.redis.RedisSentinels.of(contract, (member, fault) -> ctx.instances().fault(instance, member, fault));

@@ -69,7 +69,7 @@ public interface VerdictProbe {
     }
 
     /** As {@link #run}, on a replicated store; only for a probe that {@link #measuresFailover}. */
-    default Measurement runOnReplicated(dev.scale.probes.failover.Replicated store, Params params, Consumer<String> progress) throws Exception {
+    default Measurement runOnReplicated(dev.scale.probes.Replicated store, Params params, Consumer<String> progress) throws Exception {
         throw new UnsupportedOperationException(name() + " measures keys, not failovers");
     }
 

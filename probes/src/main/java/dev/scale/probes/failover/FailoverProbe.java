@@ -1,5 +1,8 @@
 package dev.scale.probes.failover;
 
+import dev.scale.probes.Replicated;
+import dev.scale.probes.SetTest;
+import dev.scale.probes.History;
 import dev.scale.errors.ScaleException;
 import dev.scale.probes.Measurement;
 import dev.scale.probes.Params;

@@ -41,7 +41,7 @@ public final class Fit {
      * @param single    why there is nothing to fail over to, where {@code replicated} is null
      */
     public record Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues, Restarter<QueueStore> restarter,
-                        ObjectStore objects, Restarter<ObjectStore> objectsRestarter, dev.scale.probes.failover.Replicated replicated, String single) {
+                        ObjectStore objects, Restarter<ObjectStore> objectsRestarter, dev.scale.probes.Replicated replicated, String single) {
         public Store(String name, String kind, String version, StoreAdapter adapter, QueueStore queues) {
             this(name, kind, version, adapter, queues, null, null, null, null, null);
         }

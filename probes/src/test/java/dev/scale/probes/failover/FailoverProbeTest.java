@@ -1,5 +1,6 @@
 package dev.scale.probes.failover;
 
+import dev.scale.probes.History;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

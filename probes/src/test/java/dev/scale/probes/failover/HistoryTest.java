@@ -1,9 +1,10 @@
 package dev.scale.probes.failover;
 
+import dev.scale.probes.History;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.scale.probes.failover.History.Outcome;
-import dev.scale.probes.failover.History.Write;
+import dev.scale.probes.History.Outcome;
+import dev.scale.probes.History.Write;
 import java.util.BitSet;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,7 @@
 package dev.scale.probes.failover;
 
+import dev.scale.probes.SetTest;
+import dev.scale.probes.History;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scale.probes.EmbeddedServers;

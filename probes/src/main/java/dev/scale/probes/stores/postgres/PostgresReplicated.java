@@ -1,8 +1,8 @@
 package dev.scale.probes.stores.postgres;
 
-import dev.scale.probes.failover.History.Outcome;
-import dev.scale.probes.failover.Replicated;
-import dev.scale.probes.failover.SetTest;
+import dev.scale.probes.History.Outcome;
+import dev.scale.probes.Replicated;
+import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Topology;

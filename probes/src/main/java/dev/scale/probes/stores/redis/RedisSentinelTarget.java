@@ -1,7 +1,7 @@
 package dev.scale.probes.stores.redis;
 
-import dev.scale.probes.failover.History.Outcome;
-import dev.scale.probes.failover.SetTest;
+import dev.scale.probes.History.Outcome;
+import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
 import dev.scale.providers.kinds.redis.Resp;

@@ -1,7 +1,7 @@
 package dev.scale.probes.stores.redis;
 
-import dev.scale.probes.failover.Replicated;
-import dev.scale.probes.failover.SetTest;
+import dev.scale.probes.Replicated;
+import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
 import dev.scale.providers.Topology;

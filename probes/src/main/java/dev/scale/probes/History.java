@@ -1,4 +1,4 @@
-package dev.scale.probes.failover;
+package dev.scale.probes;
 
 import java.util.ArrayList;
 import java.util.BitSet;

@@ -1,6 +1,6 @@
-package dev.scale.probes.failover;
+package dev.scale.probes;
 
-import dev.scale.probes.failover.History.Outcome;
+import dev.scale.probes.History.Outcome;
 import java.util.BitSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
