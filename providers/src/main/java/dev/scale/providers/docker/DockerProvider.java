@@ -328,7 +328,7 @@ public final class DockerProvider implements Provider {
     @Override
     public void fault(String instance, String member, Topology.Fault fault) {
         DockerApi docker = engine.api();
-        JsonNode c = DockerTopologies.members(docker, instance).stream().filter(x -> member.equals(DockerTopologies.label(x, DockerTopologies.HOST)))
+        JsonNode c = DockerTopologies.members(docker, instance).stream().filter(x -> member.equals(label(x, DockerTopologies.HOST)))
                 .findFirst().orElseThrow(() -> ScaleException.usage("instance '" + instance + "' has no member " + member, "see scale ls"));
         String id = c.path("Id").asText();
         String network = docker.networks(Map.of(MANAGED, "true", DockerTopologies.MEMBER_OF, instance)).stream().findFirst()
@@ -543,7 +543,7 @@ public final class DockerProvider implements Provider {
                 .toList();
     }
 
-    private static String label(JsonNode container, String label) {
+    static String label(JsonNode container, String label) {
         JsonNode value = container.path("Labels").get(label);
         return value == null || value.isNull() ? null : value.asText();
     }

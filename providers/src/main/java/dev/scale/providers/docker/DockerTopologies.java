@@ -111,16 +111,12 @@ final class DockerTopologies {
     /** The endpoint's other ports: each member's key ({@code sentinel:NAME-s0}) and host port, in member order; members that publish nothing are left out. */
     static Map<String, Integer> ports(List<JsonNode> members) {
         Map<String, Integer> out = new LinkedHashMap<>();
-        members.stream().sorted(java.util.Comparator.comparing(c -> String.valueOf(label(c, HOST))))
-                .filter(c -> !"0".equals(label(c, HOST_PORT)))
-                .forEach(c -> out.put(("sentinel".equals(label(c, ROLE)) ? "sentinel" : "server") + ":" + label(c, HOST), Integer.parseInt(label(c, HOST_PORT))));
+        members.stream().sorted(java.util.Comparator.comparing(c -> String.valueOf(DockerProvider.label(c, HOST))))
+                .filter(c -> !"0".equals(DockerProvider.label(c, HOST_PORT)))
+                .forEach(c -> out.put(("sentinel".equals(DockerProvider.label(c, ROLE)) ? "sentinel" : "server") + ":" + DockerProvider.label(c, HOST), Integer.parseInt(DockerProvider.label(c, HOST_PORT))));
         return out;
     }
 
-    static String label(JsonNode container, String label) {
-        JsonNode value = container.path("Labels").get(label);
-        return value == null || value.isNull() ? null : value.asText();
-    }
 
     /** The members of a topology (its head included: it carries the label too), stopped ones too. */
     static List<JsonNode> members(DockerApi docker, String instance) {
@@ -144,13 +140,13 @@ final class DockerTopologies {
     static List<String> headless(DockerApi docker, java.util.Set<String> heads) {
         List<String> out = new ArrayList<>();
         for (JsonNode c : docker.containers(Map.of(DockerProvider.MANAGED, "true"), null)) {
-            String of = label(c, MEMBER_OF);
+            String of = DockerProvider.label(c, MEMBER_OF);
             if (of != null && !heads.contains(of) && !out.contains(of)) {
                 out.add(of);
             }
         }
         for (JsonNode n : docker.networks(Map.of(DockerProvider.MANAGED, "true"))) {
-            String of = label(n, MEMBER_OF);
+            String of = DockerProvider.label(n, MEMBER_OF);
             if (of != null && !heads.contains(of) && !out.contains(of)) {
                 out.add(of);
             }

@@ -74,7 +74,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
             try (Resp r = Resp.connect(s, timeoutMillis)) {
                 Resp.Reply reply = r.call(List.of("SENTINEL", "get-master-addr-by-name", master));
                 if (reply instanceof Resp.Multi m && m.items() != null && m.items().size() == 2) {
-                    return text(m.items().get(0)) + ":" + text(m.items().get(1));
+                    return Resp.text(m.items().get(0)) + ":" + Resp.text(m.items().get(1));
                 }
                 last = new IOException("Sentinel at " + s.port() + " answered " + reply);
             } catch (IOException e) {
@@ -155,7 +155,7 @@ public final class RedisSentinelTarget implements SetTest.Target {
                 throw new IOException("SMEMBERS answered " + reply);
             }
             for (Resp.Reply item : m.items()) {
-                present.set(Integer.parseInt(text(item)));
+                present.set(Integer.parseInt(Resp.text(item)));
             }
         }
         return present;
@@ -194,7 +194,4 @@ public final class RedisSentinelTarget implements SetTest.Target {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String text(Resp.Reply r) {
-        return r instanceof Resp.Bulk b && b.value() != null ? new String(b.value(), StandardCharsets.UTF_8) : String.valueOf(r);
-    }
 }

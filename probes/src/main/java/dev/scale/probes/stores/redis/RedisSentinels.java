@@ -75,7 +75,7 @@ public final class RedisSentinels implements Replicated {
             try (Resp r = Resp.connect(s, 2000)) {
                 Resp.Reply reply = r.call(command);
                 if (reply instanceof Resp.Multi m && m.items() != null && !m.items().isEmpty()) {
-                    return m.items().stream().map(RedisSentinels::text).toList();
+                    return m.items().stream().map(Resp::text).toList();
                 }
                 last = new IOException("Sentinel at " + s.port() + " answered " + reply + " to " + command.get(1));
             } catch (IOException e) {
@@ -126,7 +126,7 @@ public final class RedisSentinels implements Replicated {
         String primary = null;
         for (Endpoint s : sentinels) {
             try (Resp r = Resp.connect(s, 2000)) {
-                Map<String, String> m = fields(r.call(List.of("SENTINEL", "MASTER", master)));
+                Map<String, String> m = Resp.fields(r.call(List.of("SENTINEL", "MASTER", master)));
                 String named = m.get("ip") + ":" + m.get("port");
                 if (primary != null && !primary.equals(named)) {
                     return "the Sentinels name different primaries";
@@ -142,7 +142,7 @@ public final class RedisSentinels implements Replicated {
                 int up = 0;
                 if (replicas instanceof Resp.Multi list) {
                     for (Resp.Reply one : list.items()) {
-                        Map<String, String> rm = fields(one);
+                        Map<String, String> rm = Resp.fields(one);
                         if ("slave".equals(rm.get("flags")) && "ok".equals(rm.get("master-link-status"))) {
                             up++;
                         }
@@ -158,7 +158,7 @@ public final class RedisSentinels implements Replicated {
         String[] at = hostMap.getOrDefault(primary, primary).split(":");
         try (Resp r = Resp.connect(new Endpoint(at[0], Integer.parseInt(at[1]), "default", password, null), 2000)) {
             Resp.Reply role = r.call(List.of("ROLE"));
-            if (!(role instanceof Resp.Multi m) || !"master".equals(text(m.items().get(0)))) {
+            if (!(role instanceof Resp.Multi m) || !"master".equals(Resp.text(m.items().get(0)))) {
                 return "the named primary answers ROLE " + role;
             }
         } catch (IOException | RuntimeException e) {
@@ -167,15 +167,6 @@ public final class RedisSentinels implements Replicated {
         return null;
     }
 
-    private static Map<String, String> fields(Resp.Reply reply) {
-        Map<String, String> out = new HashMap<>();
-        if (reply instanceof Resp.Multi m && m.items() != null) {
-            for (int i = 0; i + 1 < m.items().size(); i += 2) {
-                out.put(text(m.items().get(i)), text(m.items().get(i + 1)));
-            }
-        }
-        return out;
-    }
 
     @Override
     public void clean() throws Exception {
@@ -197,8 +188,4 @@ public final class RedisSentinels implements Replicated {
     public void close() {
     }
 
-    static String text(Resp.Reply r) {
-        return r instanceof Resp.Bulk b && b.value() != null ? new String(b.value(), StandardCharsets.UTF_8)
-                : r instanceof Resp.Status s ? s.text() : String.valueOf(r);
-    }
 }

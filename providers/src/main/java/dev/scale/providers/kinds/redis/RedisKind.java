@@ -85,13 +85,7 @@ public final class RedisKind implements Kind {
                             throw new IllegalStateException(online + " of " + topology.replicas() + " replicas in sync");
                         }
                     } else if (m.getKey().role() == dev.scale.providers.Topology.Role.SENTINEL) {
-                        Resp.Reply reply = resp.call(List.of("SENTINEL", "MASTER", instance));
-                        Map<String, String> fields = new java.util.HashMap<>();
-                        if (reply instanceof Resp.Multi multi) {
-                            for (int i = 0; i + 1 < multi.items().size(); i += 2) {
-                                fields.put(text(multi.items().get(i)), text(multi.items().get(i + 1)));
-                            }
-                        }
+                        Map<String, String> fields = Resp.fields(resp.call(List.of("SENTINEL", "MASTER", instance)));
                         String others = fields.getOrDefault("num-other-sentinels", "?");
                         String replicas = fields.getOrDefault("num-slaves", "?");
                         if (!others.equals(Integer.toString(topology.sentinels() - 1)) || !replicas.equals(Integer.toString(topology.replicas()))) {
@@ -113,7 +107,7 @@ public final class RedisKind implements Kind {
                 Endpoint sentinel = new Endpoint(login.host(), p.getValue(), login.username(), login.password(), null);
                 try (Resp resp = Resp.connect(sentinel, 500)) {
                     if (resp.call(List.of("SENTINEL", "get-master-addr-by-name", instance)) instanceof Resp.Multi m && m.items() != null && !m.items().isEmpty()) {
-                        return text(m.items().get(0));
+                        return Resp.text(m.items().get(0));
                     }
                 } catch (IOException | RuntimeException e) {
                     // the next Sentinel
@@ -122,10 +116,6 @@ public final class RedisKind implements Kind {
             return null;
         }
 
-        private static String text(Resp.Reply r) {
-            return r instanceof Resp.Bulk b && b.value() != null ? new String(b.value(), StandardCharsets.UTF_8)
-                    : r instanceof Resp.Status st ? st.text() : String.valueOf(r);
-        }
 
         @Override
         public List<dev.scale.providers.Topology.Member> members(String instance, dev.scale.providers.Topology topology) {

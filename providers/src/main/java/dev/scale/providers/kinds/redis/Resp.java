@@ -59,6 +59,23 @@ public final class Resp implements Closeable {
      * long as they take. Over TLS when the endpoint says so ({@code rediss://}), with the certificate and host name
      * verified.
      */
+    /** A reply as text: a bulk string's UTF-8, a status's words, anything else as it prints. */
+    public static String text(Reply r) {
+        return r instanceof Bulk b && b.value() != null ? new String(b.value(), java.nio.charset.StandardCharsets.UTF_8)
+                : r instanceof Status st ? st.text() : String.valueOf(r);
+    }
+
+    /** A flat array of field, value, field, value (SENTINEL MASTER, one of SENTINEL REPLICAS) as a map; empty for another reply. */
+    public static java.util.Map<String, String> fields(Reply r) {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        if (r instanceof Multi m && m.items() != null) {
+            for (int i = 0; i + 1 < m.items().size(); i += 2) {
+                out.put(text(m.items().get(i)), text(m.items().get(i + 1)));
+            }
+        }
+        return out;
+    }
+
     public static Resp connect(Endpoint e) throws IOException {
         return connect(e, 0);
     }
