@@ -24,15 +24,19 @@ public final class Orphans {
     public static void killedThenInterrupted(Map<String, String> env, Path home, String kind) throws Exception {
         Path scale = Run.launcher(home);
         for (String signal : List.of("KILL", "INT")) {
-            Process run = Run.process(env, scale.toString(), "run", "--with", kind, "--", "sleep", "30")
+            // the command runs once the server answered: its marker says the run holds a server that is up (a record
+            // can say running while the server still starts, and a kill then is another story: InterruptTest's)
+            Path marker = home.resolve("run-started-" + signal);
+            Files.deleteIfExists(marker);
+            Process run = Run.process(env, scale.toString(), "run", "--with", kind, "--", "sh", "-c", "touch \"$1\" && exec sleep 30", "sh",
+                            marker.toString())
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            JsonNode ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
-            // up: its record says running once the server answered (while it starts, a kill is another story)
-            while (!(ls.size() == 1 && ls.get(0).get("state").asText().equals("running")) && System.nanoTime() < deadline) {
-                Thread.sleep(200);
-                ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
+            while (!Files.exists(marker) && run.isAlive() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
             }
+            assertThat(marker).as(kind + ": the run's command started").exists();
+            JsonNode ls = JSON.readTree(Run.of(env, "ls", "--output", "json").out());
             assertThat(ls).as(kind + " is up").hasSize(1);
             assertThat(ls.get(0).get("state").asText()).as(kind + " is up").isEqualTo("running");
             new ProcessBuilder("kill", "-" + signal, Long.toString(run.pid())).start().waitFor();
