@@ -81,7 +81,7 @@ class FitCommandTest {
         assertThat(list.code()).isZero();
         assertThat(list.out().lines()).extracting(l -> l.split(" ")[0]).containsExactly("sessions", "cache", "job-queue", "events", "files");
         Run print = Run.of(env(), "fit", "sessions", "--print");
-        assertThat(print.out()).startsWith("# The talk's worked example").contains("probe: ttl", "not-measured:");
+        assertThat(print.out()).startsWith("# The talk's worked example").contains("probe: ttl", "probe: failover");
     }
 
     @Test
