@@ -18,7 +18,10 @@ import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
 import dev.scale.probes.stores.postgres.PostgresQueues;
 import dev.scale.probes.QueueStore;
 import dev.scale.probes.ObjectStore;
+import dev.scale.probes.Replicated;
 import dev.scale.probes.Restarter;
+import dev.scale.probes.stores.postgres.PostgresReplicated;
+import dev.scale.probes.stores.redis.RedisSentinels;
 import dev.scale.probes.stores.postgres.PostgresObjects;
 import dev.scale.probes.stores.redis.RedisObjects;
 import dev.scale.probes.stores.s3.S3Objects;
@@ -47,16 +50,16 @@ final class Datastores {
      * probes' adapter or its shell (null): up, ls, env, run and down work, and what it lacks says so in one line.
      */
     record Datastore(Kind kind, Function<Endpoint, StoreAdapter> store, Function<Endpoint, QueueStore> queues, Function<Endpoint, ObjectStore> objects,
-                     ShellKind shell) {
+                     Replicated.Factory replicated, ShellKind shell) {
     }
 
     static final List<Datastore> ALL = List.of(
-            new Datastore(new RedisKind(), RedisAdapter::new, RedisQueues::new, RedisObjects::new, new RedisShell()),
-            new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, PostgresObjects::new, new PostgresShell()),
-            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, new CouchbaseShell()),
-            new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, null, new MemcachedShell()),
-            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, new RabbitmqShell()),
-            new Datastore(new S3Kind(), null, null, S3Objects::new, new S3Shell()));
+            new Datastore(new RedisKind(), RedisAdapter::new, RedisQueues::new, RedisObjects::new, RedisSentinels::of, new RedisShell()),
+            new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, PostgresObjects::new, PostgresReplicated::of, new PostgresShell()),
+            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, null, new CouchbaseShell()),
+            new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, null, null, new MemcachedShell()),
+            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, null, new RabbitmqShell()),
+            new Datastore(new S3Kind(), null, null, S3Objects::new, null, new S3Shell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
 
@@ -111,9 +114,13 @@ final class Datastores {
         if (probe.measuresObjects() && d.objects() == null) {
             throw ScaleException.usage(kind.name() + " keeps no objects: the objects probe measures " + kinds(Datastore::objects), instead(d, on));
         }
+        if (probe.measuresFailover() && d.replicated() == null) {
+            throw ScaleException.usage(kind.name() + " does not run replicated in scale: the failover probe measures " + kinds(Datastore::replicated),
+                    "start one with scale up redis --replicas 1 --sentinels 3 --name ha, then scale probe failover --on ha");
+        }
         if (probe.measuresFailover()) {
             throw ScaleException.usage("the failover probe measures a replicated instance, not a disposable " + kind.name(),
-                    "start one with scale up redis --replicas 1 --sentinels 3, then scale probe failover --on ITS-NAME");
+                    "start one with " + replicatedExample(kind) + " --name ha, then scale probe failover --on ha");
         }
         if (!probe.measuresQueues() && !probe.measuresObjects()) {
             requireKeys(kind, on);
@@ -139,34 +146,30 @@ final class Datastores {
         boolean ours = !instance.provider().equals("url");
         Restarter<QueueStore> queues = d.queues() == null || !ours ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
         Restarter<ObjectStore> objects = d.objects() == null || !ours ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
-        dev.scale.probes.Replicated replicated = !ours ? null : replicated(instance, ctx);
+        Replicated replicated = !ours || d.replicated() == null ? null
+                : d.replicated().of(instance.kind().env(instance.endpoint()), (member, fault) -> ctx.instances().fault(instance, member, fault));
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
                 d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()), queues,
                 d.objects() == null ? null : d.objects().apply(instance.endpoint()), objects, replicated,
                 replicated != null ? null : single(instance));
     }
 
-    /**
-     * A replicated instance as the failover probe drives it, from its connection contract, its faults done by its
-     * provider; null for one server. Redis behind Sentinel, PostgreSQL with scale's promoter.
-     */
-    private static dev.scale.probes.Replicated replicated(Instance instance, dev.scale.cli.context.Context ctx) {
-        java.util.Map<String, String> contract = instance.kind().env(instance.endpoint());
-        return switch (instance.kind().name()) {
-            case "redis" -> dev.scale.probes.stores.redis.RedisSentinels.of(contract, (member, fault) -> ctx.instances().fault(instance, member, fault));
-            case "postgres" -> dev.scale.probes.stores.postgres.PostgresReplicated.of(contract,
-                    (member, fault) -> ctx.instances().fault(instance, member, fault));
-            default -> null;
-        };
+    /** The usual replicated topology of a kind that runs replicated. */
+    private static String replicatedExample(Kind kind) {
+        return "scale up " + kind.name() + " --replicas 1" + (kind.replication().watchesItself() ? "" : " --sentinels 3");
     }
 
     /** Why the failover probe has nothing to measure on an instance. */
     private static String single(Instance instance) {
-        if (!instance.endpoint().ports().keySet().stream().anyMatch(k -> k.startsWith("server:"))) {
-            return "a single server: nothing to fail over to (start a replicated one: scale up redis --replicas 1 --sentinels 3,"
-                    + " scale up postgres --replicas 1)";
+        Kind kind = instance.kind();
+        if (kind.replication() == null) {
+            return "a single server: " + kind.name() + " does not run replicated in scale";
         }
-        return "replicas, but nothing that promotes one when the primary fails (scale up redis --replicas 1 --sentinels 3)";
+        String replicated = replicatedExample(kind);
+        if (instance.endpoint().ports().keySet().stream().noneMatch(k -> k.startsWith("server:"))) {
+            return "a single server: nothing to fail over to (start a replicated one: " + replicated + ")";
+        }
+        return "replicas, but nothing that promotes one when the primary fails (" + replicated + ")";
     }
 
     private static Endpoint restart(Instance instance, dev.scale.cli.context.Context ctx, java.util.function.Consumer<String> lines) {

@@ -69,6 +69,10 @@ class FailoverCliTest {
                 "replicated instances run on a Docker engine only, not on embedded");
         Run.assertOneLine(scale("probe", "failover", "--on", "redis"), 2, "the failover probe measures a replicated instance",
                 "scale up redis --replicas 1 --sentinels 3");
+        Run.assertOneLine(scale("probe", "failover", "--on", "postgres"), 2, "the failover probe measures a replicated instance",
+                "scale up postgres --replicas 1 --name ha");
+        Run.assertOneLine(scale("probe", "failover", "--on", "memcached"), 2,
+                "memcached does not run replicated in scale: the failover probe measures redis, postgres");
         assertThat(docker.containers(Map.of("dev.scale.managed", "true"), null)).noneMatch(c -> c.path("Labels").has("dev.scale.member-of")
                 && c.path("Labels").path("dev.scale.member-of").asText().startsWith("redis"));
     }

@@ -8,6 +8,16 @@ import dev.scale.providers.Topology;
  * the topology (scale's provider).
  */
 public interface Replicated extends AutoCloseable {
+    /** Does a fault to a member, by its host name: the provider's. */
+    interface Faults {
+        void apply(String member, Topology.Fault fault) throws Exception;
+    }
+
+    /** How a datastore makes its replicated form from an instance's connection contract: null where it lists no replicas. */
+    interface Factory {
+        Replicated of(java.util.Map<String, String> contract, Faults faults);
+    }
+
     /** The host name, in the topology, of the member that serves writes now ({@code NAME-1}). */
     String primary() throws Exception;
 

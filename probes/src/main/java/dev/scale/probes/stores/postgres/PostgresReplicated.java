@@ -32,11 +32,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * member's host name.
  */
 public final class PostgresReplicated implements Replicated {
-    /** Does a fault to a member, by its host name: the provider's. */
-    public interface Faults {
-        void apply(String member, Topology.Fault fault) throws Exception;
-    }
-
     private static final String TAKES_WRITES = "SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off', "
             + "current_setting('cluster_name')";
 

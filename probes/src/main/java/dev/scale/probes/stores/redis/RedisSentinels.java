@@ -21,11 +21,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code REDIS_HOST_MAP} (the Sentinels name members by their host names on the instance's network).
  */
 public final class RedisSentinels implements Replicated {
-    /** Does a fault to a member, by its host name: the provider's. */
-    public interface Faults {
-        void apply(String member, Topology.Fault fault) throws Exception;
-    }
-
     private final List<Endpoint> sentinels = new ArrayList<>();
     private final String master;
     private final Secret password;
