@@ -582,9 +582,9 @@ public final class DockerProvider implements Provider {
             port = Integer.parseInt(label(c, DockerTopologies.HOST_PORT));
             services.putAll(DockerTopologies.ports(members));
             if (running && kind.replication() != null) {
-                // the member that serves writes now: a failover moves it, and REDIS_URL follows
+                // the member that serves writes now: a failover moves it, and REDIS_URL or DATABASE_URL follows
                 String now = kind.replication().primary(instanceName(c), new Endpoint("127.0.0.1", port, label(c, LABEL + ".username"),
-                        Secret.of(password), null), services);
+                        Secret.of(password), label(c, LABEL + ".database")), services);
                 Integer at = now == null ? null : services.get("server:" + now);
                 port = at == null ? port : at;
             }

@@ -103,6 +103,12 @@ class PostgresTopologyTest {
             double promotedAfter = (System.nanoTime() - killed) / 1e9;
             assertThat(promotedAfter).as("down-after is 1 s").isBetween(1.0, 15.0);
             assertThat(psql(failover, "INSERT INTO kept VALUES (2) RETURNING id")).startsWith("2");
+            int promoted = pg.endpoint().ports().get("server:" + name + "-1");
+            Instance now = instances.list().stream().filter(i -> i.name().equals(name)).findFirst().orElseThrow();
+            assertThat(now.state()).isEqualTo(Instance.State.RUNNING);
+            assertThat(now.endpoint().port()).as("ls and env name the promoted replica").isEqualTo(promoted);
+            assertThat(psql(now.kind().env(now.endpoint()).get("DATABASE_URL"), "SELECT pg_is_in_recovery()"))
+                    .as("DATABASE_URL follows the failover").isEqualTo("f");
 
             instances.fault(pg, name + "-0", Topology.Fault.START);
             assertThat(until(failover, "SELECT string_agg(application_name || ' ' || state, ',') FROM pg_stat_replication", name + "-0 streaming", 60))

@@ -140,7 +140,8 @@ public final class PostgresKind implements Kind {
      *   {@code socketTimeout=10}, since without one a statement sent to a paused primary waits forever, and an open
      *   connection never moves to the new primary by itself: the application must see the error to reconnect.</li>
      * </ul>
-     * DATABASE_URL, PGHOST and the rest stay the first primary's, which a failover makes a replica.
+     * DATABASE_URL, PGPORT and the rest name the primary when they are read ({@code ls}, {@code env}): a failover later
+     * makes it a replica, which these two URLs follow.
      */
     private static void failoverEnv(Endpoint e, Map<String, String> env) {
         List<String> hosts = e.ports().entrySet().stream().filter(p -> p.getKey().startsWith("server:"))

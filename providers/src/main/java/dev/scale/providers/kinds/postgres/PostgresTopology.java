@@ -82,6 +82,30 @@ final class PostgresTopology implements Topology.Replication {
         return members;
     }
 
+    /**
+     * The data member that takes writes now, asked of each in turn (at most a second each: a paused one costs that):
+     * after a failover, DATABASE_URL and {@code ls} name the promoted replica.
+     */
+    @Override
+    public String primary(String instance, Endpoint login, Map<String, Integer> ports) {
+        for (var p : ports.entrySet()) {
+            if (!p.getKey().startsWith("server:")) {
+                continue;
+            }
+            Endpoint member = new Endpoint(login.host(), p.getValue(), login.username(), login.password(),
+                    login.database() == null ? "postgres" : login.database());
+            try (Connection c = Jdbc.connect(member, "scale", 1, 1); Statement s = c.createStatement();
+                 ResultSet rs = s.executeQuery("SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'")) {
+                if (rs.next() && rs.getBoolean(1)) {
+                    return p.getKey().substring("server:".length());
+                }
+            } catch (java.sql.SQLException e) {
+                // down, paused or a replica: the next member
+            }
+        }
+        return null;
+    }
+
     /** The first primary streams to every replica, each replica is in recovery, and the promoter needs no look: it waits for the primary itself. */
     @Override
     public void settled(String instance, Topology topology, Map<Topology.Member, Endpoint> at) throws Exception {
