@@ -46,6 +46,20 @@ public final class RabbitmqKind implements Kind {
     @Override public String urlExample() { return "amqp[s]://scale:PASSWORD@HOST:5672/%2F"; }
     @Override public EmbeddedRecipe embedded() { return embedded; }
 
+    /**
+     * Null when every node answers and they form one cluster; else what is missing (the failover probe waits for it
+     * between runs).
+     */
+    public static String clustered(List<Endpoint> nodes) {
+        return RabbitmqCluster.clustered(nodes);
+    }
+
+    /** A cluster of three or more nodes for quorum queues: {@link RabbitmqCluster}. */
+    @Override
+    public dev.scale.providers.Topology.Replication replication() {
+        return new RabbitmqCluster();
+    }
+
     @Override
     public Map<String, String> containerEnv(Endpoint endpoint) {
         return Map.of("RABBITMQ_DEFAULT_USER", endpoint.username(), "RABBITMQ_DEFAULT_VHOST", endpoint.database());
@@ -127,7 +141,24 @@ public final class RabbitmqKind implements Kind {
         env.put("RABBITMQ_USER", e.username());
         env.put("RABBITMQ_PASSWORD", e.password().reveal());
         env.put("RABBITMQ_VHOST", e.database());
+        clusterEnv(e, env);
         return env;
+    }
+
+    /**
+     * A cluster's part of the contract: {@code RABBITMQ_ADDRESSES}, every node as {@code host:port,...} (the form of
+     * Spring's {@code spring.rabbitmq.addresses} and of the Java client's {@code Address.parseAddresses}), for a client
+     * that moves to another node when its own fails; {@code RABBITMQ_NODES}, their node names in the same order
+     * ({@code rabbit@NAME-0,...}, what {@code rabbitmqctl -n} and a quorum queue's leader are named by).
+     */
+    private static void clusterEnv(Endpoint e, Map<String, String> env) {
+        List<Map.Entry<String, Integer>> nodes = e.ports().entrySet().stream().filter(p -> p.getKey().startsWith("server:"))
+                .sorted(Map.Entry.comparingByKey()).toList();
+        if (nodes.size() < 2) {
+            return;
+        }
+        env.put("RABBITMQ_ADDRESSES", String.join(",", nodes.stream().map(n -> e.host() + ":" + n.getValue()).toList()));
+        env.put("RABBITMQ_NODES", String.join(",", nodes.stream().map(n -> "rabbit@" + n.getKey().substring("server:".length())).toList()));
     }
 
     /**
