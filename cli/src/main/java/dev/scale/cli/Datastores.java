@@ -15,6 +15,7 @@ import dev.scale.probes.stores.postgres.PostgresAdapter;
 import dev.scale.probes.stores.redis.RedisAdapter;
 import dev.scale.probes.stores.redis.RedisQueues;
 import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
+import dev.scale.probes.stores.rabbitmq.RabbitmqReplicated;
 import dev.scale.probes.stores.postgres.PostgresQueues;
 import dev.scale.probes.QueueStore;
 import dev.scale.probes.ObjectStore;
@@ -58,7 +59,7 @@ final class Datastores {
             new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, PostgresObjects::new, PostgresReplicated::of, new PostgresShell()),
             new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, null, new CouchbaseShell()),
             new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, null, null, new MemcachedShell()),
-            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, null, new RabbitmqShell()),
+            new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, RabbitmqReplicated::of, new RabbitmqShell()),
             new Datastore(new S3Kind(), null, null, S3Objects::new, null, new S3Shell()));
 
     private static final Kinds KINDS = new Kinds(ALL.stream().map(Datastore::kind).toList());
@@ -144,8 +145,10 @@ final class Datastores {
     static dev.scale.probes.fit.Fit.Store probed(String label, Instance instance, dev.scale.cli.context.Context ctx) {
         Datastore d = of(instance.kind());
         boolean ours = !instance.provider().equals("url");
-        Restarter<QueueStore> queues = d.queues() == null || !ours ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
-        Restarter<ObjectStore> objects = d.objects() == null || !ours ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
+        // a replicated instance is not restarted as a whole (scale restart refuses it): its failover row measures a node's loss
+        boolean restartable = ours && instance.endpoint().ports().keySet().stream().noneMatch(k -> k.startsWith("server:"));
+        Restarter<QueueStore> queues = d.queues() == null || !restartable ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
+        Restarter<ObjectStore> objects = d.objects() == null || !restartable ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
         Replicated replicated = !ours || d.replicated() == null ? null
                 : d.replicated().of(instance.kind().env(instance.endpoint()), (member, fault) -> ctx.instances().fault(instance, member, fault));
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),

@@ -111,7 +111,7 @@ public final class FailoverProbe implements VerdictProbe {
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
             for (int run = 1; run <= runs; run++) {
-                store.awaitWhole(System.nanoTime() + settleBudget);
+                awaitWhole(store, settleBudget);
                 String victim = store.primary();
                 progress.accept(String.format(Locale.ROOT, "run %d of %d: %d writes/s for %.0fs, %s of %s at %.0fs", run, runs, rate, seconds,
                         params.text("fault"), victim, seconds / 3));
@@ -146,11 +146,21 @@ public final class FailoverProbe implements VerdictProbe {
                         row.get("window_ms") == null ? "-" : row.get("window_ms"), row.get("promote_ms") == null ? "-" : row.get("promote_ms"),
                         a.acknowledgedLost(), a.unknown()));
             }
-            store.awaitWhole(System.nanoTime() + settleBudget);
+            awaitWhole(store, settleBudget);
         } finally {
             store.clean();
         }
         return Measurement.of(name(), metrics(analyses), rows);
+    }
+
+    /** Waits for the topology to be whole again; one line that says what is missing if it does not come back. */
+    private static void awaitWhole(Replicated store, long budgetNanos) throws Exception {
+        try {
+            store.awaitWhole(System.nanoTime() + budgetNanos);
+        } catch (IllegalStateException e) {
+            throw ScaleException.failure(e.getMessage() + " within " + budgetNanos / 1_000_000_000 + " s",
+                    "run the probe again once it has recovered, or scale down the instance and start another", e);
+        }
     }
 
     /** A fault's step, unchecked: the set test's schedule calls it. */

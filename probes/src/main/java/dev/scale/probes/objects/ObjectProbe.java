@@ -188,7 +188,7 @@ public final class ObjectProbe implements VerdictProbe {
         }
         if (phases.contains("restart")) {
             if (restarter == null) {
-                return Measurement.notApplicable(name(), "scale did not start this server, so it cannot restart it", metrics.build());
+                return Measurement.notApplicable(name(), "scale cannot restart this server: it did not start it, or it is one node of a replicated instance", metrics.build());
             }
             try {
                 restart(store, variant, space, restarter, params.bytes("medium"), metrics, rows, progress);

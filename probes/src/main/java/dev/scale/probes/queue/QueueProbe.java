@@ -176,7 +176,7 @@ public final class QueueProbe implements VerdictProbe {
         }
         if (phases.contains("restart")) {
             if (restarter == null) {
-                return Measurement.notApplicable(name(), "scale did not start this server, so it cannot restart it", metrics.build());
+                return Measurement.notApplicable(name(), "scale cannot restart this server: it did not start it, or it is one node of a replicated instance", metrics.build());
             }
             try {
                 restartPhase(store, variant, restarter, prefix, faults, size, batch, drain, metrics, rows, progress);

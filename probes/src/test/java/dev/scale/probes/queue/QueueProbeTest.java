@@ -119,7 +119,7 @@ class QueueProbeTest {
         Params params = Params.of(PROBE, Map.of("phases", "restart"), false);
         try (QueueStore store = store("postgres")) {
             Measurement m = PROBE.runOnQueues(store, null, params, line -> { });
-            assertThat(m.notApplicable()).isEqualTo("scale did not start this server, so it cannot restart it");
+            assertThat(m.notApplicable()).isEqualTo("scale cannot restart this server: it did not start it, or it is one node of a replicated instance");
         }
         assertThatThrownBy(() -> PROBE.check(Params.of(PROBE, Map.of("phases", "throughput,reboot"), false)))
                 .isInstanceOfSatisfying(ScaleException.class, e -> assertThat(e.oneLine()).contains("--phases: no phase 'reboot'", "restart"));
