@@ -30,7 +30,8 @@ import picocli.CommandLine.ParentCommand;
                 "  scale up redis postgres --output json   both at once, connection details as JSON",
                 "  eval \"$(scale up redis --output env)\"   start and export REDIS_URL in one go",
                 "  scale up redis --replicas 1 --sentinels 3   a primary, a replica and three Sentinels (Docker)",
-                "  scale up postgres --replicas 1 --down-after 2s   a primary, a streaming replica and a promoter (Docker)"})
+                "  scale up postgres --replicas 1 --down-after 2s   a primary, a streaming replica and a promoter (Docker)",
+                "  scale up rabbitmq --replicas 2   a cluster of three nodes for quorum queues (Docker)"})
 final class UpCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;
@@ -52,13 +53,13 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
     String image;
 
-    @Option(names = "--replicas", paramLabel = "N", description = "Run a primary and N replicas of it, on a Docker network of their own (redis, postgres). See scale probe failover.")
+    @Option(names = "--replicas", paramLabel = "N", description = "Run a primary and N replicas of it, on a Docker network of their own (redis, postgres; rabbitmq: a cluster of N+1 nodes, N at least 2). See scale probe failover.")
     Integer replicas;
 
-    @Option(names = "--sentinels", paramLabel = "N", description = "With --replicas: N Redis Sentinels that promote a replica when the primary fails (3 is the usual; 0: nothing promotes). PostgreSQL always gets one promoter of its own.")
+    @Option(names = "--sentinels", paramLabel = "N", description = "With --replicas: N Redis Sentinels that promote a replica when the primary fails (3 is the usual; 0: nothing promotes). PostgreSQL always gets one promoter of its own; a RabbitMQ cluster needs none.")
     Integer sentinels;
 
-    @Option(names = "--down-after", paramLabel = "DURATION", description = "With --sentinels (redis) or --replicas (postgres): how long the primary is unreachable before a failover starts. Default: 5s.")
+    @Option(names = "--down-after", paramLabel = "DURATION", description = "With --sentinels (redis) or --replicas (postgres, rabbitmq): how long the primary is unreachable before a failover starts (rabbitmq: before a quorum queue's nodes suspect a silent one). Default: 5s.")
     String downAfter;
 
     @Mixin

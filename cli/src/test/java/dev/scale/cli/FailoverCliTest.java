@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -160,20 +161,89 @@ class FailoverCliTest {
         assertThat(docker.networks(Map.of("dev.scale.member-of", name))).isEmpty();
     }
 
+    @Test
+    void aRabbitmqClusterFollowedByAmqplibMeasuredByTheProbeAndJudgedByFit() throws Exception {
+        Run.assertOneLine(scale("up", "rabbitmq", "--replicas", "1", "--provider", "docker"), 2, "needs three nodes", "--replicas 2");
+        Run.assertOneLine(scale("up", "rabbitmq", "--replicas", "2", "--sentinels", "3", "--provider", "docker"), 2, "rabbitmq runs no watchers");
+        String name = "mq-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        Run up = scale("up", "rabbitmq", "--replicas", "2", "--down-after", "1s", "--name", name);
+        assertThat(up.code()).as(up.err()).isZero();
+        try {
+            Map<String, String> contract = contract(name);
+            assertThat(contract).containsKeys("RABBITMQ_ADDRESSES", "RABBITMQ_NODES", "RABBITMQ_URL");
+            List<String> ports = java.util.Arrays.stream(contract.get("RABBITMQ_ADDRESSES").split(",")).map(a -> a.split(":")[1]).toList();
+            assertThat(ports).hasSize(3);
+
+            // amqplib from the contract alone: a quorum queue outlives the node it was declared on
+            requireNodeModule("amqplib");
+            ProcessBuilder pb = new ProcessBuilder("node", "cluster.js").directory(NODE_DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().putAll(contract);
+            Process node = pb.start();
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+                 Writer in = new java.io.OutputStreamWriter(node.getOutputStream(), StandardCharsets.UTF_8)) {
+                JsonNode ready = JSON.readTree(out.readLine());
+                assertThat(ready.get("ready").asText()).as("the first node").isEqualTo(ports.get(0));
+                docker.kill("scale-" + name, "KILL");
+                in.write("go\n");
+                in.flush();
+                JsonNode result = JSON.readTree(out.readLine());
+                System.out.println("amqplib through the failover: " + result);
+                assertThat(result.get("port").asText()).as("another node").isNotEqualTo(ports.get(0));
+                assertThat(result.get("got")).extracting(JsonNode::asText).containsExactly("published before the kill", "published after the kill");
+                assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+                assertThat(node.exitValue()).isZero();
+            } finally {
+                node.destroyForcibly();
+            }
+            assertThat(contract(name).get("RABBITMQ_PORT")).as("RABBITMQ_URL names a node that answers").isEqualTo(ports.get(1));
+            docker.start("scale-" + name);
+
+            // fit's high-availability requirement, as events.yaml has it, with one 12 s run instead of three of 30 s
+            String events = Files.readString(Path.of("../scenarios/events.yaml"));
+            String ha = events.substring(events.indexOf("  - name: nothing acknowledged lost when a node fails"));
+            ha = ha.substring(0, ha.indexOf("\n\n") + 1);
+            Path scenario = home.resolve("ha.yaml");
+            Files.writeString(scenario, "name: ha\ndescription: the high-availability requirement of events.yaml\nrequirements:\n"
+                    + ha.replace("duration: 30s", "duration: 12s").replace("runs: 3", "runs: 1"));
+            Run fit = scale("fit", scenario.toString(), "--on", name, "--output", "json");
+            assertThat(fit.code()).as(fit.err()).isIn(0, 1);
+            JsonNode cell = JSON.readTree(fit.out()).get("results").get(0);
+            System.out.println("rabbitmq failover, fit: " + cell);
+            JsonNode fm = cell.get("metrics");
+            assertThat(fm.get("runs").asInt()).isEqualTo(1);
+            assertThat(fm.get("writes").asInt()).isEqualTo(2400);
+            assertThat(fm.get("recovered").asBoolean()).as("confirms resumed after the kill").isTrue();
+            assertThat(fm.get("window_max_ms").asLong()).as("a new leader, and publishers on another node").isBetween(1L, 15_000L);
+            assertThat(fm.get("promote_p50_ms").isNull()).as("AMQP does not say who leads a queue").isTrue();
+            boolean holds = fm.get("recovered").asBoolean() && fm.get("acknowledged_lost").asInt() == 0 && fm.get("window_max_ms").asLong() <= 15_000;
+            assertThat(cell.get("verdict").asText()).as(cell.toString()).isEqualTo(holds ? "PASS" : "FAIL");
+            assertThat(cell.get("evidence").asText()).contains("kills of the leader's node", fm.get("acknowledged").asText() + " confirmed lost");
+        } finally {
+            Run down = scale("down", name);
+            assertThat(down.code()).as(down.err()).isZero();
+        }
+        assertThat(docker.containers(Map.of("dev.scale.member-of", name), null)).isEmpty();
+        assertThat(docker.networks(Map.of("dev.scale.member-of", name))).isEmpty();
+    }
+
+    /** Fails in CI, skips elsewhere, when npm ci has not been run in the Node.js test project. */
+    private static void requireNodeModule(String module) {
+        if (!Files.isDirectory(NODE_DIR.resolve("node_modules/" + module))) {
+            String missing = "no " + module + " in " + NODE_DIR + " (run npm ci there)";
+            if ("true".equals(System.getenv("CI"))) {
+                fail("CI=true but " + missing + "; .ci/run installs it");
+            }
+            Assumptions.abort(missing);
+        }
+    }
+
     /**
      * ioredis, configured from the contract alone, writes before a kill -9 of the primary's container and again after:
      * it finds the promoted replica through the Sentinels and reaches it through REDIS_HOST_MAP, and the write made
      * before the kill is there.
      */
     private void followedByNode(String name, Map<String, String> contract) throws Exception {
-        String missing = !Files.isDirectory(NODE_DIR.resolve("node_modules/ioredis")) ? "no ioredis in " + NODE_DIR + " (run npm ci there)"
-                : null;
-        if (missing != null) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("CI=true but " + missing + "; .ci/run installs it");
-            }
-            Assumptions.abort(missing);
-        }
+        requireNodeModule("ioredis");
         ProcessBuilder pb = new ProcessBuilder("node", "sentinel.js").directory(NODE_DIR.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putAll(contract);
         Process node = pb.start();
