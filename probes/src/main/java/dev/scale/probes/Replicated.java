@@ -31,11 +31,26 @@ public interface Replicated extends AutoCloseable {
     void fault(String member, Topology.Fault fault) throws Exception;
 
     /**
-     * Waits until the topology is whole again (every member back, the old primary following the new one, every
-     * watcher agreeing), so that the next run starts where the first did.
-     * @throws Exception saying what is still missing at the deadline
+     * One look at whether the topology is whole (every member back, the old primary following the new one, every
+     * watcher agreeing): null when it is, else what is missing.
      */
-    void awaitWhole(long deadlineNanos) throws Exception;
+    String whole() throws Exception;
+
+    /**
+     * Waits until the topology is whole again, so that the next run starts where the first did.
+     * @throws IllegalStateException saying what is still missing at the deadline
+     */
+    default void awaitWhole(long deadlineNanos) throws Exception {
+        String why = null;
+        while (System.nanoTime() < deadlineNanos) {
+            why = whole();
+            if (why == null) {
+                return;
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the topology did not come back whole (" + why + ")");
+    }
 
     /** Removes what the runs wrote. */
     void clean() throws Exception;

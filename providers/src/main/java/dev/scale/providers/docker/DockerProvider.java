@@ -126,27 +126,9 @@ public final class DockerProvider implements Provider {
         Secret password = kind.authenticates() ? Secret.random() : Secret.none();
         Endpoint planned = new Endpoint("127.0.0.1", 0, kind.defaultUsername(), password, kind.defaultDatabase());
 
-        Map<String, String> labels = new HashMap<>();
-        labels.put(MANAGED, "true");
-        labels.put(LABEL + ".name", spec.name());
-        labels.put(OWNER, Owner.current().toString());
-        labels.put(LABEL + ".kind", kind.name());
-        labels.put(LABEL + ".version", version);
-        labels.put(LABEL + ".created-at", created.toString());
-        labels.put(LABEL + ".expires-at", expires.toString());
-        if (kind.defaultUsername() != null) {
-            labels.put(LABEL + ".username", kind.defaultUsername());
-        }
-        if (kind.defaultDatabase() != null) {
-            labels.put(LABEL + ".database", kind.defaultDatabase());
-        }
-        List<String> env = new ArrayList<>();
-        env.add("SCALE_PASSWORD=" + password.reveal());
-        kind.containerEnv(planned).forEach((k, v) -> env.add(k + "=" + v));
-
-        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(kind.containerPrelude()), "scale",
-                Long.toString(expires.getEpochSecond()), kind.stopSignal()));
-        imageInfo.path("Config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
+        Map<String, String> labels = labels(spec, version, created, expires, true);
+        List<String> env = env(password, kind, planned);
+        List<String> entrypoint = entrypoint(kind.containerPrelude(), expires, kind, imageInfo);
         List<Integer> ports = new ArrayList<>(List.of(kind.containerPort()));
         ports.addAll(kind.servicePorts().values());
 
@@ -237,30 +219,14 @@ public final class DockerProvider implements Provider {
             networksInFlight.addAll(networks);
             for (Topology.Member m : members) {
                 boolean head = m.role() == Topology.Role.PRIMARY;
-                Map<String, String> labels = new HashMap<>();
-                labels.put(MANAGED, "true");
-                labels.put(LABEL + ".name", spec.name());
-                labels.put(OWNER, Owner.current().toString());
-                labels.put(LABEL + ".kind", kind.name());
-                labels.put(LABEL + ".version", version);
-                labels.put(LABEL + ".created-at", created.toString());
-                labels.put(LABEL + ".expires-at", expires.toString());
+                // the head (the first primary) carries the instance's login, as one server's container does
+                Map<String, String> labels = labels(spec, version, created, expires, head);
                 labels.put(DockerTopologies.MEMBER_OF, spec.name());
                 if (head) {
                     labels.put(DockerTopologies.TOPOLOGY, DockerTopologies.describe(spec.topology()));
-                    if (kind.defaultUsername() != null) {
-                        labels.put(LABEL + ".username", kind.defaultUsername());
-                    }
-                    if (kind.defaultDatabase() != null) { // as one server's: PostgreSQL's contract names its database
-                        labels.put(LABEL + ".database", kind.defaultDatabase());
-                    }
                 }
-                List<String> env = new ArrayList<>();
-                env.add("SCALE_PASSWORD=" + password.reveal());
-                kind.containerEnv(planned).forEach((k, v) -> env.add(k + "=" + v));
-                List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(m.prelude()), "scale",
-                        Long.toString(expires.getEpochSecond()), kind.stopSignal()));
-                imageInfo.path("Config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
+                List<String> env = env(password, kind, planned);
+                List<String> entrypoint = entrypoint(m.prelude(), expires, kind, imageInfo);
                 String containerName = CONTAINER_PREFIX + spec.name() + (head ? PENDING : "." + m.host().substring(spec.name().length() + 1));
                 int hostPort = 0;
                 for (int attempt = 1; ; attempt++) {
@@ -557,6 +523,42 @@ public final class DockerProvider implements Provider {
         } catch (java.time.format.DateTimeParseException e) {
             return Optional.of(e.getMessage());
         }
+    }
+
+    /** An instance's container labels: scale's, its maker, its kind and times, and with {@code login} its user and database. */
+    private static Map<String, String> labels(Spec spec, String version, Instant created, Instant expires, boolean login) {
+        Kind kind = spec.kind();
+        Map<String, String> labels = new HashMap<>();
+        labels.put(MANAGED, "true");
+        labels.put(LABEL + ".name", spec.name());
+        labels.put(OWNER, Owner.current().toString());
+        labels.put(LABEL + ".kind", kind.name());
+        labels.put(LABEL + ".version", version);
+        labels.put(LABEL + ".created-at", created.toString());
+        labels.put(LABEL + ".expires-at", expires.toString());
+        if (login && kind.defaultUsername() != null) {
+            labels.put(LABEL + ".username", kind.defaultUsername());
+        }
+        if (login && kind.defaultDatabase() != null) {
+            labels.put(LABEL + ".database", kind.defaultDatabase());
+        }
+        return labels;
+    }
+
+    /** The container's environment: the secret for the wrapper's prelude, and the kind's own variables. */
+    private static List<String> env(Secret password, Kind kind, Endpoint planned) {
+        List<String> env = new ArrayList<>();
+        env.add("SCALE_PASSWORD=" + password.reveal());
+        kind.containerEnv(planned).forEach((k, v) -> env.add(k + "=" + v));
+        return env;
+    }
+
+    /** The TTL wrapper with {@code prelude}, in front of the image's own entrypoint. */
+    private static List<String> entrypoint(String prelude, Instant expires, Kind kind, JsonNode imageInfo) {
+        List<String> entrypoint = new ArrayList<>(List.of("/bin/sh", "-c", WRAPPER.formatted(prelude), "scale",
+                Long.toString(expires.getEpochSecond()), kind.stopSignal()));
+        imageInfo.path("Config").path("Entrypoint").forEach(e -> entrypoint.add(e.asText()));
+        return entrypoint;
     }
 
     private Instance toInstance(DockerApi docker, JsonNode c) {

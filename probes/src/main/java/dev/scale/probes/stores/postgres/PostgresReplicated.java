@@ -137,20 +137,7 @@ public final class PostgresReplicated implements Replicated {
      * gives as its member name): a killed, paused or cut old primary has rejoined as a replica of the new one.
      */
     @Override
-    public void awaitWhole(long deadlineNanos) throws Exception {
-        String why = "";
-        while (System.nanoTime() < deadlineNanos) {
-            why = whole();
-            if (why == null) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("the topology did not come back whole (" + why + ")");
-    }
-
-    /** Null when whole, else what is missing. */
-    private String whole() {
+    public String whole() {
         List<Endpoint> primaries = new ArrayList<>();
         for (Endpoint m : members) {
             try {

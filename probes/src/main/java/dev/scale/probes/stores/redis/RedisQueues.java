@@ -53,16 +53,13 @@ public final class RedisQueues implements QueueStore {
 
     private static String config(Resp r, String name) throws IOException {
         Resp.Reply reply = r.call(List.of("CONFIG", "GET", name));
-        return reply instanceof Resp.Multi m && m.items() != null && m.items().size() == 2 ? text(m.items().get(1)) : null;
+        return reply instanceof Resp.Multi m && m.items() != null && m.items().size() == 2 ? Resp.text(m.items().get(1)) : null;
     }
 
     private static byte[] bytes(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String text(Resp.Reply r) {
-        return r instanceof Resp.Bulk b && b.value() != null ? new String(b.value(), StandardCharsets.UTF_8) : String.valueOf(r);
-    }
 
     private static Resp.Reply ok(Resp.Reply r) throws IOException {
         if (r instanceof Resp.Error e) {
@@ -137,7 +134,7 @@ public final class RedisQueues implements QueueStore {
             do {
                 Resp.Multi m = (Resp.Multi) ok(r.call(List.of("XAUTOCLAIM", queue, group(group), consumer,
                         Long.toString(RECLAIM_IDLE_MILLIS), cursor, "COUNT", "1000")));
-                cursor = text(m.items().get(0));
+                cursor = Resp.text(m.items().get(0));
                 entries(m.items().get(1), claimed);
             } while (!cursor.equals("0-0"));
             return new Subscriber() {
@@ -193,7 +190,7 @@ public final class RedisQueues implements QueueStore {
             for (Resp.Reply e : m.items()) {
                 List<Resp.Reply> entry = ((Resp.Multi) e).items();
                 if (entry.get(1) instanceof Resp.Multi fields && fields.items() != null && fields.items().size() >= 2) {
-                    out.add(new Delivery(((Resp.Bulk) fields.items().get(1)).value(), text(entry.get(0))));
+                    out.add(new Delivery(((Resp.Bulk) fields.items().get(1)).value(), Resp.text(entry.get(0))));
                 }
             }
         }
@@ -244,7 +241,7 @@ public final class RedisQueues implements QueueStore {
                     Resp.Reply first = r.receive((int) Math.max(1, waitMillis));
                     for (Resp.Reply m = first; m != null && out.size() < max; m = out.size() < max ? r.receive(1) : null) {
                         List<Resp.Reply> items = ((Resp.Multi) m).items();
-                        if (text(items.get(0)).equals("message")) {
+                        if (Resp.text(items.get(0)).equals("message")) {
                             out.add(new Delivery(((Resp.Bulk) items.get(2)).value(), null));
                         }
                     }

@@ -36,9 +36,6 @@ final class RedisRelational implements RelationalModel {
         return r;
     }
 
-    private static String text(Resp.Reply r) {
-        return new String(((Resp.Bulk) r).value(), StandardCharsets.UTF_8);
-    }
 
     @Override
     public void load(List<User> users, List<Order> orders) throws IOException {
@@ -65,12 +62,12 @@ final class RedisRelational implements RelationalModel {
         int requests = 1;
         Map<Long, Long> totals = new HashMap<>();
         for (Resp.Reply id : ((Resp.Multi) call(List.of("SMEMBERS", PREFIX + "city:" + city))).items()) {
-            long user = Long.parseLong(text(id));
+            long user = Long.parseLong(Resp.text(id));
             long sum = 0;
             boolean any = false;
             requests++;
             for (Resp.Reply cents : ((Resp.Multi) call(List.of("LRANGE", PREFIX + "orders:" + user, "0", "-1"))).items()) {
-                sum += Long.parseLong(text(cents));
+                sum += Long.parseLong(Resp.text(cents));
                 any = true;
             }
             if (any) {
@@ -83,7 +80,7 @@ final class RedisRelational implements RelationalModel {
     @Override
     public Answer<Optional<Long>> userByEmail(String email) throws IOException {
         Resp.Reply r = call(List.of("GET", PREFIX + "email:" + email));
-        Optional<Long> id = ((Resp.Bulk) r).value() == null ? Optional.empty() : Optional.of(Long.parseLong(text(r)));
+        Optional<Long> id = ((Resp.Bulk) r).value() == null ? Optional.empty() : Optional.of(Long.parseLong(Resp.text(r)));
         return new Answer<>(id, 1, false, "no secondary index: GET of an email key the client writes beside each user");
     }
 

@@ -104,20 +104,7 @@ public final class RedisSentinels implements Replicated {
      * been made a replica of the new one.
      */
     @Override
-    public void awaitWhole(long deadlineNanos) throws Exception {
-        String why = "";
-        while (System.nanoTime() < deadlineNanos) {
-            why = whole();
-            if (why == null) {
-                return;
-            }
-            Thread.sleep(250);
-        }
-        throw new IllegalStateException("the topology did not come back whole (" + why + ")");
-    }
-
-    /** Null when whole, else what is missing. */
-    private String whole() {
+    public String whole() {
         String primary = null;
         for (Endpoint s : sentinels) {
             try (Resp r = Resp.connect(s, 2000)) {

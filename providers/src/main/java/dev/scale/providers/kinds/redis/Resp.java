@@ -54,11 +54,6 @@ public final class Resp implements Closeable {
         this.out = socket.getOutputStream();
     }
 
-    /**
-     * A connection to an endpoint, logged in as its user ({@code default} when it names none); replies may take as
-     * long as they take. Over TLS when the endpoint says so ({@code rediss://}), with the certificate and host name
-     * verified.
-     */
     /** A reply as text: a bulk string's UTF-8, a status's words, anything else as it prints. */
     public static String text(Reply r) {
         return r instanceof Bulk b && b.value() != null ? new String(b.value(), java.nio.charset.StandardCharsets.UTF_8)
@@ -76,6 +71,11 @@ public final class Resp implements Closeable {
         return out;
     }
 
+    /**
+     * A connection to an endpoint, logged in as its user ({@code default} when it names none); replies may take as
+     * long as they take. Over TLS when the endpoint says so ({@code rediss://}), with the certificate and host name
+     * verified.
+     */
     public static Resp connect(Endpoint e) throws IOException {
         return connect(e, 0);
     }
