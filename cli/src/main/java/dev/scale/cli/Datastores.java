@@ -146,7 +146,7 @@ final class Datastores {
         Datastore d = of(instance.kind());
         boolean ours = !instance.provider().equals("url");
         // a replicated instance is not restarted as a whole (scale restart refuses it): its failover row measures a node's loss
-        boolean restartable = ours && instance.endpoint().ports().keySet().stream().noneMatch(k -> k.startsWith("server:"));
+        boolean restartable = ours && dev.scale.providers.Topology.servers(instance.endpoint().ports()).isEmpty();
         Restarter<QueueStore> queues = d.queues() == null || !restartable ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
         Restarter<ObjectStore> objects = d.objects() == null || !restartable ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
         Replicated replicated = !ours || d.replicated() == null ? null
@@ -169,7 +169,7 @@ final class Datastores {
             return "a single server: " + kind.name() + " does not run replicated in scale";
         }
         String replicated = replicatedExample(kind);
-        if (instance.endpoint().ports().keySet().stream().noneMatch(k -> k.startsWith("server:"))) {
+        if (dev.scale.providers.Topology.servers(instance.endpoint().ports()).isEmpty()) {
             return "a single server: nothing to fail over to (start a replicated one: " + replicated + ")";
         }
         return "replicas, but nothing that promotes one when the primary fails (" + replicated + ")";

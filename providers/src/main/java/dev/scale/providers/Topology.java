@@ -68,8 +68,24 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
     public record Member(String host, Role role, int port, List<String> command, String prelude) {
         /** Its key in an endpoint's {@link Endpoint#ports()}: {@code server:NAME-1}, {@code sentinel:NAME-s0} (a server's role changes with a failover; its key does not). */
         public String key() {
-            return (role == Role.SENTINEL ? "sentinel" : "server") + ":" + host;
+            return (role == Role.SENTINEL ? "sentinel:" : SERVER) + host;
         }
+    }
+
+    private static final String SERVER = "server:";
+
+    /**
+     * The data members (not the watchers) among an endpoint's ports, by host name in order ({@code NAME-0} first), as
+     * {@link Member#key()} names them; empty for one server.
+     */
+    public static java.util.SortedMap<String, Integer> servers(java.util.Map<String, Integer> ports) {
+        java.util.SortedMap<String, Integer> servers = new java.util.TreeMap<>();
+        ports.forEach((key, port) -> {
+            if (key.startsWith(SERVER)) {
+                servers.put(key.substring(SERVER.length()), port);
+            }
+        });
+        return servers;
     }
 
     /** A kind's way to run replicated; {@link Kind#replication()} is null for kinds that cannot. */

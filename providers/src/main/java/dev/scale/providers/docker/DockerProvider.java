@@ -587,7 +587,7 @@ public final class DockerProvider implements Provider {
                 // the member that serves writes now: a failover moves it, and REDIS_URL or DATABASE_URL follows
                 String now = kind.replication().primary(instanceName(c), new Endpoint("127.0.0.1", port, label(c, LABEL + ".username"),
                         Secret.of(password), label(c, LABEL + ".database")), services);
-                Integer at = now == null ? null : services.get("server:" + now);
+                Integer at = now == null ? null : Topology.servers(services).get(now);
                 port = at == null ? port : at;
             }
         } else if (running) {

@@ -144,8 +144,7 @@ public final class PostgresKind implements Kind {
      * makes it a replica, which these two URLs follow.
      */
     private static void failoverEnv(Endpoint e, Map<String, String> env) {
-        List<String> hosts = e.ports().entrySet().stream().filter(p -> p.getKey().startsWith("server:"))
-                .sorted(Map.Entry.comparingByKey()).map(p -> e.host() + ":" + p.getValue()).toList();
+        List<String> hosts = dev.scale.providers.Topology.servers(e.ports()).values().stream().map(port -> e.host() + ":" + port).toList();
         if (hosts.size() < 2) {
             return;
         }

@@ -88,16 +88,13 @@ final class PostgresTopology implements Topology.Replication {
      */
     @Override
     public String primary(String instance, Endpoint login, Map<String, Integer> ports) {
-        for (var p : ports.entrySet()) {
-            if (!p.getKey().startsWith("server:")) {
-                continue;
-            }
+        for (var p : Topology.servers(ports).entrySet()) {
             Endpoint member = new Endpoint(login.host(), p.getValue(), login.username(), login.password(),
                     login.database() == null ? "postgres" : login.database());
             try (Connection c = Jdbc.connect(member, "scale", 1, 1); Statement s = c.createStatement();
                  ResultSet rs = s.executeQuery("SELECT NOT pg_is_in_recovery() AND current_setting('default_transaction_read_only') = 'off'")) {
                 if (rs.next() && rs.getBoolean(1)) {
-                    return p.getKey().substring("server:".length());
+                    return p.getKey();
                 }
             } catch (java.sql.SQLException e) {
                 // down, paused or a replica: the next member

@@ -121,14 +121,11 @@ final class RabbitmqCluster implements Topology.Replication {
     /** The first node that answers an AMQP login, in order: where {@code ls} and RABBITMQ_URL point. */
     @Override
     public String primary(String instance, Endpoint login, Map<String, Integer> ports) {
-        for (var p : new java.util.TreeMap<>(ports).entrySet()) {
-            if (!p.getKey().startsWith("server:")) {
-                continue;
-            }
+        for (var p : Topology.servers(ports).entrySet()) {
             Endpoint node = new Endpoint(login.host(), p.getValue(), login.username(), login.password(),
                     login.database() == null ? RabbitmqKind.DEFAULT_VHOST : login.database());
             try (Connection c = RabbitmqKind.factory(node, 1000).newConnection("scale")) {
-                return p.getKey().substring("server:".length());
+                return p.getKey();
             } catch (java.io.IOException | java.util.concurrent.TimeoutException e) {
                 // down, paused or cut off: the next node
             }

@@ -152,13 +152,12 @@ public final class RabbitmqKind implements Kind {
      * ({@code rabbit@NAME-0,...}, what {@code rabbitmqctl -n} and a quorum queue's leader are named by).
      */
     private static void clusterEnv(Endpoint e, Map<String, String> env) {
-        List<Map.Entry<String, Integer>> nodes = e.ports().entrySet().stream().filter(p -> p.getKey().startsWith("server:"))
-                .sorted(Map.Entry.comparingByKey()).toList();
+        Map<String, Integer> nodes = dev.scale.providers.Topology.servers(e.ports());
         if (nodes.size() < 2) {
             return;
         }
-        env.put("RABBITMQ_ADDRESSES", String.join(",", nodes.stream().map(n -> e.host() + ":" + n.getValue()).toList()));
-        env.put("RABBITMQ_NODES", String.join(",", nodes.stream().map(n -> "rabbit@" + n.getKey().substring("server:".length())).toList()));
+        env.put("RABBITMQ_ADDRESSES", String.join(",", nodes.values().stream().map(port -> e.host() + ":" + port).toList()));
+        env.put("RABBITMQ_NODES", String.join(",", nodes.keySet().stream().map(host -> "rabbit@" + host).toList()));
     }
 
     /**
