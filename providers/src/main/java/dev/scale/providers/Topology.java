@@ -64,28 +64,50 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
      *                member that serves nothing (PostgreSQL's promoter), so nothing is published for it
      * @param command the image's arguments (after its entrypoint)
      * @param prelude shell lines run before the entrypoint, with the secret in {@code $SCALE_PASSWORD}
+     * @param services other ports it serves on, by name, published as {@code port} is (a Couchbase node's cluster
+     *                 manager and query service: the kind's {@link Kind#servicePorts()}); in an endpoint's ports as
+     *                 {@code NAME:HOST} ({@code mgmt:NAME-1})
      */
-    public record Member(String host, Role role, int port, List<String> command, String prelude) {
+    public record Member(String host, Role role, int port, List<String> command, String prelude, java.util.Map<String, Integer> services) {
+        public Member {
+            services = java.util.Map.copyOf(services);
+        }
+
+        public Member(String host, Role role, int port, List<String> command, String prelude) {
+            this(host, role, port, command, prelude, java.util.Map.of());
+        }
+
         /** Its key in an endpoint's {@link Endpoint#ports()}: {@code server:NAME-1}, {@code sentinel:NAME-s0} (a server's role changes with a failover; its key does not). */
         public String key() {
-            return (role == Role.SENTINEL ? "sentinel:" : SERVER) + host;
+            return (role == Role.SENTINEL ? "sentinel" : SERVER) + ":" + host;
+        }
+
+        /** The key of one of its {@link #services} in an endpoint's ports: {@code mgmt:NAME-1}. */
+        public String key(String service) {
+            return service + ":" + host;
         }
     }
 
-    private static final String SERVER = "server:";
+    private static final String SERVER = "server";
 
     /**
      * The data members (not the watchers) among an endpoint's ports, by host name in order ({@code NAME-0} first), as
      * {@link Member#key()} names them; empty for one server.
      */
     public static java.util.SortedMap<String, Integer> servers(java.util.Map<String, Integer> ports) {
-        java.util.SortedMap<String, Integer> servers = new java.util.TreeMap<>();
+        return byHost(ports, SERVER);
+    }
+
+    /** One service's port on each member, by host name in order, as {@link Member#key(String)} names them. */
+    public static java.util.SortedMap<String, Integer> byHost(java.util.Map<String, Integer> ports, String service) {
+        java.util.SortedMap<String, Integer> out = new java.util.TreeMap<>();
+        String prefix = service + ":";
         ports.forEach((key, port) -> {
-            if (key.startsWith(SERVER)) {
-                servers.put(key.substring(SERVER.length()), port);
+            if (key.startsWith(prefix)) {
+                out.put(key.substring(prefix.length()), port);
             }
         });
-        return servers;
+        return out;
     }
 
     /** A kind's way to run replicated; {@link Kind#replication()} is null for kinds that cannot. */
@@ -101,6 +123,17 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
          * @throws Exception saying what is missing, while something is
          */
         void settled(String instance, Topology topology, java.util.Map<Member, Endpoint> at) throws Exception;
+
+        /**
+         * What the started members need from outside before they are one (Couchbase: each node set up, joined to the
+         * first and rebalanced, then the bucket); nothing for kinds whose members find each other by themselves.
+         * Called once every member runs, before {@link #settled} is waited for.
+         *
+         * @param at       how this process reaches each member, with its {@link Member#services} ports in the endpoint's ports
+         * @param deadline {@link System#nanoTime()} by which it must be done
+         */
+        default void form(String instance, Topology topology, java.util.Map<Member, Endpoint> at, long deadline, Progress progress) throws Exception {
+        }
 
         /**
          * The host name of the member that serves writes now (a failover moves it), asked quickly; null when that

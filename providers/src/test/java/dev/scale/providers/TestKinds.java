@@ -7,7 +7,8 @@ import java.util.List;
 
 /** The kinds the providers' own tests start; the product's registry lives in the CLI, which this module cannot see. */
 public final class TestKinds {
-    public static final Kinds KINDS = new Kinds(List.of(new RedisKind(), new PostgresKind(), new CouchbaseKind()));
+    public static final Kinds KINDS = new Kinds(List.of(new RedisKind(), new PostgresKind(), new CouchbaseKind(),
+            new dev.scale.providers.kinds.memcached.MemcachedKind()));
 
     private TestKinds() {
     }

@@ -229,11 +229,14 @@ public final class DockerProvider implements Provider {
                 List<String> entrypoint = entrypoint(m.prelude(), expires, kind, imageInfo);
                 String containerName = CONTAINER_PREFIX + spec.name() + (head ? PENDING : "." + m.host().substring(spec.name().length() + 1));
                 int hostPort = 0;
+                Map<String, Integer> serviceHostPorts = new LinkedHashMap<>();
                 for (int attempt = 1; ; attempt++) {
                     hostPort = m.port() > 0 ? DockerTopologies.freePort() : 0;
+                    serviceHostPorts.clear();
+                    m.services().keySet().forEach(service -> serviceHostPorts.put(service, DockerTopologies.freePort()));
                     ObjectNode body = containerBody(image, labels, env, entrypoint, m.command(), List.of());
                     body.put("StopSignal", "SIG" + kind.stopSignal());
-                    DockerTopologies.place(body, network, m, hostPort);
+                    DockerTopologies.place(body, network, m, hostPort, serviceHostPorts);
                     String id;
                     try {
                         id = docker.create(containerName, body);
@@ -258,13 +261,15 @@ public final class DockerProvider implements Provider {
                         inFlight.remove(id);
                     }
                 }
-                at.put(m, new Endpoint("127.0.0.1", hostPort, kind.defaultUsername(), password, kind.defaultDatabase()));
+                at.put(m, new Endpoint("127.0.0.1", hostPort, kind.defaultUsername(), password, kind.defaultDatabase(), serviceHostPorts));
             }
+            replication.form(spec.name(), spec.topology(), at, DockerTopologies.deadline(spec), progress);
             DockerTopologies.awaitSettled(spec, at, progress);
             Map<String, Integer> ports = new LinkedHashMap<>();
             at.forEach((m, e) -> {
                 if (m.port() > 0) { // as DockerTopologies.ports: a member that publishes nothing has no port to give
                     ports.put(m.key(), e.port());
+                    e.ports().forEach((service, port) -> ports.put(m.key(service), port));
                 }
             });
             Endpoint primary = at.get(members.get(0));

@@ -70,8 +70,11 @@ final class DockerTopologies {
         return network;
     }
 
-    /** Puts a member on the topology's network under its host name, publishing {@code port} at a fixed host port. */
-    static void place(ObjectNode body, String network, Topology.Member m, int hostPort) {
+    /**
+     * Puts a member on the topology's network under its host name, publishing {@code port} at a fixed host port and each
+     * of its services at the host port given for it (kept in a label {@code host-port.SERVICE}).
+     */
+    static void place(ObjectNode body, String network, Topology.Member m, int hostPort, Map<String, Integer> serviceHostPorts) {
         body.put("Hostname", m.host());
         ObjectNode host = (ObjectNode) body.get("HostConfig");
         host.put("NetworkMode", network);
@@ -82,18 +85,29 @@ final class DockerTopologies {
             bindings.putArray(m.port() + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", Integer.toString(hostPort));
             exposed.putObject(m.port() + "/tcp");
         }
-        body.putObject("NetworkingConfig").putObject("EndpointsConfig").putObject(network).putArray("Aliases").add(m.host());
         ObjectNode labels = (ObjectNode) body.get("Labels");
+        m.services().forEach((service, port) -> {
+            int at = serviceHostPorts.get(service);
+            bindings.putArray(port + "/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", Integer.toString(at));
+            exposed.putObject(port + "/tcp");
+            labels.put(HOST_PORT + "." + service, Integer.toString(at));
+        });
+        body.putObject("NetworkingConfig").putObject("EndpointsConfig").putObject(network).putArray("Aliases").add(m.host());
         labels.put(ROLE, m.role().word());
         labels.put(HOST, m.host());
         labels.put(HOST_PORT, Integer.toString(hostPort));
+    }
+
+    /** When a topology's start must be done: twice the kind's start timeout, from now. */
+    static long deadline(Spec spec) {
+        return System.nanoTime() + spec.kind().startTimeout().toNanos() * 2;
     }
 
     /** Waits until every member answers and they have found each other, within the kind's start timeout. */
     static void awaitSettled(Spec spec, Map<Topology.Member, Endpoint> at, Progress progress) {
         progress.step(spec.name(), "waiting for " + at.size() + " members to find each other");
         try {
-            Wait.until(System.nanoTime() + spec.kind().startTimeout().toNanos() * 2, spec.name(), () -> {
+            Wait.until(deadline(spec), spec.name(), () -> {
                 for (var e : at.entrySet()) {
                     if (e.getKey().role() != Topology.Role.SENTINEL) {
                         spec.kind().probe(e.getValue());
@@ -108,12 +122,24 @@ final class DockerTopologies {
         }
     }
 
-    /** The endpoint's other ports: each member's key ({@code sentinel:NAME-s0}) and host port, in member order; members that publish nothing are left out. */
+    /**
+     * The endpoint's other ports: each member's key ({@code sentinel:NAME-s0}) and host port, then its services'
+     * ({@code mgmt:NAME-0}), in member order; members that publish nothing are left out.
+     */
     static Map<String, Integer> ports(List<JsonNode> members) {
         Map<String, Integer> out = new LinkedHashMap<>();
+        String servicePrefix = HOST_PORT + ".";
         members.stream().sorted(java.util.Comparator.comparing(c -> String.valueOf(DockerProvider.label(c, HOST))))
                 .filter(c -> !"0".equals(DockerProvider.label(c, HOST_PORT)))
-                .forEach(c -> out.put(("sentinel".equals(DockerProvider.label(c, ROLE)) ? "sentinel" : "server") + ":" + DockerProvider.label(c, HOST), Integer.parseInt(DockerProvider.label(c, HOST_PORT))));
+                .forEach(c -> {
+                    String host = DockerProvider.label(c, HOST);
+                    out.put(("sentinel".equals(DockerProvider.label(c, ROLE)) ? "sentinel" : "server") + ":" + host, Integer.parseInt(DockerProvider.label(c, HOST_PORT)));
+                    c.path("Labels").properties().forEach(l -> {
+                        if (l.getKey().startsWith(servicePrefix)) {
+                            out.put(l.getKey().substring(servicePrefix.length()) + ":" + host, Integer.parseInt(l.getValue().asText()));
+                        }
+                    });
+                });
         return out;
     }
 

@@ -166,10 +166,10 @@ class RedisTopologyTest {
 
     @Test
     void kindsWithoutTopologiesAndProvidersWithoutThemAreRefusedBeforeAnythingStarts() {
-        assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("couchbase")), null, Duration.ofMinutes(1), null,
+        assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("memcached")), null, Duration.ofMinutes(1), null,
                 new Topology(1, 0, Topology.DEFAULT_DOWN_AFTER), provider, Progress.NONE))
                 .isInstanceOfSatisfying(dev.scale.errors.ScaleException.class,
-                        e -> assertThat(e.oneLine()).contains("couchbase does not run replicated").contains("--replicas works with redis"));
+                        e -> assertThat(e.oneLine()).contains("memcached does not run replicated").contains("--replicas works with redis"));
         assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("redis")), null, Duration.ofMinutes(1), null,
                 new Topology(1, 3, Topology.DEFAULT_DOWN_AFTER), instances.embedded(), Progress.NONE))
                 .hasMessageContaining("replicated instances run on a Docker engine only, not on embedded");

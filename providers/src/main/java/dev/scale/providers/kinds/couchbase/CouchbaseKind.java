@@ -6,6 +6,7 @@ import dev.scale.providers.Endpoint;
 import dev.scale.providers.Kind;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Secret;
+import dev.scale.providers.Topology;
 import dev.scale.providers.Wait;
 import com.couchbase.client.java.Cluster;
 import com.couchbase.client.java.ClusterOptions;
@@ -39,7 +40,7 @@ public final class CouchbaseKind implements Kind {
     /** Key/value over TLS: what {@code couchbases://} reaches when it names no port (Capella's clusters). */
     static final int KV_TLS = 11207;
     /** Made on first use: every scale command loads the kinds, and few talk to Couchbase. */
-    private static final class Json {
+    static final class Json {
         static final ObjectMapper MAPPER = new ObjectMapper();
     }
 
@@ -64,13 +65,15 @@ public final class CouchbaseKind implements Kind {
     @Override public String containerPrelude() { return ""; }
     @Override public String stopSignal() { return "TERM"; }
     @Override public Duration startTimeout() { return Duration.ofMinutes(3); }
+    private static final Topology.Replication CLUSTER = new CouchbaseCluster();
+    @Override public Topology.Replication replication() { return CLUSTER; }
 
     /** A REST call to the node; {@code auth} once the admin user exists. */
-    private record Rest(HttpClient http, String base, String user, String password) {
+    record Rest(HttpClient http, String base, String user, String password, Duration timeout) {
         HttpResponse<String> call(String method, int port, String path, Map<String, String> form, boolean auth) throws IOException, InterruptedException {
             StringBuilder body = new StringBuilder();
             form.forEach((k, v) -> body.append(body.length() == 0 ? "" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + ":" + port + path)).timeout(Duration.ofSeconds(10));
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + ":" + port + path)).timeout(timeout);
             if (auth) {
                 b.header("Authorization", "Basic " + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
             }
@@ -92,22 +95,44 @@ public final class CouchbaseKind implements Kind {
         }
     }
 
-    private static Rest rest(Endpoint e) {
-        return new Rest(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), "http://" + e.host(), e.username(),
-                e.password().reveal());
+    static Rest rest(Endpoint e) {
+        return rest(e, 10);
     }
 
-    private static int port(Endpoint e, String service) {
-        Integer p = e.ports().get(service);
+    /** REST calls to the node that give up after {@code seconds}. */
+    static Rest rest(Endpoint e, int seconds) {
+        return new Rest(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(Math.min(5, seconds))).build(), "http://" + e.host(), e.username(),
+                e.password().reveal(), Duration.ofSeconds(seconds));
+    }
+
+    static int port(Endpoint e, String service) {
+        Integer p = servicePort(e, service);
         if (p == null) {
             throw new IllegalStateException("no " + service + " port for this Couchbase instance");
         }
         return p;
     }
 
+    /**
+     * A service's port on the server the endpoint names: one server's own ({@code mgmt}), or in a cluster the one of
+     * the node whose data port the endpoint has ({@code mgmt:NAME-1}); null where it is not known (a URL's endpoint).
+     */
+    private static Integer servicePort(Endpoint e, String service) {
+        Integer own = e.ports().get(service);
+        if (own != null) {
+            return own;
+        }
+        for (var node : Topology.servers(e.ports()).entrySet()) {
+            if (node.getValue() == e.port()) {
+                return Topology.byHost(e.ports(), service).get(node.getKey());
+            }
+        }
+        return null;
+    }
+
     /** The bucket's description from the cluster manager (basicStats, bucketType), if its port is known (scale's own instances). */
     public static java.util.Optional<JsonNode> bucketDetails(Endpoint e) throws IOException, InterruptedException {
-        Integer mgmt = e.ports().get("mgmt");
+        Integer mgmt = servicePort(e, "mgmt");
         if (mgmt == null) {
             return java.util.Optional.empty();
         }
@@ -118,27 +143,59 @@ public final class CouchbaseKind implements Kind {
     @Override
     public void initialize(Endpoint e, String containerAddress, long deadline, Progress progress, String instanceName) throws Exception {
         Rest rest = rest(e);
+        boolean enterprise = provision(e, containerAddress, deadline, progress, instanceName);
+        publishExternal(rest, e);
+        rest.ok("POST", port(e, "mgmt"), "/settings/indexes", Map.of("storageMode", enterprise ? "memory_optimized" : "forestdb"), true, "setting up the indexer");
+        createBucket(e, 0, deadline, progress, instanceName);
+    }
+
+    /**
+     * Makes a fresh node a one-node cluster: named as others reach it, its services, memory quotas sized for a laptop,
+     * the admin user. The internal name differs from the external one, so the SDK can tell which network it is on.
+     * @return whether the server is the enterprise edition
+     */
+    static boolean provision(Endpoint e, String nodeName, long deadline, Progress progress, String instanceName) throws Exception {
+        Rest rest = rest(e);
         int mgmt = port(e, "mgmt");
         progress.step(instanceName, "waiting for the Couchbase cluster manager on 127.0.0.1:" + mgmt);
-        until(deadline, "the cluster manager to answer", () -> rest.call("GET", mgmt, "/pools", Map.of(), false).statusCode() == 200);
+        awaitManager(rest, mgmt, deadline);
         boolean enterprise = Json.MAPPER.readTree(rest.ok("GET", mgmt, "/pools", Map.of(), false, "reading /pools")).path("isEnterprise").asBoolean();
         progress.step(instanceName, "setting up the node: services, memory quotas, admin user, external addresses");
-        // The internal name differs from the external one, so the SDK can tell which network it is on.
-        rest.ok("POST", mgmt, "/node/controller/rename", Map.of("hostname", containerAddress), false, "renaming the node");
-        rest.ok("POST", mgmt, "/node/controller/setupServices", Map.of("services", "kv,n1ql,index"), false, "enabling services");
+        rest.ok("POST", mgmt, "/node/controller/rename", Map.of("hostname", nodeName), false, "renaming the node");
+        rest.ok("POST", mgmt, "/node/controller/setupServices", Map.of("services", SERVICES), false, "enabling services");
         rest.ok("POST", mgmt, "/pools/default", Map.of("memoryQuota", "256", "indexMemoryQuota", "256"), false, "setting memory quotas");
         rest.ok("POST", mgmt, "/settings/web", Map.of("username", e.username(), "password", e.password().reveal(), "port", "SAME"), false,
                 "creating the admin user");
+        return enterprise;
+    }
+
+    /** The services every node of scale's runs: data, query and index (SQL++ needs a primary index). */
+    static final String SERVICES = "kv,n1ql,index";
+
+    static void awaitManager(Rest rest, int mgmt, long deadline) throws IOException {
+        until(deadline, "the cluster manager to answer", () -> rest.call("GET", mgmt, "/pools", Map.of(), false).statusCode() == 200);
+    }
+
+    /** The node's addresses as seen from this machine (Docker's mapped ports), which the SDK takes with {@code network=external}. */
+    static void publishExternal(Rest rest, Endpoint e) throws IOException, InterruptedException {
         Map<String, String> external = new LinkedHashMap<>();
         external.put("hostname", e.host());
-        external.put("mgmt", Integer.toString(mgmt));
+        external.put("mgmt", Integer.toString(port(e, "mgmt")));
         external.put("kv", Integer.toString(e.port()));
         external.put("n1ql", Integer.toString(port(e, "n1ql")));
-        rest.ok("PUT", mgmt, "/node/controller/setupAlternateAddresses/external", external, true, "publishing the external addresses");
-        rest.ok("POST", mgmt, "/settings/indexes", Map.of("storageMode", enterprise ? "memory_optimized" : "forestdb"), true, "setting up the indexer");
-        progress.step(instanceName, "creating bucket " + e.database() + " (no replica)");
+        rest.ok("PUT", port(e, "mgmt"), "/node/controller/setupAlternateAddresses/external", external, true, "publishing the external addresses");
+    }
+
+    /**
+     * The bucket, with {@code replicas} copies of each document on other nodes (none on a single node, so that durable
+     * writes work there), once every node serves it; then its primary index, so that SQL++ works at once.
+     */
+    static void createBucket(Endpoint e, int replicas, long deadline, Progress progress, String instanceName) throws Exception {
+        Rest rest = rest(e);
+        int mgmt = port(e, "mgmt");
+        progress.step(instanceName, "creating bucket " + e.database() + (replicas == 0 ? " (no replica)" : " (" + replicas + (replicas == 1 ? " replica)" : " replicas)")));
         rest.ok("POST", mgmt, "/pools/default/buckets", Map.of("name", e.database(), "ramQuotaMB", "128", "bucketType", "couchbase",
-                "replicaNumber", "0", "flushEnabled", "1"), true, "creating the bucket");
+                "replicaNumber", Integer.toString(replicas), "flushEnabled", "1"), true, "creating the bucket");
         until(deadline, "the bucket's services", () -> {
             HttpResponse<String> r = rest.call("GET", mgmt, "/pools/default/b/" + e.database(), Map.of(), true);
             if (r.statusCode() != 200) {
@@ -169,7 +226,7 @@ public final class CouchbaseKind implements Kind {
         });
     }
 
-    private static void until(long deadline, String what, Wait.Attempt<Boolean> check) throws IOException {
+    static void until(long deadline, String what, Wait.Attempt<Boolean> check) throws IOException {
         try {
             Wait.until(deadline, what, () -> Boolean.TRUE.equals(check.get()) ? Boolean.TRUE : null);
         } catch (Wait.TimedOut e) {
@@ -185,6 +242,10 @@ public final class CouchbaseKind implements Kind {
     private static String contract(Endpoint e) {
         if (e.tls() != null) {
             return "couchbases://" + e.host() + (e.port() == KV_TLS ? "" : ":" + e.port());
+        }
+        Map<String, Integer> nodes = Topology.servers(e.ports());
+        if (!nodes.isEmpty()) { // a cluster: every node, so that a client can start from any that is up
+            return "couchbase://" + String.join(",", nodes.values().stream().map(p -> e.host() + ":" + p).toList()) + "?network=external";
         }
         return "couchbase://" + e.host() + ":" + e.port() + (e.ports().isEmpty() ? "" : "?network=external");
     }
@@ -282,11 +343,23 @@ public final class CouchbaseKind implements Kind {
         } finally {
             cluster.disconnect();
         }
-        if (e.ports().containsKey("mgmt")) {
+        if (servicePort(e, "mgmt") != null) {
             String pools = rest(e).ok("GET", port(e, "mgmt"), "/pools", Map.of(), true, "reading the version");
             return Json.MAPPER.readTree(pools).path("implementationVersion").asText("");
         }
         return "";
+    }
+
+    /**
+     * Brings a cluster's failed-over nodes back once they answer (delta recovery, then a rebalance), as an operator does:
+     * Couchbase does not by itself. Null when the cluster is whole, else what is still missing.
+     *
+     * @param nodes how to reach each node's cluster manager: the login, and the node's REST port as the endpoint's port
+     */
+    public static String recover(List<Endpoint> nodes) throws Exception {
+        List<Endpoint> withMgmt = nodes.stream().map(n -> new Endpoint(n.host(), n.port(), n.username(), n.password(), n.database(),
+                Map.of("mgmt", n.port()))).toList();
+        return CouchbaseCluster.recover(withMgmt, nodes.size());
     }
 
     @Override
@@ -319,6 +392,13 @@ public final class CouchbaseKind implements Kind {
         env.put("COUCHBASE_USERNAME", e.username());
         env.put("COUCHBASE_PASSWORD", e.password().reveal());
         env.put("COUCHBASE_BUCKET", e.database());
+        Map<String, Integer> nodes = Topology.servers(e.ports());
+        if (!nodes.isEmpty()) {
+            // a cluster's nodes by their names in it, in the connection string's order, and their consoles (the REST API)
+            env.put("COUCHBASE_NODES", String.join(",", nodes.keySet()));
+            Map<String, Integer> mgmt = Topology.byHost(e.ports(), "mgmt");
+            env.put("COUCHBASE_MANAGEMENT_URLS", String.join(",", nodes.keySet().stream().map(n -> "http://" + e.host() + ":" + mgmt.get(n)).toList()));
+        }
         return env;
     }
 }
