@@ -16,6 +16,7 @@ import dev.scale.probes.stores.redis.RedisAdapter;
 import dev.scale.probes.stores.redis.RedisQueues;
 import dev.scale.probes.stores.rabbitmq.RabbitmqQueues;
 import dev.scale.probes.stores.rabbitmq.RabbitmqReplicated;
+import dev.scale.probes.stores.couchbase.CouchbaseReplicated;
 import dev.scale.probes.stores.postgres.PostgresQueues;
 import dev.scale.probes.QueueStore;
 import dev.scale.probes.ObjectStore;
@@ -57,7 +58,7 @@ final class Datastores {
     static final List<Datastore> ALL = List.of(
             new Datastore(new RedisKind(), RedisAdapter::new, RedisQueues::new, RedisObjects::new, RedisSentinels::of, new RedisShell()),
             new Datastore(new PostgresKind(), PostgresAdapter::new, PostgresQueues::new, PostgresObjects::new, PostgresReplicated::of, new PostgresShell()),
-            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, null, new CouchbaseShell()),
+            new Datastore(new CouchbaseKind(), CouchbaseAdapter::new, null, null, CouchbaseReplicated::of, new CouchbaseShell()),
             new Datastore(new MemcachedKind(), MemcachedAdapter::new, null, null, null, new MemcachedShell()),
             new Datastore(new RabbitmqKind(), null, RabbitmqQueues::new, null, RabbitmqReplicated::of, new RabbitmqShell()),
             new Datastore(new S3Kind(), null, null, S3Objects::new, null, new S3Shell()));
@@ -159,7 +160,7 @@ final class Datastores {
 
     /** The usual replicated topology of a kind that runs replicated. */
     private static String replicatedExample(Kind kind) {
-        return "scale up " + kind.name() + " --replicas 1" + (kind.replication().watchesItself() ? "" : " --sentinels 3");
+        return "scale up " + kind.name() + " --replicas " + kind.replication().replicasToFailOver() + (kind.replication().watchesItself() ? "" : " --sentinels 3");
     }
 
     /** Why the failover probe has nothing to measure on an instance. */

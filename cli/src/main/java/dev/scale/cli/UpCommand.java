@@ -31,7 +31,8 @@ import picocli.CommandLine.ParentCommand;
                 "  eval \"$(scale up redis --output env)\"   start and export REDIS_URL in one go",
                 "  scale up redis --replicas 1 --sentinels 3   a primary, a replica and three Sentinels (Docker)",
                 "  scale up postgres --replicas 1 --down-after 2s   a primary, a streaming replica and a promoter (Docker)",
-                "  scale up rabbitmq --replicas 2   a cluster of three nodes for quorum queues (Docker)"})
+                "  scale up rabbitmq --replicas 2   a cluster of three nodes for quorum queues (Docker)",
+                "  scale up couchbase --replicas 2   three nodes, two replicas of each document, automatic failover (Docker)"})
 final class UpCommand implements Callable<Integer> {
     @ParentCommand
     ScaleCommand parent;

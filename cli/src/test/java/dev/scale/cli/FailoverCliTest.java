@@ -161,6 +161,25 @@ class FailoverCliTest {
         assertThat(docker.networks(Map.of("dev.scale.member-of", name))).isEmpty();
     }
 
+    /**
+     * No Couchbase image can be had here (no registry): what can be checked through the CLI is that a Couchbase cluster
+     * is asked for as the others are, refused in one line where it cannot be, and leaves nothing when its image is
+     * missing. Its forming is tested against a REST double (CouchbaseClusterTest), its probe side against CouchbaseMock.
+     */
+    @Test
+    void aCouchbaseClusterIsAskedForAsTheOthersAndAMissingImageLeavesNothing() {
+        Run.assertOneLine(scale("up", "couchbase", "--replicas", "2", "--sentinels", "3", "--provider", "docker"), 2, "couchbase runs no watchers");
+        Run.assertOneLine(scale("probe", "failover", "--on", "couchbase"), 2, "the failover probe measures a replicated instance",
+                "scale up couchbase --replicas 2 --name ha");
+        String name = "cb-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        Map<String, String> noImage = new HashMap<>(env);
+        noImage.put("SCALE_IMAGE_COUCHBASE", "scale-ci/no-such-couchbase:0");
+        Run up = Run.of(noImage, "up", "couchbase", "--replicas", "2", "--name", name, "--provider", "docker");
+        Run.assertOneLine(up, 3, "scale-ci/no-such-couchbase:0 is not on this Docker engine");
+        assertThat(docker.containers(Map.of("dev.scale.member-of", name), null)).isEmpty();
+        assertThat(docker.networks(Map.of("dev.scale.member-of", name))).isEmpty();
+    }
+
     @Test
     void aRabbitmqClusterFollowedByAmqplibMeasuredByTheProbeAndJudgedByFit() throws Exception {
         Run.assertOneLine(scale("up", "rabbitmq", "--replicas", "1", "--provider", "docker"), 2, "needs three nodes", "--replicas 2");

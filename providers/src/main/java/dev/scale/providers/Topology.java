@@ -146,6 +146,14 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
             return null;
         }
 
+        /**
+         * The fewest {@code --replicas} with which the topology fails over by itself: one for a primary and its replica
+         * watched from outside; two where the members must keep a majority after losing one (RabbitMQ, Couchbase).
+         */
+        default int replicasToFailOver() {
+            return 1;
+        }
+
         /** Refuses, as a usage error, a topology this kind cannot run (before anything starts). */
         default void check(Topology topology) {
         }

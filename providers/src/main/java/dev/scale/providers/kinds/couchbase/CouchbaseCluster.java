@@ -40,6 +40,12 @@ final class CouchbaseCluster implements Topology.Replication {
         return true;
     }
 
+    /** Three nodes: a majority is left when one is lost. */
+    @Override
+    public int replicasToFailOver() {
+        return 2;
+    }
+
     @Override
     public void check(Topology topology) {
         if (topology.sentinels() > 0) {

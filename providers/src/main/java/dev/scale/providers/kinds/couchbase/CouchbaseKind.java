@@ -362,6 +362,28 @@ public final class CouchbaseKind implements Kind {
         return CouchbaseCluster.recover(withMgmt, nodes.size());
     }
 
+    /**
+     * The bucket's vBucket map as a cluster manager has it now ({@code vBucketServerMap}: {@code serverList}, the data
+     * nodes as the cluster names them, and {@code vBucketMap}, for each vBucket the index of its active node then its
+     * replicas'), asked with a short timeout.
+     *
+     * @param manager the login and bucket, and the cluster manager's port as the endpoint's port
+     */
+    public static JsonNode vbucketMap(Endpoint manager, int timeoutSeconds) throws IOException, InterruptedException {
+        return Json.MAPPER.readTree(rest(manager, timeoutSeconds).ok("GET", manager.port(), "/pools/default/buckets/" + manager.database(), Map.of(), true,
+                "reading the bucket's vBucket map")).path("vBucketServerMap");
+    }
+
+    /**
+     * The vBucket a key lives in: CRC32 of the key, its bits 16 to 30, modulo the vBucket count, as every Couchbase SDK
+     * computes it to choose the node it sends the key to.
+     */
+    public static int vbucket(String key, int vbuckets) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(key.getBytes(StandardCharsets.UTF_8));
+        return (int) ((crc.getValue() >> 16) & 0x7fff) % vbuckets;
+    }
+
     @Override
     public String url(Endpoint e) {
         return contract(e);
