@@ -3,7 +3,8 @@
 # by 4 writers through a client that follows the failover, the fault at a third of each run, undone at two thirds,
 # every id read back) repeated RUNS times for each fault (kill -9, docker pause, a cut from the network), on
 # `scale up redis --replicas 1 --sentinels 3`, `scale up postgres --replicas 1` and `scale up rabbitmq --replicas 2`
-# (a quorum queue, its leader's node faulted) at each DOWN_AFTER, in one run.
+# (a quorum queue, its leader's node faulted), or `scale up couchbase --replicas 2` (STORES=couchbase; never run here:
+# no image) at each DOWN_AFTER, in one run.
 # Prints the unavailability window (p50, max), the time to promote (p50), acknowledged writes lost and writes left
 # unknown.
 #
@@ -72,6 +73,9 @@ for da in "${down_afters[@]}"; do
       redis) ./scale up redis --replicas 1 --sentinels 3 --down-after "$da" --provider docker --name $name >/dev/null 2>&1 ;;
       postgres) ./scale up postgres --replicas 1 --down-after "$da" --provider docker --name $name >/dev/null 2>&1 ;;
       rabbitmq) ./scale up rabbitmq --replicas 2 --down-after "$da" --provider docker --name $name >/dev/null 2>&1 ;;
+      # needs a Couchbase Server image (SCALE_IMAGE_COUCHBASE; none on the machine this was written on) and a DURATION
+      # whose middle third outlasts auto-failover's 30 s floor, e.g. STORES=couchbase bench/failover.sh 3 120s 30s
+      couchbase) ./scale up couchbase --replicas 2 --down-after "$da" --provider docker --name $name >/dev/null 2>&1 ;;
       *) echo "bench: unknown store $store" >&2; exit 2 ;;
     esac
     for fault in kill pause cut; do

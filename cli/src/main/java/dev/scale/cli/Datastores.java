@@ -151,7 +151,17 @@ final class Datastores {
         Restarter<QueueStore> queues = d.queues() == null || !restartable ? null : lines -> d.queues().apply(restart(instance, ctx, lines));
         Restarter<ObjectStore> objects = d.objects() == null || !restartable ? null : lines -> d.objects().apply(restart(instance, ctx, lines));
         Replicated replicated = !ours || d.replicated() == null ? null
-                : d.replicated().of(instance.kind().env(instance.endpoint()), (member, fault) -> ctx.instances().fault(instance, member, fault));
+                : d.replicated().of(instance.kind().env(instance.endpoint()), new Replicated.Faults() {
+                    @Override
+                    public void apply(String member, dev.scale.providers.Topology.Fault fault) {
+                        ctx.instances().fault(instance, member, fault);
+                    }
+
+                    @Override
+                    public List<String> undoLeftovers() {
+                        return ctx.instances().undoLeftoverFaults(instance);
+                    }
+                });
         return new dev.scale.probes.fit.Fit.Store(label, instance.kind().name(), instance.version(),
                 d.store() == null ? null : d.store().apply(instance.endpoint()), d.queues() == null ? null : d.queues().apply(instance.endpoint()), queues,
                 d.objects() == null ? null : d.objects().apply(instance.endpoint()), objects, replicated,

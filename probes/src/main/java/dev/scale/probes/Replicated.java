@@ -11,6 +11,11 @@ public interface Replicated extends AutoCloseable {
     /** Does a fault to a member, by its host name: the provider's. */
     interface Faults {
         void apply(String member, Topology.Fault fault) throws Exception;
+
+        /** Undoes what an interrupted run left done to members (paused, cut off, stopped); what was undone, a line each. */
+        default java.util.List<String> undoLeftovers() throws Exception {
+            return java.util.List.of();
+        }
     }
 
     /** How a datastore makes its replicated form from an instance's connection contract: null where it lists no replicas. */
@@ -29,6 +34,9 @@ public interface Replicated extends AutoCloseable {
 
     /** Does a fault (or its undoing) to a member. */
     void fault(String member, Topology.Fault fault) throws Exception;
+
+    /** Undoes what an interrupted probe left done to members, before a new one starts: {@link Faults#undoLeftovers}. */
+    java.util.List<String> undoLeftovers() throws Exception;
 
     /**
      * One look at whether the topology is whole (every member back, the old primary following the new one, every

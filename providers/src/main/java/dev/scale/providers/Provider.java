@@ -63,6 +63,17 @@ public interface Provider {
         throw dev.scale.errors.ScaleException.usage("the " + name() + " provider runs no replicated topologies");
     }
 
+    /**
+     * Undoes what an interrupted failover probe left done to a replicated instance's members (a scale process killed
+     * between a fault and its undoing): a paused member thawed, one cut off the network put back, a stopped one started
+     * (unless the instance's time to live is over).
+     *
+     * @return what was undone, a line each; empty when nothing was left
+     */
+    default List<String> undoLeftoverFaults(String instance) {
+        return List.of();
+    }
+
     /** Removes whatever starts in progress in this process have made so far (Ctrl-C, a failed sibling). */
     default void cancelStarts() {
     }

@@ -34,6 +34,16 @@ public record Topology(int replicas, int sentinels, Duration downAfter) {
         return sentinels / 2 + 1;
     }
 
+    /**
+     * Refuses {@code --sentinels} for a kind whose members fail over among themselves, saying who does it.
+     * @param who what fails a member over instead ("a quorum queue's nodes elect its leader among themselves")
+     */
+    public static void refuseSentinels(Topology topology, String kind, String who, String usual) {
+        if (topology.sentinels() > 0) {
+            throw ScaleException.usage(kind + " runs no watchers: " + who, "leave out --sentinels: " + usual);
+        }
+    }
+
     /** What the failover probe does to a member, and how it undoes it. */
     public enum Fault {
         /** kill -9 of its server; undone by {@link #START}. */

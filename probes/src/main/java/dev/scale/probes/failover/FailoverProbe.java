@@ -110,6 +110,9 @@ public final class FailoverProbe implements VerdictProbe {
         List<History.Analysis> analyses = new ArrayList<>();
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
+            for (String undone : store.undoLeftovers()) { // a probe killed between a fault and its undoing
+                progress.accept(undone);
+            }
             for (int run = 1; run <= runs; run++) {
                 awaitWhole(store, settleBudget);
                 String victim = store.primary();

@@ -314,6 +314,33 @@ public final class DockerProvider implements Provider {
         }
     }
 
+    @Override
+    public List<String> undoLeftoverFaults(String instance) {
+        DockerApi docker = engine.api();
+        JsonNode network = docker.networks(Map.of(MANAGED, "true", DockerTopologies.MEMBER_OF, instance)).stream().findFirst().orElse(null);
+        List<String> undone = new ArrayList<>();
+        for (JsonNode c : DockerTopologies.members(docker, instance)) {
+            String id = c.path("Id").asText();
+            String host = label(c, DockerTopologies.HOST);
+            JsonNode info = docker.inspect(id);
+            JsonNode state = info.path("State");
+            if (state.path("Paused").asBoolean(false)) {
+                docker.unpause(id);
+                undone.add(host + " was left paused: thawed");
+            }
+            if (network != null && !info.path("NetworkSettings").path("Networks").has(network.path("Name").asText())) {
+                docker.connect(network.path("Id").asText(), id, List.of(host));
+                undone.add(host + " was left cut off the network: put back");
+            }
+            boolean expired = !clock.instant().isBefore(Instant.parse(label(c, LABEL + ".expires-at")));
+            if (!state.path("Running").asBoolean(false) && !expired) {
+                docker.start(id);
+                undone.add(host + " was left stopped: started");
+            }
+        }
+        return undone;
+    }
+
     /**
      * A container's create body: its image, labels, environment, entrypoint and command, and each port published on
      * 127.0.0.1 only, at a port the engine picks. Instances and template makers alike.

@@ -412,6 +412,11 @@ public final class Instances {
         provider(instance.provider()).fault(instance.name(), member, fault);
     }
 
+    /** Undoes faults an interrupted failover probe left on a replicated instance's members: {@link Provider#undoLeftoverFaults}. */
+    public List<String> undoLeftoverFaults(Instance instance) {
+        return provider(instance.provider()).undoLeftoverFaults(instance.name());
+    }
+
     /** Threads that never keep the JVM alive: a Ctrl-C'd command exits while they wait on a server. */
     private static ExecutorService daemons(int n, String name) {
         return Executors.newFixedThreadPool(n, runnable -> daemon(runnable, name));

@@ -164,6 +164,33 @@ class RedisTopologyTest {
         assertThat(networks(name)).isEmpty();
     }
 
+    /** What a failover probe killed mid-fault leaves (a member paused, one cut off, one killed) is undone before the next. */
+    @Test
+    void faultsLeftByAnInterruptedProbeAreUndoneAndSaidOnce() {
+        String name = unique("it-left");
+        Instance ha = instances.up(List.of(TestKinds.KINDS.parse("redis")), name, Duration.ofMinutes(5), null,
+                new Topology(1, 1, Duration.ofSeconds(5)), provider, Progress.NONE).get(0);
+        try {
+            assertThat(instances.undoLeftoverFaults(ha)).as("nothing left").isEmpty();
+            instances.fault(ha, name + "-1", Topology.Fault.PAUSE);
+            instances.fault(ha, name + "-s0", Topology.Fault.CUT);
+            instances.fault(ha, name + "-0", Topology.Fault.KILL);
+            assertThat(instances.undoLeftoverFaults(ha)).containsExactlyInAnyOrder(name + "-1 was left paused: thawed",
+                    name + "-s0 was left cut off the network: put back", name + "-0 was left stopped: started");
+            for (Container c : members(name)) {
+                var info = docker.inspectContainerCmd(c.getId()).exec();
+                assertThat(info.getState().getRunning()).as(c.getNames()[0]).isTrue();
+                assertThat(info.getState().getPaused()).as(c.getNames()[0]).isFalse();
+                assertThat(info.getNetworkSettings().getNetworks()).as(c.getNames()[0]).hasSize(1)
+                        .allSatisfy((net, n) -> assertThat(n.getAliases()).contains(c.getLabels().get("dev.scale.host")));
+            }
+            assertThat(instances.undoLeftoverFaults(ha)).as("said once").isEmpty();
+        } finally {
+            instances.down(List.of(name));
+        }
+        assertThat(members(name)).isEmpty();
+    }
+
     @Test
     void kindsWithoutTopologiesAndProvidersWithoutThemAreRefusedBeforeAnythingStarts() {
         assertThatThrownBy(() -> instances.up(List.of(TestKinds.KINDS.parse("memcached")), null, Duration.ofMinutes(1), null,

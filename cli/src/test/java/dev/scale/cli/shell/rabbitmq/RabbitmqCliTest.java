@@ -77,6 +77,8 @@ class RabbitmqCliTest {
                 "queue audit deleted with 0 messages\n",
                 "ERROR unknown command 'frob'; commands: bind, consume, declare, delete, follow, publish, purge, queues\n");
         // \\restart: the broker stopped and started on its data (on Docker at a new port), and the shell connected again
+        // (a restart that failed prints no instance table: say what it printed instead of an index error)
+        assertThat(r.out()).as("\\restart printed no instance table; its messages:\n" + r.err()).contains("\nNAME ");
         String afterRestart = r.out().substring(r.out().indexOf("\nNAME "));
         assertThat(afterRestart).contains(" durable-jobs |        1 |         0\n",
                 "--- message 1: routing key durable-jobs, exchange (default)\nsurvives a restart\n");

@@ -160,6 +160,11 @@ public final class CouchbaseReplicated implements Replicated {
         faults.apply(member, fault);
     }
 
+    @Override
+    public List<String> undoLeftovers() throws Exception {
+        return faults.undoLeftovers();
+    }
+
     /** Every node back in the cluster, active and healthy, with no rebalance running; a failed-over node is taken back first. */
     @Override
     public String whole() throws Exception {

@@ -132,6 +132,11 @@ public final class PostgresReplicated implements Replicated {
         faults.apply(member, fault);
     }
 
+    @Override
+    public List<String> undoLeftovers() throws Exception {
+        return faults.undoLeftovers();
+    }
+
     /**
      * Exactly one member takes writes, and it streams to every other member (by the application_name each replica
      * gives as its member name): a killed, paused or cut old primary has rejoined as a replica of the new one.

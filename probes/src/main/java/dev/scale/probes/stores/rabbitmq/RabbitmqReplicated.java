@@ -95,6 +95,11 @@ public final class RabbitmqReplicated implements Replicated {
         faults.apply(member, fault);
     }
 
+    @Override
+    public List<String> undoLeftovers() throws Exception {
+        return faults.undoLeftovers();
+    }
+
     /** Every node answers and they are one cluster again (a paused minority resumes once it sees the majority). */
     @Override
     public String whole() {

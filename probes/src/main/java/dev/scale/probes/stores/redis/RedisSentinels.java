@@ -98,6 +98,11 @@ public final class RedisSentinels implements Replicated {
         faults.apply(member, fault);
     }
 
+    @Override
+    public List<String> undoLeftovers() throws Exception {
+        return faults.undoLeftovers();
+    }
+
     /**
      * Every Sentinel names the same primary, flagged master and answering, knows the other Sentinels, and sees every
      * other server as a replica that is up with its link to the primary up: the killed primary, started again, has

@@ -1,7 +1,6 @@
 package dev.scale.providers.kinds.couchbase;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.scale.errors.ScaleException;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Progress;
 import dev.scale.providers.Topology;
@@ -18,10 +17,9 @@ import java.util.Map;
  * active for a share of the bucket (its vBuckets) and holds replicas of others': there is no one primary.
  * <ul>
  *   <li><b>Failover is Couchbase's own</b>: automatic failover, with the timeout {@code --down-after} asks for but never
- *   under 30 s, the least Couchbase Server Community Edition accepts ("The value must be in range from 30 to 3600").
- *   Couchbase fails a node over only with a majority of the nodes behind it: a cluster of two never does by itself, and
- *   refuses a safe manual failover too, so {@code --replicas 1} gives a copy of every document but no failover, and
- *   the ready line says so.</li>
+ *   under 30 s, the least Couchbase Server Community Edition accepts (ns_server's AUTO_FAILOVER_MIN_CE_TIMEOUT).
+ *   Couchbase disables automatic failover below three nodes, and a safe manual one needs a majority too, so
+ *   {@code --replicas 1} gives a copy of every document but no failover, and the start says so.</li>
  *   <li><b>Couchbase does not take a failed-over node back by itself</b>: once it answers again, {@link #recover} does
  *   what an operator does, a delta recovery and a rebalance.</li>
  *   <li>Each node publishes its data, cluster-manager and query ports on 127.0.0.1, and names them as its external
@@ -33,7 +31,6 @@ final class CouchbaseCluster implements Topology.Replication {
     static final int MIN_FAILOVER_SECONDS = 30;
     /** Couchbase's most replicas per bucket. */
     static final int MAX_BUCKET_REPLICAS = 3;
-    private static final int NODES_FOR_FAILOVER = 3;
 
     @Override
     public boolean watchesItself() {
@@ -48,10 +45,7 @@ final class CouchbaseCluster implements Topology.Replication {
 
     @Override
     public void check(Topology topology) {
-        if (topology.sentinels() > 0) {
-            throw ScaleException.usage("couchbase runs no watchers: its cluster manager fails a node over by itself",
-                    "leave out --sentinels: scale up couchbase --replicas 2 [--down-after 30s]");
-        }
+        Topology.refuseSentinels(topology, "couchbase", "its cluster manager fails a node over by itself", "scale up couchbase --replicas 2 [--down-after 30s]");
     }
 
     /** The auto-failover timeout, in seconds, for a topology's {@code --down-after}: never under Couchbase's least. */
@@ -103,15 +97,15 @@ final class CouchbaseCluster implements Topology.Replication {
             CouchbaseKind.publishExternal(CouchbaseKind.rest(n.getValue()), n.getValue());
         }
         rest.ok("POST", mgmt, "/settings/indexes", Map.of("storageMode", enterprise ? "memory_optimized" : "forestdb"), true, "setting up the indexer");
-        if (nodes.size() >= NODES_FOR_FAILOVER) {
+        if (nodes.size() > replicasToFailOver()) {
             int seconds = failoverSeconds(topology);
             progress.step(instance, "automatic failover after " + seconds + "s"
                     + (seconds * 1000L > topology.downAfter().toMillis() ? " (Couchbase Community's least)" : ""));
             rest.ok("POST", mgmt, "/settings/autoFailover", Map.of("enabled", "true", "timeout", Integer.toString(seconds)), true,
                     "enabling automatic failover");
         } else {
-            progress.step(instance, "no automatic failover: Couchbase fails a node over only with a majority behind it, which two nodes"
-                    + " do not have (three do: --replicas 2)");
+            progress.step(instance, "no automatic failover: Couchbase disables it below three nodes (--replicas 2 gives three);"
+                    + " each document has a copy on the other node");
         }
         CouchbaseKind.createBucket(first, Math.min(MAX_BUCKET_REPLICAS, nodes.size() - 1), deadline, progress, instance);
     }

@@ -42,11 +42,9 @@ final class RabbitmqCluster implements Topology.Replication {
 
     @Override
     public void check(Topology topology) {
-        if (topology.sentinels() > 0) {
-            throw ScaleException.usage("rabbitmq runs no watchers: a quorum queue's nodes elect its leader among themselves",
-                    "leave out --sentinels: scale up rabbitmq --replicas 2 [--down-after 5s]");
-        }
-        if (topology.replicas() < 2) {
+        Topology.refuseSentinels(topology, "rabbitmq", "a quorum queue's nodes elect its leader among themselves",
+                "scale up rabbitmq --replicas 2 [--down-after 5s]");
+        if (topology.replicas() < replicasToFailOver()) {
             throw ScaleException.usage("a RabbitMQ cluster needs three nodes to survive the loss of one (a quorum queue needs a majority), not "
                     + (topology.replicas() + 1), "scale up rabbitmq --replicas 2");
         }
