@@ -3,7 +3,8 @@
 # no image registry is reachable on this machine kind. Each image is a debootstrap minbase
 # root filesystem imported with `docker import`. An image whose revision label matches is kept.
 #
-# One folder per datastore kind, .ci/images/<kind>/, declares its image; adding a kind's image is
+# One folder per datastore kind, .ci/images/<kind>/, declares its image (and docker-host/, a remote machine for the
+# DOCKER_HOST=ssh:// tests); adding a kind's image is
 # adding a folder, no other CI file changes. The folder holds:
 #   entrypoint.sh  installed as /usr/local/bin/docker-entrypoint.sh, the image's ENTRYPOINT
 #   image.env      sourced by bash:

@@ -52,7 +52,11 @@ public final class Main {
             return train(in, env);
         }
         CommandLine cli = commandLine(context, commandNamed(Arrays.asList(args)));
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            context.close(); // the tunnel to a remote engine's API, if one was opened
+        }
     }
 
     /** The launcher's training run for the class-data archive (hidden): see {@link #train}. */

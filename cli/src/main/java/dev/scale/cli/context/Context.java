@@ -68,6 +68,13 @@ public final class Context {
         return config;
     }
 
+    /** Lets go of what this command opened to reach its engine (the SSH tunnel to a remote one's API). */
+    public synchronized void close() {
+        if (instances != null) {
+            instances.close();
+        }
+    }
+
     public synchronized Instances instances() {
         if (instances == null) {
             instances = new Instances(dirs(), config(), kinds, env, clock, new dev.scale.providers.managed.Reaper(self(), clock));

@@ -25,15 +25,37 @@ public final class DockerEngine {
             "start a Docker engine (or set DOCKER_HOST), or use --provider embedded";
 
     private final Map<String, String> env;
+    private final Path stateDir;
     private DockerApi api;
     private String unreachable;
+    private SshTunnels tunnels;
 
     public DockerEngine(Map<String, String> env) {
+        this(env, dev.scale.providers.Dirs.fromEnv(env).state());
+    }
+
+    /** @param stateDir where the tunnels to a remote engine ({@code DOCKER_HOST=ssh://…}) are recorded */
+    public DockerEngine(Map<String, String> env, Path stateDir) {
         this.env = env;
+        this.stateDir = stateDir;
+    }
+
+    /**
+     * The tunnels to the engine when it is on another machine over SSH ({@code DOCKER_HOST=ssh://…}): its containers'
+     * ports are then reached through them; empty for an engine on this machine.
+     */
+    synchronized java.util.Optional<SshTunnels> tunnels() {
+        String named = env.get("DOCKER_HOST");
+        if (tunnels == null && Ssh.isSsh(named)) {
+            tunnels = new SshTunnels(Ssh.parse(named, env), stateDir);
+        }
+        return java.util.Optional.ofNullable(tunnels);
     }
 
     /** The engine's API, or an environment error (exit 3) saying how to get one. */
     public synchronized DockerApi api() {
+        refusePlainTcp();
+        tunnels(); // a DOCKER_HOST=ssh://… scale cannot pass to ssh is a usage error, not an engine that does not answer
         if (api == null && unreachable == null) {
             connect();
         }
@@ -43,6 +65,15 @@ public final class DockerEngine {
         return api;
     }
 
+    /** Closes the tunnel to a remote engine's API, if one was opened; the next call opens another. */
+    public synchronized void close() {
+        if (tunnels != null) {
+            tunnels.closeApi();
+        }
+        api = null;
+        unreachable = null;
+    }
+
     /** Whether an engine answers a ping; never throws. */
     public boolean reachable() {
         try {
@@ -50,6 +81,29 @@ public final class DockerEngine {
             return true;
         } catch (ScaleException e) {
             return false;
+        }
+    }
+
+    /**
+     * An engine on another machine over plain TCP is refused: whoever can reach its port drives it (root on that
+     * machine, in effect), and scale's instances' passwords travel in the clear in their containers' settings.
+     */
+    private void refusePlainTcp() {
+        String named = env.get("DOCKER_HOST");
+        if (named == null || !named.trim().startsWith("tcp://") || on(env.get("DOCKER_TLS_VERIFY"))) {
+            return;
+        }
+        String host;
+        try {
+            host = URI.create(named.trim()).getHost();
+        } catch (IllegalArgumentException e) {
+            return; // connect() says what is wrong with it
+        }
+        boolean loopback = host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
+        if (!loopback) {
+            throw ScaleException.usage("DOCKER_HOST " + named.trim() + " is plain TCP to another machine: anyone who can reach that port drives"
+                    + " the engine, and the instances' passwords would cross the network in the clear",
+                    "use DOCKER_HOST=ssh://USER@" + (host == null ? "HOST" : host) + ", or TLS (DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH)");
         }
     }
 
@@ -118,7 +172,7 @@ public final class DockerEngine {
         List<String> failures = new ArrayList<>();
         for (Candidate candidate : candidates()) {
             try {
-                api = DockerApi.connect(transport(candidate));
+                api = DockerApi.connect(Ssh.isSsh(candidate.host()) ? overSsh() : transport(candidate));
                 return;
             } catch (IOException | RuntimeException e) {
                 String why = candidate.host() + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
@@ -131,6 +185,23 @@ public final class DockerEngine {
         if (unreachable.length() > 200) {
             unreachable = unreachable.substring(0, 200) + "…";
         }
+    }
+
+    /** The API of an engine on another machine, through a socket ssh forwards for as long as this process runs. */
+    private DockerApi.Transport overSsh() throws IOException {
+        SshTunnels t = tunnels().orElseThrow(() -> new IOException("scale takes an ssh:// engine from DOCKER_HOST only"));
+        DockerApi.Transport local = DockerApi.unix(t.apiSocket());
+        return new DockerApi.Transport() {
+            @Override
+            public DockerApi.Connection open() throws IOException {
+                return local.open();
+            }
+
+            @Override
+            public String where() {
+                return t.ssh().where();
+            }
+        };
     }
 
     private static DockerApi.Transport transport(Candidate candidate) throws IOException {
@@ -151,7 +222,7 @@ public final class DockerEngine {
             return DockerApi.tcp(uri.getHost(), port, candidate.tls() ? tls(candidate.certs()) : null);
         }
         int scheme = host.indexOf("://");
-        throw new IOException("scale reaches an engine through unix:// or tcp://, not " + (scheme > 0 ? host.substring(0, scheme + 3) : host));
+        throw new IOException("scale reaches an engine through unix://, tcp:// or ssh://, not " + (scheme > 0 ? host.substring(0, scheme + 3) : host));
     }
 
     /**

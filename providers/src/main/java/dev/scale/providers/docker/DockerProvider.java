@@ -157,6 +157,7 @@ public final class DockerProvider implements Provider {
             JsonNode info = inspectRunning(docker, id, spec, image);
             Endpoint endpoint = new Endpoint("127.0.0.1", hostPort(info, kind.containerPort(), kind), kind.defaultUsername(), password,
                     kind.defaultDatabase(), servicePorts(info, kind));
+            reach(id, ports(endpoint.port(), endpoint.ports().values()), expires, progress, spec.name());
             initialize(docker, id, spec, image, info, endpoint, progress);
             progress.step(spec.name(), "waiting for " + kind.name() + " on 127.0.0.1:" + endpoint.port());
             String serverVersion;
@@ -250,6 +251,7 @@ public final class DockerProvider implements Provider {
                     }
                     try {
                         docker.start(id);
+                        reach(id, ports(hostPort, serviceHostPorts.values()), expires, progress, spec.name());
                         break;
                     } catch (DockerApi.Failed e) {
                         // another process took the port between the look and the start: another port
@@ -383,7 +385,17 @@ public final class DockerProvider implements Provider {
         makerEnv.put("SCALE_PASSWORD", password.reveal());
         makerEnv.putAll(env);
         try {
-            return templates.make(docker, kind, imageInfo, sourceId, entrypoint, makerEnv, password);
+            return templates.make(docker, kind, imageInfo, sourceId, entrypoint, makerEnv, password, new DockerTemplates.Reach() {
+                @Override
+                public void open(String id, int port) {
+                    reach(id, ports(port, List.of()), clock.instant().plus(kind.startTimeout().multipliedBy(2)), null, null);
+                }
+
+                @Override
+                public void close(String id) {
+                    engine.tunnels().ifPresent(t -> t.close(id));
+                }
+            });
         } catch (ScaleException | DockerApi.Failed | DockerApi.NotFound | DockerApi.Conflict | java.io.UncheckedIOException e) {
             progress.step(spec.name(), "no template (" + firstLine(String.valueOf(e.getMessage())) + "); starting from the image as it is");
             return null;
@@ -628,6 +640,18 @@ public final class DockerProvider implements Provider {
         }
         Endpoint endpoint = new Endpoint("127.0.0.1", port, label(c, LABEL + ".username"), Secret.of(password), label(c, LABEL + ".database"),
                 services);
+        if (engine.tunnels().isPresent() && running) { // a forwarder gone (a reboot of this machine) is started again
+            Instant until = Instant.parse(label(c, LABEL + ".expires-at"));
+            if (label(c, DockerTopologies.TOPOLOGY) == null) {
+                reach(c.path("Id").asText(), ports(port, services.values()), until, null, null);
+            } else {
+                for (JsonNode m : DockerTopologies.members(docker, instanceName(c))) {
+                    if ("running".equals(m.path("State").asText())) {
+                        reach(m.path("Id").asText(), ports(0, DockerTopologies.ports(List.of(m)).values()), until, null, null);
+                    }
+                }
+            }
+        }
         boolean makerGone = pending && makerAway;
         // created and not yet started by a scale process that is still at it: a start in progress, not a dead instance
         boolean starting = pending && !makerGone && "created".equals(info.path("State").path("Status").asText());
@@ -752,8 +776,42 @@ public final class DockerProvider implements Provider {
         }
     }
 
-    /** Kills and removes a container with its anonymous volumes, and waits until Docker no longer knows it. */
-    private static void removeQuietly(DockerApi docker, String id) {
+    /** A port and others, the ones that are published (not 0), in order. */
+    private static List<Integer> ports(int port, java.util.Collection<Integer> others) {
+        List<Integer> out = new ArrayList<>();
+        if (port > 0) {
+            out.add(port);
+        }
+        others.stream().filter(p -> p != null && p > 0).forEach(out::add);
+        return out;
+    }
+
+    /**
+     * Makes a container's published ports reachable from this machine at the same numbers: nothing to do for an engine
+     * on this machine; for one over SSH, a forwarder of its own ({@link SshTunnels}) that ends at {@code until}.
+     */
+    private void reach(String id, List<Integer> hostPorts, Instant until, Progress progress, String instance) {
+        engine.tunnels().ifPresent(t -> {
+            if (progress != null) {
+                progress.step(instance, "forwarding 127.0.0.1:" + String.join(",", hostPorts.stream().map(String::valueOf).toList())
+                        + " from " + t.ssh().where());
+            }
+            t.forward(id, hostPorts, until);
+        });
+    }
+
+    /** Stops the forwarders of containers the engine no longer has (removed outside scale, or gone at their time to live). */
+    public void sweepTunnels() {
+        engine.tunnels().ifPresent(t -> {
+            java.util.Set<String> ids = new java.util.HashSet<>();
+            engine.api().containers(Map.of(), null).forEach(c -> ids.add(c.path("Id").asText()));
+            t.retainOnly(ids);
+        });
+    }
+
+    /** Kills and removes a container with its anonymous volumes, and waits until Docker no longer knows it; and its forwarder. */
+    private void removeQuietly(DockerApi docker, String id) {
+        engine.tunnels().ifPresent(t -> t.close(id));
         try {
             docker.remove(id);
         } catch (NotFound gone) {

@@ -70,8 +70,15 @@ final class DockerTemplates {
      * Runs the source image once with the template's settings, stops its server cleanly, and commits what it made.
      * @param entrypoint the wrapper and the source image's own entrypoint, as an instance runs them
      */
+    /** How this machine reaches a maker's published port: as it is on a local engine; through a forwarder on a remote one. */
+    interface Reach {
+        void open(String id, int port);
+
+        void close(String id);
+    }
+
     Prepared make(DockerApi docker, Kind kind, JsonNode sourceInfo, String sourceId, List<String> entrypoint, Map<String, String> env,
-                  Secret password) {
+                  Secret password, Reach reach) {
         synchronized (MAKING) {
             Optional<Prepared> made = find(docker, kind, sourceId);
             if (made.isPresent()) {
@@ -89,6 +96,7 @@ final class DockerTemplates {
                 docker.start(id);
                 JsonNode info = docker.inspect(id);
                 Endpoint login = new Endpoint("127.0.0.1", DockerProvider.boundPort(info, kind.containerPort()), kind.defaultUsername(), password, kind.defaultDatabase());
+                reach.open(id, login.port());
                 Wait.until(System.nanoTime() + kind.startTimeout().toNanos(), kind.name() + " template", () -> {
                     if (!docker.inspect(id).path("State").path("Running").asBoolean()) {
                         throw ScaleException.failure("its container stopped: " + docker.logTail(id, 3), null);
@@ -121,6 +129,7 @@ final class DockerTemplates {
             } catch (Wait.TimedOut e) {
                 throw ScaleException.failure("its server did not answer (" + e.lastReason() + ")", e);
             } finally {
+                reach.close(id);
                 try {
                     docker.remove(id);
                 } catch (RuntimeException gone) {

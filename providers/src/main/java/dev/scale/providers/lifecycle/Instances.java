@@ -56,12 +56,17 @@ public final class Instances {
     /** @param reaper how services without an expiry of their own end instances at their TTL ({@link Reaper}) */
     public Instances(Dirs dirs, Config config, Kinds kinds, Map<String, String> env, Clock clock, Reaper reaper) {
         this.dockerUsed = dirs.state().resolve("docker-used");
-        this.engine = new DockerEngine(env);
+        this.engine = new DockerEngine(env, dirs.state());
         this.docker = new DockerProvider(engine, config, kinds, clock, dirs.cache());
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
         this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock, reaper);
         this.clock = clock;
         this.kinds = kinds;
+    }
+
+    /** Closes the tunnel to a remote engine's API, if this command opened one; instances' own forwarders stay. */
+    public void close() {
+        engine.close();
     }
 
     /** The kinds these instances can be of. */
@@ -469,6 +474,9 @@ public final class Instances {
             if (provider(c.provider()).remove(c.name())) {
                 gone.add(c);
             }
+        }
+        if (engine.reachable()) {
+            docker.sweepTunnels(); // a remote engine's forwarders whose containers went by themselves
         }
         return gone;
     }

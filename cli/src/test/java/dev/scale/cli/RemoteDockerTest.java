@@ -1,0 +1,261 @@
+package dev.scale.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.scale.providers.RequireDocker;
+import dev.scale.providers.docker.DockerApi;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * scale on a Docker engine on "another machine", reached over SSH as a team's shared build host is: a container of
+ * CI's {@code docker-host} image (Debian's docker.io and openssh-server) run privileged, with its own engine inside and
+ * only its SSH port published, on 127.0.0.1. scale is given {@code DOCKER_HOST=ssh://root@127.0.0.1:PORT} and a key
+ * (through {@code SCALE_SSH_CONFIG}); everything else is the machine's own OpenSSH client and the remote engine.
+ */
+class RemoteDockerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    static Path keys;
+    static DockerApi outer;
+    static String remote;
+    static int sshPort;
+
+    private static String image(String kind) {
+        String tag = System.getenv("SCALE_IMAGE_" + kind);
+        if (tag == null) {
+            fail("SCALE_IMAGE_" + kind + " is not set: run the tests as README says (.ci/build-images.sh builds it)");
+        }
+        return tag;
+    }
+
+    @BeforeAll
+    static void startRemoteHost() throws Exception {
+        outer = RequireDocker.engine().api();
+        run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", keys.resolve("id").toString()), null);
+        String publicKey = Files.readString(keys.resolve("id.pub")).strip();
+        ObjectNode body = JSON.createObjectNode();
+        body.put("Image", image("DOCKER_HOST"));
+        body.putArray("Env").add("SSH_AUTHORIZED_KEY=" + publicKey);
+        body.putObject("Labels").put("dev.scale.test", "remote-docker");
+        body.putObject("Volumes").putObject("/var/lib/docker"); // the inner engine's data on a volume: overlay2 works there
+        body.putObject("ExposedPorts").putObject("22/tcp");
+        ObjectNode host = body.putObject("HostConfig");
+        host.put("Privileged", true);
+        host.putObject("PortBindings").putArray("22/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", "");
+        String name = "scale-test-remote-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
+        remote = outer.create(name, body);
+        try {
+            outer.start(remote);
+        } catch (DockerApi.Failed e) {
+            // an engine that may not grant every capability (this machine's lacks CAP_SYS_RESOURCE, so "privileged"
+            // fails): what an engine inside needs, named, with the host's cgroups writable as privileged would make them
+            outer.remove(remote);
+            host.put("Privileged", false);
+            var caps = host.putArray("CapAdd");
+            List.of("SYS_ADMIN", "NET_ADMIN", "MKNOD", "SYS_MODULE", "SYS_PTRACE", "NET_RAW", "IPC_LOCK", "DAC_READ_SEARCH", "SYS_NICE")
+                    .forEach(caps::add);
+            host.putArray("SecurityOpt").add("seccomp=unconfined").add("apparmor=unconfined");
+            host.putArray("Binds").add("/sys/fs/cgroup:/sys/fs/cgroup:rw");
+            remote = outer.create(name, body);
+            outer.start(remote);
+        }
+        JsonNode info = outer.inspect(remote);
+        sshPort = Integer.parseInt(info.path("NetworkSettings").path("Ports").path("22/tcp").get(0).path("HostPort").asText());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (run(List.of("docker", "exec", remote, "docker", "info"), null) != 0) {
+            if (System.nanoTime() > deadline) {
+                fail("the remote host's engine did not start: " + outer.logTail(remote, 20));
+            }
+            Thread.sleep(500);
+        }
+        // no registry here either: the remote engine gets CI's stand-in images as a machine gets them from a registry
+        Process save = new ProcessBuilder("docker", "save", image("REDIS"), image("POSTGRES")).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process load = new ProcessBuilder("docker", "exec", "-i", remote, "docker", "load").redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try (OutputStream to = load.getOutputStream()) {
+            save.getInputStream().transferTo(to);
+        }
+        assertThat(save.waitFor()).isZero();
+        assertThat(load.waitFor()).isZero();
+        Files.writeString(keys.resolve("config"), "Host *\n  IdentityFile " + keys.resolve("id") + "\n  IdentitiesOnly yes\n"
+                + "  UserKnownHostsFile " + keys.resolve("known_hosts") + "\n  StrictHostKeyChecking accept-new\n  LogLevel ERROR\n");
+    }
+
+    @AfterAll
+    static void removeRemoteHost() {
+        if (remote != null) {
+            outer.remove(remote);
+        }
+    }
+
+    /** Runs a command; its exit code. With {@code out}, its standard output goes there. */
+    private static int run(List<String> command, StringBuilder out) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (out != null) {
+            out.append(text);
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    private static String inside(String... command) throws Exception {
+        List<String> all = new ArrayList<>(List.of("docker", "exec", remote));
+        all.addAll(List.of(command));
+        StringBuilder out = new StringBuilder();
+        assertThat(run(all, out)).as(out.toString()).isZero();
+        return out.toString();
+    }
+
+    private Map<String, String> env(Path home) {
+        Map<String, String> env = Run.env(home);
+        env.put("DOCKER_HOST", "ssh://root@127.0.0.1:" + sshPort);
+        env.put("SCALE_SSH_CONFIG", keys.resolve("config").toString());
+        return env;
+    }
+
+    /** The ssh processes forwarding for this test's remote host: the instances' forwarders. */
+    private static List<ProcessHandle> forwarders() {
+        return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().map(c -> c.contains(" -p " + sshPort + " ") && c.contains(" sleep ")).orElse(false))
+                .toList();
+    }
+
+    @Test
+    void upRedisAndPostgresOnTheRemoteEngineReachedThroughTheTunnelAndDownLeavesNothing(@TempDir Path home) throws Exception {
+        Map<String, String> env = env(home);
+        Run up = Run.of(env, "up", "redis", "postgres", "--ttl", "10m", "--output", "json");
+        assertThat(up.code()).as(up.err()).isZero();
+        assertThat(up.err()).contains("forwarding 127.0.0.1:", "from ssh://root@127.0.0.1:" + sshPort);
+        JsonNode started = JSON.readTree(up.out());
+        try {
+            // the containers are the remote engine's, published on its 127.0.0.1 only; this machine's engine has none
+            String ports = inside("docker", "ps", "--filter", "label=dev.scale.managed=true", "--format", "{{.Names}} {{.Ports}}");
+            assertThat(ports.lines().toList()).hasSize(2).allSatisfy(l -> assertThat(l).contains("127.0.0.1:").doesNotContain("0.0.0.0").doesNotContain(":::"));
+            assertThat(outer.containers(Map.of("dev.scale.managed", "true"), null)).noneMatch(c -> c.path("Names").toString().contains("scale-redis"));
+            assertThat(outer.inspect(remote).path("NetworkSettings").path("Ports").properties()).as("only SSH, on loopback")
+                    .allSatisfy(p -> assertThat(p.getKey()).isEqualTo("22/tcp"));
+
+            // the contract's addresses are this machine's 127.0.0.1, forwarded: real clients from it, in C (libpq, hiredis)
+            Run envOut = Run.of(env, "env", "redis", "postgres");
+            assertThat(envOut.code()).as(envOut.err()).isZero();
+            Map<String, String> contract = new HashMap<>();
+            envOut.out().lines().filter(l -> l.startsWith("export ")).forEach(l -> {
+                String[] kv = l.substring("export ".length()).split("=", 2);
+                contract.put(kv[0], kv[1].replaceAll("^'|'$", ""));
+            });
+            StringBuilder redis = new StringBuilder();
+            assertThat(run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "SET", "over", "ssh"), redis)).as(redis.toString()).isZero();
+            StringBuilder read = new StringBuilder();
+            run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "GET", "over"), read);
+            assertThat(read.toString().strip()).isEqualTo("ssh");
+            StringBuilder pg = new StringBuilder();
+            assertThat(run(List.of("psql", contract.get("DATABASE_URL"), "-tAc", "SELECT 'through ' || 'the tunnel'"), pg)).as(pg.toString()).isZero();
+            assertThat(pg.toString().strip()).isEqualTo("through the tunnel");
+
+            // the forwarders outlive up (they carry the clients above), one per container, recorded in scale's state
+            assertThat(forwarders()).hasSize(2);
+            Run ls = Run.of(env, "ls");
+            assertThat(ls.out()).contains("redis", "postgres");
+        } finally {
+            Run down = Run.of(env, "down", "--all");
+            assertThat(down.code()).as(down.err()).isZero();
+        }
+        assertThat(inside("docker", "ps", "-aq", "--filter", "label=dev.scale.managed=true").strip()).isEmpty();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!forwarders().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(forwarders()).as("down stops the forwarders").isEmpty();
+        assertThat(started.size()).isEqualTo(2);
+    }
+
+    @Test
+    void aForwarderGoneIsStartedAgainByEnvAndGcStopsOnesWhoseContainerWentOutsideScale(@TempDir Path home) throws Exception {
+        Map<String, String> env = env(home);
+        Run up = Run.of(env, "up", "redis", "--name", "r", "--ttl", "10m");
+        assertThat(up.code()).as(up.err()).isZero();
+        try {
+            forwarders().forEach(ProcessHandle::destroy); // as a reboot of this machine would
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!forwarders().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            Run again = Run.of(env, "env", "r");
+            assertThat(again.code()).as(again.err()).isZero();
+            String url = again.out().lines().filter(l -> l.startsWith("export REDIS_URL=")).findFirst().orElseThrow()
+                    .substring("export REDIS_URL=".length()).replaceAll("^'|'$", "");
+            StringBuilder pong = new StringBuilder();
+            run(List.of("redis-cli", "-u", url, "--no-auth-warning", "PING"), pong);
+            assertThat(pong.toString().strip()).isEqualTo("PONG");
+            assertThat(forwarders()).hasSize(1);
+
+            inside("docker", "rm", "-f", "scale-r"); // removed on the remote machine by someone else
+            Run gc = Run.of(env, "gc");
+            assertThat(gc.code()).as(gc.err()).isZero();
+            assertThat(forwarders()).as("gc stops a forwarder whose container is gone").isEmpty();
+            assertThat(home.resolve("state/tunnels")).satisfies(dir -> {
+                try (var all = Files.walk(dir)) {
+                    assertThat(all.filter(Files::isRegularFile)).isEmpty();
+                }
+            });
+        } finally {
+            Run.of(env, "down", "--all");
+        }
+    }
+
+    @Test
+    void runGivesItsChildTheTunnelledContractAndTakesEverythingAwayAfter(@TempDir Path home) throws IOException {
+        Map<String, String> env = env(home);
+        Path answer = home.resolve("answer");
+        env.put("ANSWER", answer.toString());
+        // the child's output is its own (inherited), so it leaves its answer in a file
+        Run run = Run.of(env, "run", "--with", "redis", "--", "sh", "-c", "redis-cli -u \"$REDIS_URL\" --no-auth-warning PING > \"$ANSWER\"");
+        assertThat(run.code()).as(run.err()).isZero();
+        assertThat(Files.readString(answer).strip()).isEqualTo("PONG");
+        assertThat(forwarders()).isEmpty();
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    @Test
+    void badRemoteAddressesAreOneLine(@TempDir Path home) {
+        Map<String, String> env = Run.env(home);
+        env.put("DOCKER_HOST", "tcp://192.0.2.1:2375");
+        Run.assertOneLine(Run.of(env, "up", "redis", "--provider", "docker"), 2, "plain TCP to another machine", "ssh://USER@192.0.2.1");
+        env.put("DOCKER_HOST", "ssh://root@127.0.0.1:" + sshPort);
+        env.put("SCALE_SSH_CONFIG", keys.resolve("config").toString());
+        env.put("HOME", home.toString());
+        // a key the remote host does not know: ssh's own refusal, in one line, and nothing asked for
+        Path wrong = home.resolve("wrong");
+        try {
+            Files.writeString(wrong, Files.readString(keys.resolve("config")).replace(keys.resolve("id").toString(), home.resolve("nokey").toString()));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        env.put("SCALE_SSH_CONFIG", wrong.toString());
+        Run refused = Run.of(env, "up", "redis", "--provider", "docker");
+        Run.assertOneLine(refused, 3, "ssh://root@127.0.0.1:" + sshPort, "Permission denied");
+        env.put("DOCKER_HOST", "ssh://-oProxyCommand=touch@evil");
+        Run.assertOneLine(Run.of(env, "up", "redis", "--provider", "docker"), 2, "not an SSH address scale can use");
+    }
+}
