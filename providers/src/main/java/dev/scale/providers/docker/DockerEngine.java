@@ -89,22 +89,41 @@ public final class DockerEngine {
      * machine, in effect), and scale's instances' passwords travel in the clear in their containers' settings.
      */
     private void refusePlainTcp() {
+        if (remoteTcpHost().isPresent() && !on(env.get("DOCKER_TLS_VERIFY"))) {
+            String host = remoteTcpHost().get();
+            String named = env.get("DOCKER_HOST");
+            throw ScaleException.usage("DOCKER_HOST " + named.trim() + " is plain TCP to another machine: anyone who can reach that port drives"
+                    + " the engine, and the instances' passwords would cross the network in the clear",
+                    "use DOCKER_HOST=ssh://USER@" + host + ", or TLS (DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH)");
+        }
+    }
+
+    /** The host of a {@code DOCKER_HOST=tcp://…} engine on another machine (not this one's loopback); empty otherwise. */
+    java.util.Optional<String> remoteTcpHost() {
         String named = env.get("DOCKER_HOST");
-        if (named == null || !named.trim().startsWith("tcp://") || on(env.get("DOCKER_TLS_VERIFY"))) {
-            return;
+        if (named == null || !named.trim().startsWith("tcp://")) {
+            return java.util.Optional.empty();
         }
         String host;
         try {
             host = URI.create(named.trim()).getHost();
         } catch (IllegalArgumentException e) {
-            return; // connect() says what is wrong with it
+            return java.util.Optional.empty(); // connect() says what is wrong with it
         }
-        boolean loopback = host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
-        if (!loopback) {
-            throw ScaleException.usage("DOCKER_HOST " + named.trim() + " is plain TCP to another machine: anyone who can reach that port drives"
-                    + " the engine, and the instances' passwords would cross the network in the clear",
-                    "use DOCKER_HOST=ssh://USER@" + (host == null ? "HOST" : host) + ", or TLS (DOCKER_TLS_VERIFY=1 with DOCKER_CERT_PATH)");
-        }
+        boolean loopback = host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+        return loopback ? java.util.Optional.empty() : java.util.Optional.of(host);
+    }
+
+    /**
+     * Refuses to start instances on a TLS {@code tcp://} engine on another machine: they publish on that machine's
+     * 127.0.0.1 only, and scale forwards ports only over SSH, so nothing here could reach them.
+     */
+    void requireReachable() {
+        remoteTcpHost().ifPresent(host -> {
+            throw ScaleException.usage("instances on the engine at " + env.get("DOCKER_HOST").trim() + " could not be reached from here: they"
+                    + " publish on that machine's 127.0.0.1 only, and scale forwards their ports over SSH only",
+                    "use DOCKER_HOST=ssh://USER@" + host + " (the same engine, reached through ssh)");
+        });
     }
 
     /** Where scale looks, in order: each a DOCKER_HOST-style address and whether to verify TLS, with its certificates. */

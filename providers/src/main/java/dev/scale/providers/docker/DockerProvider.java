@@ -111,6 +111,7 @@ public final class DockerProvider implements Provider {
 
     @Override
     public Instance start(Spec spec, Progress progress) {
+        engine.requireReachable();
         if (spec.topology() != null) {
             return startTopology(spec, progress);
         }
