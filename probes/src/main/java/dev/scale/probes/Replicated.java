@@ -32,11 +32,18 @@ public interface Replicated extends AutoCloseable {
      */
     SetTest.Target target(int timeoutMillis, Runnable fault, Runnable heal) throws Exception;
 
+    /** Who does faults to this store's members: the provider that runs it, as {@link Factory#of} was given. */
+    Faults faults();
+
     /** Does a fault (or its undoing) to a member. */
-    void fault(String member, Topology.Fault fault) throws Exception;
+    default void fault(String member, Topology.Fault fault) throws Exception {
+        faults().apply(member, fault);
+    }
 
     /** Undoes what an interrupted probe left done to members, before a new one starts: {@link Faults#undoLeftovers}. */
-    java.util.List<String> undoLeftovers() throws Exception;
+    default java.util.List<String> undoLeftovers() throws Exception {
+        return faults().undoLeftovers();
+    }
 
     /**
      * One look at whether the topology is whole (every member back, the old primary following the new one, every

@@ -5,7 +5,6 @@ import dev.scale.probes.Replicated;
 import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
-import dev.scale.providers.Topology;
 import dev.scale.providers.kinds.couchbase.CouchbaseKind;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -156,13 +155,8 @@ public final class CouchbaseReplicated implements Replicated {
     }
 
     @Override
-    public void fault(String member, Topology.Fault fault) throws Exception {
-        faults.apply(member, fault);
-    }
-
-    @Override
-    public List<String> undoLeftovers() throws Exception {
-        return faults.undoLeftovers();
+    public Faults faults() {
+        return faults;
     }
 
     /** Every node back in the cluster, active and healthy, with no rebalance running; a failed-over node is taken back first. */

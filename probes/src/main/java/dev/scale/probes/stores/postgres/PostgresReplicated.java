@@ -5,7 +5,6 @@ import dev.scale.probes.Replicated;
 import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
-import dev.scale.providers.Topology;
 import dev.scale.providers.kinds.postgres.Jdbc;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -128,13 +127,8 @@ public final class PostgresReplicated implements Replicated {
     }
 
     @Override
-    public void fault(String member, Topology.Fault fault) throws Exception {
-        faults.apply(member, fault);
-    }
-
-    @Override
-    public List<String> undoLeftovers() throws Exception {
-        return faults.undoLeftovers();
+    public Faults faults() {
+        return faults;
     }
 
     /**

@@ -6,7 +6,6 @@ import dev.scale.probes.Replicated;
 import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
-import dev.scale.providers.Topology;
 import dev.scale.providers.kinds.rabbitmq.RabbitmqKind;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -91,13 +90,8 @@ public final class RabbitmqReplicated implements Replicated {
     }
 
     @Override
-    public void fault(String member, Topology.Fault fault) throws Exception {
-        faults.apply(member, fault);
-    }
-
-    @Override
-    public List<String> undoLeftovers() throws Exception {
-        return faults.undoLeftovers();
+    public Faults faults() {
+        return faults;
     }
 
     /** Every node answers and they are one cluster again (a paused minority resumes once it sees the majority). */

@@ -4,7 +4,6 @@ import dev.scale.probes.Replicated;
 import dev.scale.probes.SetTest;
 import dev.scale.providers.Endpoint;
 import dev.scale.providers.Secret;
-import dev.scale.providers.Topology;
 import dev.scale.providers.kinds.redis.Resp;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -94,13 +93,8 @@ public final class RedisSentinels implements Replicated {
     }
 
     @Override
-    public void fault(String member, Topology.Fault fault) throws Exception {
-        faults.apply(member, fault);
-    }
-
-    @Override
-    public List<String> undoLeftovers() throws Exception {
-        return faults.undoLeftovers();
+    public Faults faults() {
+        return faults;
     }
 
     /**
