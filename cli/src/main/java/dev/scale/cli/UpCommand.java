@@ -83,6 +83,7 @@ final class UpCommand implements Callable<Integer> {
         ProgressLines progress = new ProgressLines(ctx);
         List<Instance> started;
         // Ctrl-C while starting: remove whatever was partly made before the JVM exits.
+        chosen.requireLasting();
         try (var cleanup = ShutdownHook.register("scale-up-cleanup", instances::cancelStarts)) {
             started = instances.up(requested, name, life, image, topology, chosen, progress);
             instances.handOver(started); // from here on they are the user's: this process's end is no orphaning

@@ -74,6 +74,19 @@ public interface Kind {
      */
     String containerPrelude();
 
+    /**
+     * The official image's entrypoint, for where scale cannot ask the image (a Kubernetes pod runs the kind's prelude,
+     * then this, with {@link #containerCommand}); the Docker provider reads the image's own.
+     */
+    default List<String> imageEntrypoint() {
+        return List.of("docker-entrypoint.sh");
+    }
+
+    /** Memory a laptop-sized server of this kind needs, in MiB: a Kubernetes pod's request and limit. */
+    default int memoryMiB() {
+        return 256;
+    }
+
     /** The signal that shuts the server down promptly and cleanly. */
     String stopSignal();
 

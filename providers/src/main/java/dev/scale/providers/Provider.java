@@ -38,6 +38,13 @@ public interface Provider {
     }
 
     /**
+     * Refuses, before anything starts, when instances handed over from here ({@code up}) could not be reached once this
+     * command ends (Kubernetes from outside the cluster: its port-forwards end with the command).
+     */
+    default void requireLasting() {
+    }
+
+    /**
      * Removes the instance and everything made for it; returns once it is gone.
      * @return false when no such instance existed (removal is idempotent)
      */

@@ -36,6 +36,9 @@ import java.util.function.Consumer;
 public final class Instances {
     private final DockerProvider docker;
     private final EmbeddedProvider embedded;
+    private final dev.scale.providers.kubernetes.KubernetesProvider kubernetes;
+    /** Marks that scale made instances on a Kubernetes cluster: only then do ls, down and gc ask it. */
+    private final java.nio.file.Path kubernetesUsed;
     /** Managed services: chosen only by name (--provider neon), never by auto. */
     private final List<ManagedService> managed;
     private final DockerEngine engine;
@@ -59,6 +62,8 @@ public final class Instances {
         this.engine = new DockerEngine(env, dirs.state());
         this.docker = new DockerProvider(engine, config, kinds, clock, dirs.cache());
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
+        this.kubernetes = dev.scale.providers.kubernetes.KubernetesProvider.onCluster(env, config, kinds, clock);
+        this.kubernetesUsed = dirs.state().resolve("kubernetes-used");
         this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock, reaper);
         this.clock = clock;
         this.kinds = kinds;
@@ -67,6 +72,7 @@ public final class Instances {
     /** Closes the tunnel to a remote engine's API, if this command opened one; instances' own forwarders stay. */
     public void close() {
         engine.close();
+        kubernetes.close();
     }
 
     /** The kinds these instances can be of. */
@@ -83,19 +89,23 @@ public final class Instances {
         return switch (provider) {
             case "docker" -> "container";
             case "embedded" -> "supervisor";
+            case "kubernetes" -> "cluster";
             default -> ManagedServices.ttlEnforcedBy(provider);
         };
     }
 
     /** What --provider takes: auto, the local providers, then every managed service of the registry. */
     public static List<String> providerNames() {
-        List<String> names = new ArrayList<>(List.of("auto", "docker", "embedded"));
+        List<String> names = new ArrayList<>(List.of("auto", "docker", "embedded", "kubernetes"));
         names.addAll(ManagedServices.NAMES);
         return names;
     }
 
     /** A provider by the name instances carry. */
     private Provider provider(String name) {
+        if (name.equals(kubernetes.name())) {
+            return kubernetes;
+        }
         return name.equals(docker.name()) ? docker : managed(name).map(Provider.class::cast).orElse(embedded);
     }
 
@@ -131,6 +141,18 @@ public final class Instances {
                     throw ScaleException.environment(why, null, null);
                 });
                 return embedded;
+            }
+            case "kubernetes" -> {
+                kubernetes.unavailableReason().ifPresent(why -> {
+                    throw ScaleException.environment(why, "set KUBECONFIG, or run scale in a pod of the cluster", null);
+                });
+                try {
+                    java.nio.file.Files.createDirectories(kubernetesUsed.getParent());
+                    java.nio.file.Files.writeString(kubernetesUsed, "");
+                } catch (java.io.IOException e) {
+                    throw ScaleException.environment("cannot write " + kubernetesUsed + ": " + e.getMessage(), null, e);
+                }
+                return kubernetes;
             }
             case "auto" -> {
                 if (engine.reachable()) {
@@ -331,6 +353,17 @@ public final class Instances {
                 () -> engine.reachable() ? docker.list() : null, runnable -> daemon(runnable, "scale-ls-docker").start());
         List<Instance> all = new ArrayList<>(embedded.list());
         managed.forEach(m -> all.addAll(m.list()));
+        if (java.nio.file.Files.exists(kubernetesUsed)) {
+            List<Instance> onCluster = kubernetes.list();
+            all.addAll(onCluster);
+            if (onCluster.isEmpty()) {
+                try {
+                    java.nio.file.Files.deleteIfExists(kubernetesUsed);
+                } catch (java.io.IOException e) {
+                    // kept: the cluster is asked once more next time
+                }
+            }
+        }
         List<Instance> containers;
         try {
             containers = fromDocker.join();
@@ -437,6 +470,9 @@ public final class Instances {
         boolean removed = embedded.remove(n);
         if (dockerUp) {
             removed |= docker.remove(n);
+        }
+        if (!removed && java.nio.file.Files.exists(kubernetesUsed)) {
+            removed = kubernetes.remove(n);
         }
         for (ManagedService m : managed) {
             if (!removed || m.hasLedger(n)) { // a service is asked only when nothing here had that name

@@ -62,6 +62,9 @@ public final class CouchbaseKind implements Kind {
     @Override public String defaultDatabase() { return "scale"; }
     @Override public Map<String, String> containerEnv(Endpoint endpoint) { return Map.of(); }
     @Override public List<String> containerCommand() { return List.of("couchbase-server"); }
+    @Override public List<String> imageEntrypoint() { return List.of("/entrypoint.sh"); }
+    /** Its quotas (256 MiB data, 256 MiB index) and the cluster manager's own. */
+    @Override public int memoryMiB() { return 1536; }
     @Override public String containerPrelude() { return ""; }
     @Override public String stopSignal() { return "TERM"; }
     @Override public Duration startTimeout() { return Duration.ofMinutes(3); }

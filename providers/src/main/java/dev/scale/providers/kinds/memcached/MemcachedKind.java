@@ -31,6 +31,7 @@ public final class MemcachedKind implements Kind {
     @Override public Map<String, String> containerEnv(Endpoint endpoint) { return Map.of(); }
     /** The official image's entrypoint runs {@code memcached}; 64 MB is its default memory, said here so it shows. */
     @Override public List<String> containerCommand() { return List.of("memcached", "-m", "64"); }
+    @Override public int memoryMiB() { return 128; }
     @Override public String containerPrelude() { return ""; }
     @Override public String stopSignal() { return "TERM"; }
     @Override public Duration startTimeout() { return Duration.ofSeconds(30); }

@@ -38,6 +38,7 @@ public final class RabbitmqKind implements Kind {
     @Override public String defaultUsername() { return "scale"; }
     @Override public String defaultDatabase() { return DEFAULT_VHOST; }
     @Override public List<String> containerCommand() { return List.of("rabbitmq-server"); }
+    @Override public int memoryMiB() { return 512; }
     /** RabbitMQ stops cleanly on SIGTERM (3.7 and later): queues and messages marked durable and persistent are kept. */
     @Override public String stopSignal() { return "TERM"; }
     /** The Erlang VM and its plugins: 5 to 10 s on two cores. */

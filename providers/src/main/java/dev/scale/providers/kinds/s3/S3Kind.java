@@ -33,6 +33,8 @@ public final class S3Kind implements Kind {
     @Override public String defaultUsername() { return "scale"; }
     @Override public String defaultDatabase() { return BUCKET; }
     @Override public List<String> containerCommand() { return List.of(); }
+    @Override public List<String> imageEntrypoint() { return List.of("/opt/s3proxy/run-docker-container.sh"); }
+    @Override public int memoryMiB() { return 512; }
     @Override public String stopSignal() { return "TERM"; }
     @Override public Duration startTimeout() { return Duration.ofSeconds(60); }
     @Override public List<String> urlSchemes() { return List.of("s3"); }
