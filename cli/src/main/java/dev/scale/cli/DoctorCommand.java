@@ -61,6 +61,10 @@ final class DoctorCommand implements Callable<Integer> {
             } else {
                 checks.add(new Check("docker", "no", noDocker.get()));
             }
+            // configured or not, from the kubeconfig or the pod alone: doctor does not reach into a cluster nobody asked for
+            Optional<String> noCluster = instances.kubernetes().unavailableReason();
+            checks.add(new Check("kubernetes", noCluster.isEmpty() ? "ok" : "no",
+                    noCluster.orElse("a cluster is configured (--provider kubernetes uses its current context and namespace)")));
             checks.addAll(managed(ctx, instances));
             EmbeddedRecipe.Machine machine = instances.embedded().machine();
             for (Datastores.Datastore d : Datastores.ALL) {

@@ -126,6 +126,10 @@ public final class Instances {
         return embedded;
     }
 
+    public dev.scale.providers.kubernetes.KubernetesProvider kubernetes() {
+        return kubernetes;
+    }
+
     /**
      * The provider for new instances: {@code docker} or {@code embedded} as forced, or for {@code auto}
      * docker when an engine answers and embedded otherwise. The choice is said through {@code note}.
