@@ -52,6 +52,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", completionCandidates = ProviderNames.class, description = "${COMPLETION-CANDIDATES}: " + ProviderNames.HELP)
     String provider;
 
+    @picocli.CommandLine.Mixin
+    PodSize size;
+
     @Option(names = "--ttl", paramLabel = "DURATION", description = "Time to live, should scale be killed. Default: 1h, or SCALE_TTL.")
     String ttl;
 
@@ -72,6 +75,7 @@ final class RunCommand implements Callable<Integer> {
         Map<String, Path> inits = parseInits(requested);
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, quiet ? note -> { } : ctx::info);
+        size.applyTo(chosen);
         List<Instance> started = new ArrayList<>();
         try (var cleanup = ShutdownHook.register("scale-run-cleanup", () -> {
             instances.cancelStarts();

@@ -44,6 +44,9 @@ final class TryCommand implements Callable<Integer> {
     @Option(names = "--provider", paramLabel = "PROVIDER", defaultValue = "auto", completionCandidates = ProviderNames.class, description = "${COMPLETION-CANDIDATES}: " + ProviderNames.HELP)
     String provider;
 
+    @picocli.CommandLine.Mixin
+    PodSize size;
+
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one.")
     String image;
 
@@ -57,6 +60,7 @@ final class TryCommand implements Callable<Integer> {
         boolean interactive = ctx.terminal();
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, interactive ? ctx::info : note -> { });
+        size.applyTo(chosen);
         String[] started = new String[1];
         // SIGTERM, SIGHUP (terminal closed) and Ctrl-C outside the shell end the JVM through its hooks.
         try (var cleanup = ShutdownHook.register("scale-try-cleanup", () -> {

@@ -51,6 +51,9 @@ final class UpCommand implements Callable<Integer> {
             completionCandidates = ProviderNames.class, description = "${COMPLETION-CANDIDATES}: " + ProviderNames.HELP)
     String provider;
 
+    @picocli.CommandLine.Mixin
+    PodSize size;
+
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
     String image;
 
@@ -80,6 +83,7 @@ final class UpCommand implements Callable<Integer> {
                 requested.stream().allMatch(r -> r.kind().replication() != null && r.kind().replication().watchesItself()));
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
+        size.applyTo(chosen);
         ProgressLines progress = new ProgressLines(ctx);
         List<Instance> started;
         // Ctrl-C while starting: remove whatever was partly made before the JVM exits.

@@ -24,6 +24,8 @@ class KubernetesCliTest {
         Run ls = Run.of(env, "ls");
         assertThat(ls.code()).as(ls.err()).isZero();
         assertThat(ls.err()).doesNotContain("Kubernetes");
-        assertThat(Run.of(env, "up", "--help").out()).contains("kubernetes");
+        assertThat(Run.of(env, "up", "--help").out()).contains("kubernetes", "--memory");
+        Run.assertOneLine(Run.of(env, "up", "redis", "--memory", "1Gi"), 2, "--memory sizes a Kubernetes pod", "--provider kubernetes");
+        Run.assertOneLine(Run.of(env, "run", "--with", "redis", "--cpu", "2", "--", "true"), 2, "--cpu sizes a Kubernetes pod");
     }
 }

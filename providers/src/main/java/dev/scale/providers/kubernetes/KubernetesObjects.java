@@ -46,7 +46,8 @@ import java.util.Map;
  *   {@code dev.scale/*} annotations, as the Docker provider keeps them in labels.</li>
  * </ul>
  * The pod has no host ports, no service-account token, no service links; its container's memory request and limit are
- * the kind's ({@link Kind#memoryMiB}), or {@code SCALE_KUBERNETES_MEMORY} / {@code SCALE_KUBERNETES_CPU} where set.
+ * the kind's ({@link Kind#memoryMiB}), or {@code --memory} / {@code --cpu}, or {@code SCALE_KUBERNETES_MEMORY} /
+ * {@code SCALE_KUBERNETES_CPU} where set.
  */
 public final class KubernetesObjects {
     static final String PREFIX = "dev.scale/";
@@ -94,7 +95,7 @@ public final class KubernetesObjects {
     }
 
     /** Makes the instance's Job, then its Secret and Service owned by it. */
-    void create(Spec spec, String image, String version, Secret password, Instant created, Instant expires) {
+    void create(Spec spec, String image, String version, Secret password, Instant created, Instant expires, Map<String, String> size) {
         Kind kind = spec.kind();
         String name = objectName(spec.name());
         Map<String, String> labels = labels(spec.name(), kind);
@@ -114,7 +115,7 @@ public final class KubernetesObjects {
                 .withNewSpec().withActiveDeadlineSeconds(ttl).withTtlSecondsAfterFinished(KEEP_FINISHED_SECONDS).withBackoffLimit(0)
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec().withRestartPolicy("Never").withAutomountServiceAccountToken(false).withEnableServiceLinks(false)
-                .withTerminationGracePeriodSeconds(10L).withContainers(container(kind, image, name, password)).endSpec()
+                .withTerminationGracePeriodSeconds(10L).withContainers(container(kind, image, name, password, size)).endSpec()
                 .endTemplate().endSpec().build();
         Job made;
         try {
@@ -149,7 +150,7 @@ public final class KubernetesObjects {
      * The server's container: the kind's prelude (with the password from the Secret in {@code SCALE_PASSWORD}) before
      * the official image's entrypoint, its ports with no host port, and its memory.
      */
-    private Container container(Kind kind, String image, String secret, Secret password) {
+    private Container container(Kind kind, String image, String secret, Secret password, Map<String, String> size) {
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVarBuilder().withName("SCALE_PASSWORD").withNewValueFrom().withNewSecretKeyRef("password", secret, false)
                 .endValueFrom().build());
@@ -173,8 +174,8 @@ public final class KubernetesObjects {
         ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withName("main").withContainerPort(kind.containerPort()).build());
         kind.servicePorts().forEach((service, port) -> ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder()
                 .withName(service.length() > 15 ? service.substring(0, 15) : service).withContainerPort(port).build()));
-        String memory = resources.getOrDefault("memory", kind.memoryMiB() + "Mi");
-        String cpu = resources.getOrDefault("cpu", "100m");
+        String memory = size.getOrDefault("memory", resources.getOrDefault("memory", kind.memoryMiB() + "Mi"));
+        String cpu = size.getOrDefault("cpu", resources.getOrDefault("cpu", "100m"));
         return c.withPorts(ports)
                 .withNewResources().withRequests(Map.of("memory", new Quantity(memory), "cpu", new Quantity(cpu)))
                 .withLimits(Map.of("memory", new Quantity(memory))).endResources()

@@ -44,6 +44,30 @@ public final class KubernetesProvider implements Provider {
     private final Function<KubernetesObjects, Reach> reaches;
     private KubernetesObjects objects;
     private Reach reach;
+    private final Map<String, String> size = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** Kubernetes' quantities: {@code 512Mi}, {@code 1.5Gi}, {@code 250m}, {@code 2}. */
+    private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?");
+    private static final java.util.regex.Pattern CPU = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?m?");
+
+    /**
+     * The pods' memory (request and limit) and CPU request for instances this command starts ({@code --memory},
+     * {@code --cpu}); null leaves the kind's default.
+     */
+    public void size(String memory, String cpu) {
+        if (memory != null) {
+            if (!MEMORY.matcher(memory).matches()) {
+                throw ScaleException.usage("--memory " + memory + " is not a Kubernetes quantity", "write e.g. --memory 512Mi or --memory 2Gi");
+            }
+            size.put("memory", memory);
+        }
+        if (cpu != null) {
+            if (!CPU.matcher(cpu).matches()) {
+                throw ScaleException.usage("--cpu " + cpu + " is not a Kubernetes quantity", "write e.g. --cpu 250m or --cpu 2");
+            }
+            size.put("cpu", cpu);
+        }
+    }
 
     /** How this process reaches an instance's port: its Service's DNS name in the cluster, or a local port-forward. */
     public interface Reach {
@@ -154,7 +178,7 @@ public final class KubernetesProvider implements Provider {
         KubernetesObjects k = objects();
         progress.step(spec.name(), "creating job, secret and service " + KubernetesObjects.objectName(spec.name()) + " in namespace " + k.namespace());
         try {
-            k.create(spec, image, version, password, created, expires);
+            k.create(spec, image, version, password, created, expires, size);
         } catch (KubernetesObjects.Taken e) {
             throw new NameTaken(spec.name());
         }

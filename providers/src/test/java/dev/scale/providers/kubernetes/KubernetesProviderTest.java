@@ -222,6 +222,27 @@ class KubernetesProviderTest {
     }
 
     @Test
+    void memoryAndCpuRaiseThePodsSizeAndWhatIsNotAQuantityIsRefused() {
+        KubernetesProvider k8s = provider(Map.of("SCALE_KUBERNETES_MEMORY", "768Mi"));
+        assertThatThrownBy(() -> k8s.size("lots", null)).isInstanceOfSatisfying(ScaleException.class,
+                e -> assertThat(e.oneLine()).contains("--memory lots is not a Kubernetes quantity"));
+        assertThatThrownBy(() -> k8s.size(null, "1; rm")).hasMessageContaining("--cpu 1; rm is not a Kubernetes quantity");
+        k8s.start(redis("small", Duration.ofMinutes(5)), Progress.NONE);
+        var env = client.batch().v1().jobs().inAnyNamespace().withLabel(KubernetesObjects.INSTANCE, "small").list().getItems().get(0)
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getResources();
+        assertThat(env.getLimits().get("memory").toString()).as("the variable, over the kind's").isEqualTo("768Mi");
+        k8s.size("2Gi", "500m");
+        k8s.start(redis("big", Duration.ofMinutes(5)), Progress.NONE);
+        var big = client.batch().v1().jobs().inAnyNamespace().withLabel(KubernetesObjects.INSTANCE, "big").list().getItems().get(0)
+                .getSpec().getTemplate().getSpec().getContainers().get(0).getResources();
+        assertThat(big.getLimits().get("memory").toString()).isEqualTo("2Gi");
+        assertThat(big.getRequests().get("memory").toString()).isEqualTo("2Gi");
+        assertThat(big.getRequests().get("cpu").toString()).isEqualTo("500m");
+        k8s.remove("small");
+        k8s.remove("big");
+    }
+
+    @Test
     void anImageTheClusterCannotPullIsOneLineAndLeavesNothing() {
         refusedImages.add("redis:nope");
         KubernetesProvider k8s = provider(Map.of());
