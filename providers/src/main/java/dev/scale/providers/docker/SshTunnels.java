@@ -259,11 +259,6 @@ final class SshTunnels {
     }
 
     private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ScaleException.failure("interrupted", e);
-        }
+        dev.scale.providers.Wait.sleep(millis * 1_000_000L);
     }
 }
