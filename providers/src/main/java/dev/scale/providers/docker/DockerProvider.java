@@ -622,9 +622,10 @@ public final class DockerProvider implements Provider {
         boolean running = info.path("State").path("Running").asBoolean(false);
         int port = 0;
         Map<String, Integer> services = new HashMap<>();
+        List<JsonNode> members = List.of();
         if (label(c, DockerTopologies.TOPOLOGY) != null) {
             // a topology: up while any member runs (the failover probe kills the first primary); fixed ports, in labels
-            List<JsonNode> members = DockerTopologies.members(docker, instanceName(c));
+            members = DockerTopologies.members(docker, instanceName(c));
             running = members.stream().anyMatch(m -> "running".equals(m.path("State").asText()));
             port = Integer.parseInt(label(c, DockerTopologies.HOST_PORT));
             services.putAll(DockerTopologies.ports(members));
@@ -646,7 +647,7 @@ public final class DockerProvider implements Provider {
             if (label(c, DockerTopologies.TOPOLOGY) == null) {
                 reach(c.path("Id").asText(), ports(port, services.values()), until, null, null);
             } else {
-                for (JsonNode m : DockerTopologies.members(docker, instanceName(c))) {
+                for (JsonNode m : members) {
                     if ("running".equals(m.path("State").asText())) {
                         reach(m.path("Id").asText(), ports(0, DockerTopologies.ports(List.of(m)).values()), until, null, null);
                     }

@@ -260,6 +260,11 @@ public final class KubernetesObjects {
         } catch (KubernetesClientException e) {
             throw refused("listing scale's jobs", e);
         }
+        // every instance's password in one listing, not a request per instance
+        Map<String, String> passwords = new java.util.HashMap<>();
+        for (var s : client.secrets().inNamespace(namespace).withLabel(MANAGED, "true").list().getItems()) {
+            passwords.put(s.getMetadata().getName(), password(s));
+        }
         for (Job j : jobs) {
             Map<String, String> labels = j.getMetadata().getLabels();
             Map<String, String> a = j.getMetadata().getAnnotations() == null ? Map.of() : j.getMetadata().getAnnotations();
@@ -276,16 +281,12 @@ public final class KubernetesObjects {
             boolean finished = status != null && ((status.getFailed() != null && status.getFailed() > 0)
                     || (status.getSucceeded() != null && status.getSucceeded() > 0) || status.getCompletionTime() != null);
             out.add(new Found(instance, labels.get(KIND), a.getOrDefault(PREFIX + "version", ""), created, expires,
-                    !finished && clock.instant().isBefore(expires), password(instance)));
+                    !finished && clock.instant().isBefore(expires), passwords.getOrDefault(objectName(instance), "")));
         }
         return out;
     }
 
-    private String password(String instance) {
-        io.fabric8.kubernetes.api.model.Secret s = client.secrets().inNamespace(namespace).withName(objectName(instance)).get();
-        if (s == null) {
-            return "";
-        }
+    private static String password(io.fabric8.kubernetes.api.model.Secret s) {
         if (s.getData() != null && s.getData().get("password") != null) {
             return new String(Base64.getDecoder().decode(s.getData().get("password")), StandardCharsets.UTF_8);
         }
