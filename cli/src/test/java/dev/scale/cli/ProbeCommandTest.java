@@ -135,7 +135,10 @@ class ProbeCommandTest {
                     """);
             Run fit = Run.of(env, "fit", mine.toString(), "--on", couchbase.url(), "--require", couchbase.url());
             assertThat(fit.code()).as(fit.err()).isZero();
-            assertThat(fit.out()).contains("PASS · native (documents by key)", "PASS · counter", "2 PASS, 0 FAIL, 0 N/A · fits");
+            assertThat(fit.out()).contains("PASS · native (documents by key)", "2 PASS, 0 FAIL, 0 N/A · fits");
+            // The evidence is the fastest lossless method as measured in this run: on the double, counter and cas-retry
+            // are both lossless and either can be faster under load, but never naive.
+            assertThat(fit.out()).containsPattern("PASS · (counter|cas-retry)\\b");
             oneLine(Run.of(env, "probe", "ttl", "--on", "couchbase://u:p@127.0.0.1:1"), 2, "names no bucket");
         }
     }
