@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Instances on a Kubernetes cluster ({@code --provider kubernetes}), on the current kubeconfig context and namespace
@@ -30,9 +29,10 @@ import java.util.function.Function;
  * {@code dev.scale/*} as the Docker labels. {@code ls}, {@code down} and {@code gc} read the cluster's state by label.
  * <p>
  * How this process reaches an instance ({@link Reach}): inside the cluster by its Service's DNS name; outside it
- * through a port-forward to 127.0.0.1 that lives as long as this command, so {@code try}, {@code run} and the probes
- * work from anywhere, and {@code up} from outside the cluster is refused until a forwarder that outlives the command
- * exists. The fabric8 client is made on first use only: no other command loads it.
+ * through the API server's port-forward to this machine's 127.0.0.1, held by the command itself for {@code try},
+ * {@code run} and the probes, and for {@code up} by a detached forwarder of the instance's own ({@link PortForwarder})
+ * that ends with it, and that {@code ls} and {@code env} start again where it is gone. The fabric8 client is made on
+ * first use only: no other command loads it.
  */
 public final class KubernetesProvider implements Provider {
     public static final String NAME = "kubernetes";
@@ -41,9 +41,11 @@ public final class KubernetesProvider implements Provider {
     private final Config config;
     private final Kinds kinds;
     private final Clock clock;
-    private final Function<KubernetesObjects, Reach> reaches;
+    private final Reach.Factory reaches;
     private KubernetesObjects objects;
     private Reach reach;
+    /** Whether instances started from here must be reachable once this command ends ({@code up}). */
+    private boolean lasting;
     private final Map<String, String> size = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Kubernetes' quantities: {@code 512Mi}, {@code 1.5Gi}, {@code 250m}, {@code 2}. */
@@ -69,19 +71,40 @@ public final class KubernetesProvider implements Provider {
         }
     }
 
-    /** How this process reaches an instance's port: its Service's DNS name in the cluster, or a local port-forward. */
+    /** How this process reaches an instance's ports: its Service's DNS name in the cluster, or local port-forwards. */
     public interface Reach {
-        /** The address for the instance's Service port {@code port}. */
-        java.net.InetSocketAddress to(String instance, int port);
+        /**
+         * The address of each of the instance's Service ports {@code ports}, by port; what forwards them ends by
+         * {@code until} at the latest (the instance's time to live).
+         */
+        Map<Integer, java.net.InetSocketAddress> to(String instance, List<Integer> ports, Instant until);
 
-        /** Whether addresses from here outlive this process (they do in the cluster; a port-forward does not). */
+        /** Whether addresses from here outlive this process (they do in the cluster and through a detached forwarder). */
         boolean lasting();
 
-        /** Lets go of what reaching the instance holds (its port-forwards). */
+        /** Whether this reaches the instance from before this command (its detached forwarder is recorded). */
+        default boolean keeps(String instance) {
+            return false;
+        }
+
+        /** Lets go of what reaching the instance holds (its port-forwards, or its forwarder). */
         void release(String instance);
+
+        /** Lets go of what this command holds for every instance (its port-forwards), before the client closes. */
+        default void releaseAll() {
+        }
+
+        /** Lets go of what it holds for instances not in {@code instances}: those the cluster no longer has. */
+        default void retainOnly(java.util.Set<String> instances) {
+        }
+
+        /** How a provider reaches the instances of one command: for as long as it runs, or beyond ({@code lasting}). */
+        interface Factory {
+            Reach reach(KubernetesObjects objects, boolean lasting);
+        }
     }
 
-    public KubernetesProvider(java.util.function.Supplier<io.fabric8.kubernetes.client.KubernetesClient> clients, Function<KubernetesObjects, Reach> reaches,
+    public KubernetesProvider(java.util.function.Supplier<io.fabric8.kubernetes.client.KubernetesClient> clients, Reach.Factory reaches,
                               Map<String, String> env, Config config, Kinds kinds, Clock clock) {
         this.clients = clients;
         this.reaches = reaches;
@@ -91,10 +114,40 @@ public final class KubernetesProvider implements Provider {
         this.clock = clock;
     }
 
-    /** The provider on the user's own cluster: the kubeconfig's, or the pod's own in one. */
-    public static KubernetesProvider onCluster(Map<String, String> env, Config config, Kinds kinds, Clock clock) {
-        return new KubernetesProvider(() -> new io.fabric8.kubernetes.client.KubernetesClientBuilder().build(),
-                objects -> inCluster(env) ? Reaches.dns(objects) : Reaches.portForward(objects), env, config, kinds, clock);
+    /**
+     * The provider on the user's own cluster: the kubeconfig's, or the pod's own in one.
+     * @param stateDir where the detached forwarders of instances handed over from outside the cluster are recorded
+     */
+    public static KubernetesProvider onCluster(Map<String, String> env, Path stateDir, Config config, Kinds kinds, Clock clock) {
+        return new KubernetesProvider(() -> client(env), Reaches.factory(env, stateDir, inCluster(env)), env, config, kinds, clock);
+    }
+
+    /**
+     * The client for the command's environment: in a pod, the pod's service account; otherwise the kubeconfig that
+     * environment names (the first file of {@code KUBECONFIG} that exists, or {@code ~/.kube/config}), at its current
+     * context, as kubectl reads it.
+     */
+    static io.fabric8.kubernetes.client.KubernetesClient client(Map<String, String> env) {
+        Optional<Path> file = inCluster(env) ? Optional.empty() : kubeconfig(env);
+        if (file.isEmpty()) {
+            return new io.fabric8.kubernetes.client.KubernetesClientBuilder().build();
+        }
+        return new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+                .withConfig(io.fabric8.kubernetes.client.Config.fromKubeconfig((String) null, file.get().toFile())).build();
+    }
+
+    /** The kubeconfig file the environment names: the first of {@code KUBECONFIG} that exists, or {@code ~/.kube/config}. */
+    private static Optional<Path> kubeconfig(Map<String, String> env) {
+        String kubeconfig = env.get("KUBECONFIG");
+        if (kubeconfig != null && !kubeconfig.isBlank()) {
+            for (String f : kubeconfig.split(java.io.File.pathSeparator)) {
+                if (!f.isBlank() && Files.isRegularFile(Path.of(f))) {
+                    return Optional.of(Path.of(f));
+                }
+            }
+        }
+        Path home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
+        return Files.isRegularFile(home.resolve(".kube/config")) ? Optional.of(home.resolve(".kube/config")) : Optional.empty();
     }
 
     static boolean inCluster(Map<String, String> env) {
@@ -127,43 +180,33 @@ public final class KubernetesProvider implements Provider {
                 resources.put("cpu", env.get("SCALE_KUBERNETES_CPU"));
             }
             objects = new KubernetesObjects(client, namespace, clock, resources);
-            reach = reaches.apply(objects);
         }
         return objects;
     }
 
+    /** How this command reaches the instances it starts: for as long as it runs, or beyond ({@link #requireLasting}). */
     private synchronized Reach reach() {
-        objects();
+        if (reach == null) {
+            reach = reaches.reach(objects(), lasting);
+        }
         return reach;
     }
 
     /** A kubeconfig (KUBECONFIG, ~/.kube/config) or a pod's service account; the cluster itself is asked on first use. */
     @Override
     public Optional<String> unavailableReason() {
-        if (inCluster(env)) {
-            return Optional.empty();
-        }
-        String kubeconfig = env.get("KUBECONFIG");
-        if (kubeconfig != null && !kubeconfig.isBlank()) {
-            for (String f : kubeconfig.split(java.io.File.pathSeparator)) {
-                if (!f.isBlank() && Files.isRegularFile(Path.of(f))) {
-                    return Optional.empty();
-                }
-            }
-        }
-        Path home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")));
-        if (Files.isRegularFile(home.resolve(".kube/config"))) {
+        if (inCluster(env) || kubeconfig(env).isPresent()) {
             return Optional.empty();
         }
         return Optional.of("no Kubernetes cluster is configured here (no KUBECONFIG, no ~/.kube/config, not in a pod)");
     }
 
-    /** From outside the cluster, an instance's port-forward ends with this command: {@code up} is refused before anything starts. */
+    /** Instances started from here are handed over ({@code up}): from outside the cluster, each gets a detached forwarder. */
     @Override
-    public void requireLasting() {
-        if (!reach().lasting()) {
-            throw ScaleException.usage("scale up on Kubernetes from outside the cluster would hand out a port-forward that ends with this"
-                    + " command", "use scale try or scale run, which keep theirs open, or run scale in a pod of the cluster");
+    public synchronized void requireLasting() {
+        if (!lasting) {
+            lasting = true;
+            reach = null;
         }
     }
 
@@ -185,7 +228,10 @@ public final class KubernetesProvider implements Provider {
         try {
             progress.step(spec.name(), "waiting for its pod to be scheduled and ready");
             k.awaitReady(spec.name(), kind.startTimeout().plus(java.time.Duration.ofMinutes(2)));
-            Endpoint endpoint = endpoint(reach(), kind, spec.name(), password);
+            if (reach().lasting() && !inCluster(env)) {
+                progress.step(spec.name(), "forwarding its ports to 127.0.0.1 by a port-forward that ends with the instance");
+            }
+            Endpoint endpoint = endpoint(reach(), kind, spec.name(), password, expires);
             progress.step(spec.name(), "waiting for " + kind.name() + " at " + endpoint.host() + ":" + endpoint.port());
             String serverVersion;
             try {
@@ -203,11 +249,14 @@ public final class KubernetesProvider implements Provider {
         }
     }
 
-    /** The instance's address through {@code via}: its Service's DNS name, or a port-forward of this process. */
-    private static Endpoint endpoint(Reach via, Kind kind, String name, Secret password) {
-        java.net.InetSocketAddress main = via.to(name, kind.containerPort());
+    /** The instance's address through {@code via}: its Service's DNS name, or port-forwards to this machine. */
+    private static Endpoint endpoint(Reach via, Kind kind, String name, Secret password, Instant until) {
+        List<Integer> ports = new ArrayList<>(List.of(kind.containerPort()));
+        kind.servicePorts().values().stream().filter(p -> !ports.contains(p)).forEach(ports::add);
+        Map<Integer, java.net.InetSocketAddress> at = via.to(name, ports, until);
+        java.net.InetSocketAddress main = at.get(kind.containerPort());
         Map<String, Integer> services = new java.util.LinkedHashMap<>();
-        kind.servicePorts().forEach((service, port) -> services.put(service, via.to(name, port).getPort()));
+        kind.servicePorts().forEach((service, port) -> services.put(service, at.get(port).getPort()));
         return new Endpoint(main.getHostString(), main.getPort(), kind.defaultUsername(), password, kind.defaultDatabase(), services);
     }
 
@@ -217,30 +266,39 @@ public final class KubernetesProvider implements Provider {
     }
 
     /**
-     * scale's instances in the namespace, each at its Service's DNS name as the cluster names it: a listing opens no
-     * port-forward (the one an instance of {@code try} or {@code run} uses belongs to that command).
+     * scale's instances in the namespace: one handed over from outside the cluster at its detached forwarder's local
+     * ports (started again if it is gone and the instance runs), any other at its Service's DNS name as the cluster
+     * names it (the port-forward of an instance of {@code try} or {@code run} belongs to that command). Forwarders of
+     * instances the cluster no longer has are stopped.
      */
     @Override
     public List<Instance> list() {
         List<Instance> out = new ArrayList<>();
         Reach named = Reaches.dns(objects());
+        Reach kept = reaches.reach(objects(), true);
+        java.util.Set<String> found = new java.util.HashSet<>();
         for (KubernetesObjects.Found f : objects().list()) {
+            found.add(f.name());
             Kind kind;
             try {
                 kind = kinds.byName(f.kind());
             } catch (ScaleException unknown) {
                 continue; // a kind this scale does not know: its deadline ends it
             }
-            Endpoint endpoint = endpoint(named, kind, f.name(), Secret.of(f.password()));
+            Endpoint endpoint = endpoint(f.running() && kept.keeps(f.name()) ? kept : named, kind, f.name(), Secret.of(f.password()), f.expires());
             out.add(new Instance(f.name(), kind, f.version(), NAME, endpoint, f.created(), f.expires(),
                     f.running() ? Instance.State.RUNNING : Instance.State.DEAD));
         }
+        kept.retainOnly(found);
         return out;
     }
 
     /** Closes the client, if this command made one (its port-forwards with it). */
     public synchronized void close() {
         if (objects != null) {
+            if (reach != null) {
+                reach.releaseAll(); // port-forwards closed first, not failing on a closed client
+            }
             objects.client().close();
             objects = null;
             reach = null;
@@ -250,6 +308,7 @@ public final class KubernetesProvider implements Provider {
     @Override
     public boolean remove(String name) {
         reach().release(name);
+        reaches.reach(objects(), true).release(name); // its detached forwarder, if it was handed over from outside
         return objects().delete(name);
     }
 

@@ -39,6 +39,8 @@ public final class Instances {
     private final dev.scale.providers.kubernetes.KubernetesProvider kubernetes;
     /** Marks that scale made instances on a Kubernetes cluster: only then do ls, down and gc ask it. */
     private final java.nio.file.Path kubernetesUsed;
+    /** Whether this command starts instances on the cluster. */
+    private volatile boolean kubernetesChosen;
     /** Managed services: chosen only by name (--provider neon), never by auto. */
     private final List<ManagedService> managed;
     private final DockerEngine engine;
@@ -62,7 +64,7 @@ public final class Instances {
         this.engine = new DockerEngine(env, dirs.state());
         this.docker = new DockerProvider(engine, config, kinds, clock, dirs.cache());
         this.embedded = new EmbeddedProvider(dirs, kinds, env, clock);
-        this.kubernetes = dev.scale.providers.kubernetes.KubernetesProvider.onCluster(env, config, kinds, clock);
+        this.kubernetes = dev.scale.providers.kubernetes.KubernetesProvider.onCluster(env, dirs.state(), config, kinds, clock);
         this.kubernetesUsed = dirs.state().resolve("kubernetes-used");
         this.managed = ManagedServices.all(dirs, kinds, new Credentials(dirs).under(env), clock, reaper);
         this.clock = clock;
@@ -134,6 +136,16 @@ public final class Instances {
      * The provider for new instances: {@code docker} or {@code embedded} as forced, or for {@code auto}
      * docker when an engine answers and embedded otherwise. The choice is said through {@code note}.
      */
+    /** Marks that scale has instances on a cluster: ls, down and gc ask it from now on. */
+    private void markKubernetesUsed() {
+        try {
+            java.nio.file.Files.createDirectories(kubernetesUsed.getParent());
+            java.nio.file.Files.writeString(kubernetesUsed, "");
+        } catch (java.io.IOException e) {
+            throw ScaleException.environment("cannot write " + kubernetesUsed + ": " + e.getMessage(), null, e);
+        }
+    }
+
     public Provider choose(String choice, Consumer<String> note) {
         switch (choice) {
             case "docker" -> {
@@ -150,12 +162,8 @@ public final class Instances {
                 kubernetes.unavailableReason().ifPresent(why -> {
                     throw ScaleException.environment(why, "set KUBECONFIG, or run scale in a pod of the cluster", null);
                 });
-                try {
-                    java.nio.file.Files.createDirectories(kubernetesUsed.getParent());
-                    java.nio.file.Files.writeString(kubernetesUsed, "");
-                } catch (java.io.IOException e) {
-                    throw ScaleException.environment("cannot write " + kubernetesUsed + ": " + e.getMessage(), null, e);
-                }
+                kubernetesChosen = true;
+                markKubernetesUsed();
                 return kubernetes;
             }
             case "auto" -> {
@@ -301,6 +309,9 @@ public final class Instances {
         try {
             for (Instance i : started) {
                 provider(i.provider()).handOver(i.name());
+                if (i.provider().equals(kubernetes.name())) {
+                    markKubernetesUsed(); // again: an ls elsewhere may have found the cluster empty while this one started
+                }
             }
         } catch (RuntimeException e) {
             down(started.stream().map(Instance::name).toList());
@@ -360,7 +371,8 @@ public final class Instances {
         if (java.nio.file.Files.exists(kubernetesUsed)) {
             List<Instance> onCluster = kubernetes.list();
             all.addAll(onCluster);
-            if (onCluster.isEmpty()) {
+            // not while this command starts instances there (its own name check lists before it creates anything)
+            if (onCluster.isEmpty() && !kubernetesChosen) {
                 try {
                     java.nio.file.Files.deleteIfExists(kubernetesUsed);
                 } catch (java.io.IOException e) {

@@ -120,8 +120,10 @@ class KubernetesProviderTest {
     private KubernetesProvider.Reach network(boolean lasting) {
         return new KubernetesProvider.Reach() {
             @Override
-            public InetSocketAddress to(String instance, int port) {
-                return new InetSocketAddress("127.0.0.1", ports.get(instance));
+            public Map<Integer, InetSocketAddress> to(String instance, List<Integer> wanted, java.time.Instant until) {
+                Map<Integer, InetSocketAddress> out = new java.util.LinkedHashMap<>();
+                wanted.forEach(p -> out.put(p, new InetSocketAddress("127.0.0.1", ports.get(instance))));
+                return out;
             }
 
             @Override
@@ -137,7 +139,7 @@ class KubernetesProviderTest {
 
     private KubernetesProvider provider(Map<String, String> env) {
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
-        return new KubernetesProvider(() -> client, objects -> network(true), env, Config.load(dirs, Map.of()), TestKinds.KINDS, Clock.systemUTC());
+        return new KubernetesProvider(() -> client, (objects, lasting) -> network(true), env, Config.load(dirs, Map.of()), TestKinds.KINDS, Clock.systemUTC());
     }
 
     private static Spec redis(String name, Duration ttl) {
@@ -254,15 +256,10 @@ class KubernetesProviderTest {
     }
 
     @Test
-    void fromOutsideTheClusterUpIsRefusedBeforeAnythingStartsAndNoClusterConfiguredIsSaid() {
+    void noClusterConfiguredIsSaid() {
         Dirs dirs = new Dirs(home.resolve("state"), home.resolve("config"), home.resolve("cache"));
-        KubernetesProvider outside = new KubernetesProvider(() -> client, objects -> network(false), Map.of(), Config.load(dirs, Map.of()),
+        KubernetesProvider none = KubernetesProvider.onCluster(Map.of("HOME", home.toString()), dirs.state(), Config.load(dirs, Map.of()),
                 TestKinds.KINDS, Clock.systemUTC());
-        assertThatThrownBy(outside::requireLasting).isInstanceOfSatisfying(ScaleException.class,
-                e -> assertThat(e.oneLine()).contains("from outside the cluster", "scale try or scale run"));
-        provider(Map.of()).requireLasting(); // in the cluster, the Service's name outlives any command
-
-        KubernetesProvider none = KubernetesProvider.onCluster(Map.of("HOME", home.toString()), Config.load(dirs, Map.of()), TestKinds.KINDS, Clock.systemUTC());
         assertThat(none.unavailableReason()).hasValueSatisfying(why -> assertThat(why).contains("no Kubernetes cluster is configured"));
     }
 }
