@@ -25,7 +25,7 @@
 #        build-images.sh --host-packages  print the kinds' HOST_PACKAGES, one a line; builds nothing
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-REV=5  # 2: the postgres image got the official one's locale (en_US.UTF-8) and so its UTF8 encoding; 3: its entrypoint chowns only what postgres does not own, as the official one; 4: the redis one chowns the files in /data as the official one does; 5: the rabbitmq one keeps no Erlang cookie, as the official one
+REV=6  # 2: the postgres image got the official one's locale (en_US.UTF-8) and so its UTF8 encoding; 3: its entrypoint chowns only what postgres does not own, as the official one; 4: the redis one chowns the files in /data as the official one does; 5: the rabbitmq one keeps no Erlang cookie, as the official one; 6: docker-host also serves its engine over TLS on 2376
 suite=bookworm
 
 kinds() { # the kind folders, sorted

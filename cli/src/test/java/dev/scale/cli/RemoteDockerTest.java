@@ -60,6 +60,10 @@ class RemoteDockerTest {
         ObjectNode host = body.putObject("HostConfig");
         host.put("Privileged", true);
         host.putObject("PortBindings").putArray("22/tcp").addObject().put("HostIp", "127.0.0.1").put("HostPort", "");
+        // The inner engine publishes from a range of its own, above this machine's (32768-60999): on one machine, as
+        // here, a port it publishes is then never one this machine's engine or a test already listens on, which the
+        // forwarders' same port numbers on this side would meet; two real machines have no such overlap to avoid.
+        host.putObject("Sysctls").put("net.ipv4.ip_local_port_range", "61000 61999");
         String name = "scale-test-remote-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x1000, 0xffff));
         remote = outer.create(name, body);
         try {
@@ -235,6 +239,93 @@ class RemoteDockerTest {
         assertThat(Files.readString(answer).strip()).isEqualTo("PONG");
         assertThat(forwarders()).isEmpty();
         assertThat(Run.of(env, "ls").out()).contains("no instances");
+    }
+
+    /** The engine over TCP with TLS, as Docker's "protect the daemon socket" guide sets one up: this client's certificates. */
+    private Map<String, String> tlsEnv(Path home) throws Exception {
+        Path certs = home.resolve("docker-certs");
+        Files.createDirectories(certs);
+        for (String f : List.of("ca.pem", "cert.pem", "key.pem")) {
+            Files.writeString(certs.resolve(f), inside("cat", "/certs/client/" + f));
+        }
+        Files.setPosixFilePermissions(certs.resolve("key.pem"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        // the remote machine's own address on its network, as a team's shared host has one: nothing is published for it
+        String address = outer.inspect(remote).path("NetworkSettings").path("IPAddress").asText();
+        Map<String, String> env = Run.env(home);
+        env.put("DOCKER_HOST", "tcp://" + address + ":2376");
+        env.put("DOCKER_TLS_VERIFY", "1");
+        env.put("DOCKER_CERT_PATH", certs.toString());
+        return env;
+    }
+
+    /** The relays for this test's TLS engine: the instances' forwarders. */
+    private static List<ProcessHandle> relays() {
+        return ProcessHandle.allProcesses().filter(p -> commandLine(p).contains("docker.ExecForwarder ")).toList();
+    }
+
+    /** A process's whole command line (ProcessHandle's is cut short: a class path is long). */
+    private static String commandLine(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    @Test
+    void overTlsTheEnginesOwnApiCarriesTheInstancesBytesAndDownLeavesNothing(@TempDir Path home) throws Exception {
+        Map<String, String> env = tlsEnv(home);
+        Run up = Run.of(env, "up", "redis", "postgres", "--ttl", "10m");
+        if (up.code() != 0) { // with the remote containers' own logs, whole: a failure here is on the other machine
+            fail(up.err() + inside("sh", "-c", "for c in $(docker ps -aq); do docker logs $c 2>&1 | tail -60; done"));
+        }
+        assertThat(up.err()).contains("forwarding 127.0.0.1:", "from " + env.get("DOCKER_HOST"));
+        try {
+            String ports = inside("docker", "ps", "--filter", "label=dev.scale.managed=true", "--format", "{{.Names}} {{.Ports}}");
+            assertThat(ports.lines().toList()).hasSize(2).allSatisfy(l -> assertThat(l).contains("127.0.0.1:").doesNotContain("0.0.0.0").doesNotContain(":::"));
+
+            Run envOut = Run.of(env, "env", "redis", "postgres");
+            assertThat(envOut.code()).as(envOut.err()).isZero();
+            Map<String, String> contract = new HashMap<>();
+            envOut.out().lines().filter(l -> l.startsWith("export ")).forEach(l -> {
+                String[] kv = l.substring("export ".length()).split("=", 2);
+                contract.put(kv[0], kv[1].replaceAll("^'|'$", ""));
+            });
+            assertThat(contract.get("REDIS_URL")).contains("@127.0.0.1:");
+            // real clients in C (hiredis, libpq), through the relay: a value bigger than one frame, and a query
+            StringBuilder set = new StringBuilder();
+            assertThat(run(List.of("sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x | redis-cli -u \"$1\" --no-auth-warning -x SET over", "sh",
+                    contract.get("REDIS_URL")), set)).as(set.toString()).isZero();
+            StringBuilder len = new StringBuilder();
+            run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "STRLEN", "over"), len);
+            assertThat(len.toString().strip()).isEqualTo("200000");
+            StringBuilder pg = new StringBuilder();
+            assertThat(run(List.of("psql", contract.get("DATABASE_URL"), "-tAc", "SELECT count(*) FROM generate_series(1, 50000)"), pg))
+                    .as(pg.toString()).isZero();
+            assertThat(pg.toString().strip()).isEqualTo("50000");
+            assertThat(relays()).as("one relay per container, outliving up").hasSize(2);
+            assertThat(relays()).allSatisfy(p -> assertThat(commandLine(p)).doesNotContain(contract.get("REDIS_URL")));
+
+            // gone (a reboot of this machine): ls starts it again
+            relays().forEach(ProcessHandle::destroy);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!relays().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(Run.of(env, "ls").out()).contains("redis", "postgres");
+            StringBuilder pong = new StringBuilder();
+            run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "PING"), pong);
+            assertThat(pong.toString().strip()).isEqualTo("PONG");
+        } finally {
+            Run down = Run.of(env, "down", "--all");
+            assertThat(down.code()).as(down.err()).isZero();
+        }
+        assertThat(inside("docker", "ps", "-aq", "--filter", "label=dev.scale.managed=true").strip()).isEmpty();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!relays().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertThat(relays()).as("down stops the relays").isEmpty();
     }
 
     @Test

@@ -102,6 +102,13 @@ public final class Forwarders {
         if (ports.isEmpty()) {
             return;
         }
+        // a port something else listens on would look forwarded below: said now, before anything starts
+        for (Port p : ports) {
+            if (!free(p.local())) {
+                throw ScaleException.environment(what + " cannot listen on 127.0.0.1:" + p.local() + ": something on this machine already does",
+                        "stop what listens there, or scale down the instance and start it again (it gets other ports)", null);
+            }
+        }
         List<String> detached = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
             detached.add("/usr/bin/setsid"); // its own session: a Ctrl-C meant for this command does not reach it
@@ -141,10 +148,32 @@ public final class Forwarders {
         }
     }
 
+    /**
+     * A forwarder that is a JVM of scale's own: this JVM's java and class path running {@code main}, with a small
+     * heap and the quickest start (it forwards bytes; it does not compute).
+     */
+    public static List<String> java(Class<?> main, List<String> args) {
+        List<String> out = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx32m", "-Xss256k", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m",
+                "-XX:+UseSerialGC", "-XX:-UsePerfData", "-Dslf4j.internal.verbosity=ERROR", "-cp", System.getProperty("java.class.path"),
+                main.getName()));
+        out.addAll(args);
+        return out;
+    }
+
     /** Creates the file, empty, readable and writable by its owner only (what a record says of a remote place is no one else's). */
     private static void ownerOnly(Path file) throws IOException {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    }
+
+    /** Whether nothing listens on this machine's 127.0.0.1 at {@code port}. */
+    public static boolean free(int port) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static boolean listening(int port) {

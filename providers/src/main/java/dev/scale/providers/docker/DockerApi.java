@@ -13,7 +13,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URLEncoder;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -88,9 +87,37 @@ public final class DockerApi {
             @Override
             public Connection open() throws IOException {
                 SocketChannel channel = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                // Not Channels' streams: those take the channel's one lock for a read as for a write, so a stream read
+                // both ways at once (an attached exec) would have its writer wait for a read that waits for the writer.
+                InputStream in = new InputStream() {
+                    @Override
+                    public int read() throws IOException {
+                        byte[] one = new byte[1];
+                        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                    }
+
+                    @Override
+                    public int read(byte[] b, int off, int len) throws IOException {
+                        return len == 0 ? 0 : channel.read(java.nio.ByteBuffer.wrap(b, off, len));
+                    }
+                };
+                OutputStream out = new OutputStream() {
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[] {(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(b, off, len);
+                        while (buffer.hasRemaining()) {
+                            channel.write(buffer);
+                        }
+                    }
+                };
                 return new Connection() {
-                    @Override public InputStream in() { return Channels.newInputStream(channel); }
-                    @Override public OutputStream out() { return Channels.newOutputStream(channel); }
+                    @Override public InputStream in() { return in; }
+                    @Override public OutputStream out() { return out; }
                     @Override public void close() throws IOException { channel.close(); }
                 };
             }
@@ -361,6 +388,89 @@ public final class DockerApi {
             if (!line.isBlank()) {
                 out.append(out.length() == 0 ? "" : " | ").append(line.strip());
             }
+        }
+    }
+
+    // --- exec ---------------------------------------------------------------------------------------------------
+
+    /**
+     * A process run in a container with its standard input and output attached, as {@code docker exec -i} runs one:
+     * the engine's answer to the exec's start is the connection itself, upgraded to a raw stream.
+     */
+    public static final class Attached implements AutoCloseable {
+        private final Connection connection;
+        private final InputStream in;
+        private final OutputStream out;
+        private int left; // of the current stdout frame
+
+        private Attached(Connection connection, InputStream in, OutputStream out) {
+            this.connection = connection;
+            this.in = in;
+            this.out = out;
+        }
+
+        /** The process's standard input. */
+        public OutputStream stdin() {
+            return out;
+        }
+
+        /**
+         * Reads the process's standard output, out of the engine's frames (an 8-byte header: the stream, then the
+         * length); its standard error is skipped. -1 when the process has ended.
+         */
+        public int read(byte[] buf) throws IOException {
+            while (left == 0) {
+                byte[] header = in.readNBytes(8);
+                if (header.length < 8) {
+                    return -1;
+                }
+                int size = ((header[4] & 0xff) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
+                if (header[0] == 1) {
+                    left = size;
+                } else {
+                    in.skipNBytes(size);
+                }
+            }
+            int n = in.read(buf, 0, Math.min(buf.length, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            connection.close();
+        }
+    }
+
+    /** Runs {@code command} in the container, attached (see {@link Attached}); each argument its own, never a shell line. */
+    public Attached exec(String container, List<String> command) throws IOException {
+        ObjectNode create = JSON.createObjectNode().put("AttachStdin", true).put("AttachStdout", true).put("AttachStderr", true).put("Tty", false);
+        command.forEach(create.putArray("Cmd")::add);
+        String id = send("POST", "/containers/" + container + "/exec", create).path("Id").asText();
+        byte[] content = JSON.writeValueAsBytes(JSON.createObjectNode().put("Detach", false).put("Tty", false));
+        Connection connection = transport.open();
+        try {
+            String head = "POST " + prefix + "/exec/" + id + "/start HTTP/1.1\r\nHost: docker\r\nUser-Agent: scale\r\n"
+                    + "Connection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: " + content.length + "\r\n\r\n";
+            OutputStream out = connection.out();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(content);
+            out.flush();
+            InputStream in = new java.io.BufferedInputStream(connection.in(), 16384);
+            String status = line(in);
+            String[] parts = status.split(" ", 3);
+            if (parts.length < 2 || !(parts[1].equals("101") || parts[1].equals("200"))) {
+                throw new IOException("the engine refused to attach to exec " + id + ": " + status);
+            }
+            for (String h = line(in); !h.isEmpty(); h = line(in)) {
+                // the upgrade's headers: nothing to keep
+            }
+            return new Attached(connection, in, out);
+        } catch (IOException | RuntimeException e) {
+            connection.close();
+            throw e;
         }
     }
 

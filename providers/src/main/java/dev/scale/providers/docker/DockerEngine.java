@@ -29,6 +29,7 @@ public final class DockerEngine {
     private DockerApi api;
     private String unreachable;
     private SshTunnels tunnels;
+    private ExecTunnels execTunnels;
 
     public DockerEngine(Map<String, String> env) {
         this(env, dev.scale.providers.Dirs.fromEnv(env).state());
@@ -41,10 +42,10 @@ public final class DockerEngine {
     }
 
     /**
-     * The tunnels to the engine when it is on another machine over SSH ({@code DOCKER_HOST=ssh://…}): its containers'
-     * ports are then reached through them; empty for an engine on this machine.
+     * The tunnels to the engine when it is on another machine over SSH ({@code DOCKER_HOST=ssh://…}), which also
+     * carry its API; empty otherwise.
      */
-    synchronized java.util.Optional<SshTunnels> tunnels() {
+    synchronized java.util.Optional<SshTunnels> sshTunnels() {
         String named = env.get("DOCKER_HOST");
         if (tunnels == null && Ssh.isSsh(named)) {
             tunnels = new SshTunnels(Ssh.parse(named, env), stateDir);
@@ -52,10 +53,28 @@ public final class DockerEngine {
         return java.util.Optional.ofNullable(tunnels);
     }
 
+    /**
+     * How the containers of an engine on another machine are reached from this one: over SSH, or through the API of a
+     * TLS {@code tcp://} engine ({@link ExecTunnels}); empty for an engine on this machine, whose published ports are
+     * this machine's own.
+     */
+    synchronized java.util.Optional<PortTunnels> tunnels() {
+        if (sshTunnels().isPresent()) {
+            return java.util.Optional.of(tunnels);
+        }
+        if (remoteTcpHost().isPresent() && on(env.get("DOCKER_TLS_VERIFY"))) {
+            if (execTunnels == null) {
+                execTunnels = new ExecTunnels(this, env, env.get("DOCKER_HOST").trim(), stateDir);
+            }
+            return java.util.Optional.of(execTunnels);
+        }
+        return java.util.Optional.empty();
+    }
+
     /** The engine's API, or an environment error (exit 3) saying how to get one. */
     public synchronized DockerApi api() {
         refusePlainTcp();
-        tunnels(); // a DOCKER_HOST=ssh://… scale cannot pass to ssh is a usage error, not an engine that does not answer
+        sshTunnels(); // a DOCKER_HOST=ssh://… scale cannot pass to ssh is a usage error, not an engine that does not answer
         if (api == null && unreachable == null) {
             connect();
         }
@@ -112,18 +131,6 @@ public final class DockerEngine {
         }
         boolean loopback = host == null || host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
         return loopback ? java.util.Optional.empty() : java.util.Optional.of(host);
-    }
-
-    /**
-     * Refuses to start instances on a TLS {@code tcp://} engine on another machine: they publish on that machine's
-     * 127.0.0.1 only, and scale forwards ports only over SSH, so nothing here could reach them.
-     */
-    void requireReachable() {
-        remoteTcpHost().ifPresent(host -> {
-            throw ScaleException.usage("instances on the engine at " + env.get("DOCKER_HOST").trim() + " could not be reached from here: they"
-                    + " publish on that machine's 127.0.0.1 only, and scale forwards their ports over SSH only",
-                    "use DOCKER_HOST=ssh://USER@" + host + " (the same engine, reached through ssh)");
-        });
     }
 
     /** Where scale looks, in order: each a DOCKER_HOST-style address and whether to verify TLS, with its certificates. */
@@ -208,7 +215,7 @@ public final class DockerEngine {
 
     /** The API of an engine on another machine, through a socket ssh forwards for as long as this process runs. */
     private DockerApi.Transport overSsh() throws IOException {
-        SshTunnels t = tunnels().orElseThrow(() -> new IOException("scale takes an ssh:// engine from DOCKER_HOST only"));
+        SshTunnels t = sshTunnels().orElseThrow(() -> new IOException("scale takes an ssh:// engine from DOCKER_HOST only"));
         DockerApi.Transport local = DockerApi.unix(t.apiSocket());
         return new DockerApi.Transport() {
             @Override

@@ -111,7 +111,6 @@ public final class DockerProvider implements Provider {
 
     @Override
     public Instance start(Spec spec, Progress progress) {
-        engine.requireReachable();
         if (spec.topology() != null) {
             return startTopology(spec, progress);
         }
@@ -796,7 +795,7 @@ public final class DockerProvider implements Provider {
         engine.tunnels().ifPresent(t -> {
             if (progress != null) {
                 progress.step(instance, "forwarding 127.0.0.1:" + String.join(",", hostPorts.stream().map(String::valueOf).toList())
-                        + " from " + t.ssh().where());
+                        + " from " + t.where());
             }
             t.forward(id, hostPorts, until);
         });

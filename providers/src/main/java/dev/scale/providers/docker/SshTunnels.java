@@ -27,7 +27,7 @@ import java.util.Set;
  *   (after a reboot).</li>
  * </ul>
  */
-final class SshTunnels {
+final class SshTunnels implements PortTunnels {
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
     private final Ssh ssh;
     private final Forwarders forwarders;
@@ -44,6 +44,11 @@ final class SshTunnels {
 
     Ssh ssh() {
         return ssh;
+    }
+
+    @Override
+    public String where() {
+        return ssh.where();
     }
 
     /** The local socket that reaches the remote engine's API, opened on first use; closed when this process ends. */
@@ -103,7 +108,8 @@ final class SshTunnels {
      * Forwards a container's published ports from this machine's 127.0.0.1, unless its forwarder already runs; the
      * forwarder ends by itself at {@code until}.
      */
-    void forward(String container, List<Integer> ports, Instant until) {
+    @Override
+    public void forward(String container, List<Integer> ports, Instant until) {
         List<Forwarders.Port> same = ports.stream().map(p -> new Forwarders.Port(p, p)).toList();
         Optional<Forwarders.Forwarder> running = forwarders.running(container);
         if (running.isPresent() && new java.util.HashSet<>(running.get().ports()).equals(new java.util.HashSet<>(same))) {
@@ -119,12 +125,14 @@ final class SshTunnels {
     }
 
     /** Stops a container's forwarder, if any, and forgets it. */
-    void close(String container) {
+    @Override
+    public void close(String container) {
         forwarders.close(container);
     }
 
     /** Stops the forwarders of containers not in {@code existing}: what a removal outside scale, or a crash, left. */
-    List<String> retainOnly(Set<String> existing) {
+    @Override
+    public List<String> retainOnly(Set<String> existing) {
         return forwarders.retainOnly(existing);
     }
 

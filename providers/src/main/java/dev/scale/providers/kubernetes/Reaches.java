@@ -136,7 +136,7 @@ final class Reaches {
                     List<Forwarders.Port> wanted = new ArrayList<>();
                     for (int port : ports) {
                         Integer again = before.get(port);
-                        wanted.add(new Forwarders.Port(again != null && free(again) ? again : freePort(), port));
+                        wanted.add(new Forwarders.Port(again != null && Forwarders.free(again) ? again : freePort(), port));
                     }
                     forwarders.start(instance, wanted, command(objects.namespace(), instance, until, wanted), "the port-forward", environment(env));
                     before.clear();
@@ -169,14 +169,11 @@ final class Reaches {
         };
     }
 
-    /** The forwarder's JVM: this one's java and class path, small and quick to start, with the cluster's arguments. */
+    /** The forwarder's JVM, with the cluster's arguments. */
     static List<String> command(String namespace, String instance, Instant until, List<Forwarders.Port> ports) {
-        List<String> out = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx48m", "-Xss512k", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData",
-                "-Dslf4j.internal.verbosity=ERROR", "-cp", System.getProperty("java.class.path"), PortForwarder.class.getName(),
-                namespace, KubernetesObjects.objectName(instance), Long.toString(until.getEpochSecond())));
-        ports.forEach(p -> out.add(p.local() + ":" + p.remote()));
-        return out;
+        List<String> args = new ArrayList<>(List.of(namespace, KubernetesObjects.objectName(instance), Long.toString(until.getEpochSecond())));
+        ports.forEach(p -> args.add(p.local() + ":" + p.remote()));
+        return Forwarders.java(PortForwarder.class, args);
     }
 
     /** What the forwarder needs of the command's environment to read the same cluster configuration. */
@@ -188,14 +185,6 @@ final class Reaches {
             }
         }
         return out;
-    }
-
-    private static boolean free(int port) {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static int freePort() {
