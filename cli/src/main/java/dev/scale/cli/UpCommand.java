@@ -1,5 +1,7 @@
 package dev.scale.cli;
 
+import dev.scale.errors.ScaleException;
+
 import dev.scale.cli.context.Context;
 import dev.scale.cli.context.ProgressLines;
 import dev.scale.cli.context.ShutdownHook;
@@ -54,6 +56,18 @@ final class UpCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PodSize size;
 
+    @Option(names = "--expose", paramLabel = "nodeport|loadbalancer", completionCandidates = Exposures.class, description = "With --provider kubernetes: reach the instances from"
+            + " outside the cluster through a NodePort or LoadBalancer Service, not a port-forward (a warning says who can then reach them).")
+    String expose;
+
+    /** The values --expose takes, for completion. */
+    static final class Exposures implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.List.of("nodeport", "loadbalancer").iterator();
+        }
+    }
+
     @Option(names = "--image", paramLabel = "IMAGE", description = "Docker image to run instead of the official one (one instance only).")
     String image;
 
@@ -84,6 +98,13 @@ final class UpCommand implements Callable<Integer> {
         Instances instances = ctx.instances();
         Provider chosen = instances.choose(provider, ctx::info);
         size.applyTo(chosen);
+        if (expose != null) {
+            if (!(chosen instanceof dev.scale.providers.kubernetes.KubernetesProvider k8s)) {
+                throw ScaleException.usage("--expose makes a Kubernetes Service, not an instance of --provider " + chosen.name(),
+                        "add --provider kubernetes, or leave it out");
+            }
+            k8s.expose(expose);
+        }
         ProgressLines progress = new ProgressLines(ctx);
         List<Instance> started;
         // Ctrl-C while starting: remove whatever was partly made before the JVM exits.

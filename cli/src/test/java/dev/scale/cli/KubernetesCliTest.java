@@ -27,5 +27,7 @@ class KubernetesCliTest {
         assertThat(Run.of(env, "up", "--help").out()).contains("kubernetes", "--memory");
         Run.assertOneLine(Run.of(env, "up", "redis", "--memory", "1Gi"), 2, "--memory sizes a Kubernetes pod", "--provider kubernetes");
         Run.assertOneLine(Run.of(env, "run", "--with", "redis", "--cpu", "2", "--", "true"), 2, "--cpu sizes a Kubernetes pod");
+        Run.assertOneLine(Run.of(env, "up", "redis", "--expose", "nodeport"), 2, "--expose makes a Kubernetes Service", "--provider kubernetes");
+        assertThat(Run.of(env, "ls").out()).contains("no instances"); // refused before anything started
     }
 }

@@ -14,7 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The kubernetes provider on a real cluster, from outside it, with the current kubeconfig context (kind, k3s, any):
+ * The kubernetes provider on a real cluster, from outside it, with the current kubeconfig context (kind, k3s, any),
+ * through the API server's port-forwards (this command's for run, a detached forwarder's for up):
  * never in CI (no cluster here). {@code SCALE_LIVE=kubernetes mvn verify -Plive} runs it; SCALE_KUBERNETES_NAMESPACE
  * picks the namespace, and the cluster's nodes must be able to pull the official images (or set SCALE_IMAGE_<KIND>).
  */
@@ -35,7 +36,16 @@ class KubernetesLiveTest {
                 "{ redis-cli -u \"$REDIS_URL\" --no-auth-warning PING; psql \"$DATABASE_URL\" -tAc 'SELECT 40 + 2'; } > \"$ANSWER\"");
         assertThat(run.code()).as(run.err()).isZero();
         assertThat(Files.readString(answer)).contains("PONG", "42");
-        Run.assertOneLine(Run.of(env, "up", "redis", "--provider", "kubernetes"), 2, "from outside the cluster");
+        // up from outside: the instance outlives the command through its detached port-forward, until down
+        Run up = Run.of(env, "up", "redis", "--name", "live-kept", "--provider", "kubernetes", "--ttl", "10m");
+        assertThat(up.code()).as(up.err()).isZero();
+        Run contract = Run.of(env, "env", "live-kept");
+        String url = contract.out().lines().filter(l -> l.startsWith("export REDIS_URL=")).findFirst().orElseThrow()
+                .substring("export REDIS_URL=".length()).replaceAll("^'|'$", "");
+        Process ping = new ProcessBuilder("redis-cli", "-u", url, "--no-auth-warning", "PING").redirectErrorStream(true).start();
+        assertThat(new String(ping.getInputStream().readAllBytes()).strip()).isEqualTo("PONG");
+        assertThat(Run.of(env, "down", "live-kept").code()).isZero();
+        assertThat(ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("PortForwarder"))).isEmpty();
         try (KubernetesClient k8s = new KubernetesClientBuilder().build()) {
             String ns = env.getOrDefault("SCALE_KUBERNETES_NAMESPACE", k8s.getNamespace() == null ? "default" : k8s.getNamespace());
             assertThat(k8s.batch().v1().jobs().inNamespace(ns).withLabel("dev.scale/managed", "true").list().getItems()).isEmpty();

@@ -94,8 +94,12 @@ public final class KubernetesObjects {
         return labels;
     }
 
-    /** Makes the instance's Job, then its Secret and Service owned by it. */
-    void create(Spec spec, String image, String version, Secret password, Instant created, Instant expires, Map<String, String> size) {
+    /**
+     * Makes the instance's Job, then its Secret and Service owned by it.
+     * @param serviceType ClusterIP, or NodePort or LoadBalancer where the user asked for one
+     */
+    void create(Spec spec, String image, String version, Secret password, Instant created, Instant expires, Map<String, String> size,
+                String serviceType) {
         Kind kind = spec.kind();
         String name = objectName(spec.name());
         Map<String, String> labels = labels(spec.name(), kind);
@@ -108,6 +112,9 @@ public final class KubernetesObjects {
         }
         if (kind.defaultDatabase() != null) {
             annotations.put(PREFIX + "database", kind.defaultDatabase());
+        }
+        if (!serviceType.equals("ClusterIP")) {
+            annotations.put(PREFIX + "exposed", serviceType);
         }
         long ttl = Math.max(1, Duration.between(created, expires).toSeconds());
         Job job = new JobBuilder()
@@ -138,7 +145,7 @@ public final class KubernetesObjects {
                     .withNewTargetPort(port).build()));
             client.services().inNamespace(namespace).resource(new ServiceBuilder()
                     .withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels).withOwnerReferences(owner).endMetadata()
-                    .withNewSpec().withType("ClusterIP").withSelector(Map.of(INSTANCE, spec.name(), MANAGED, "true")).withPorts(ports).endSpec()
+                    .withNewSpec().withType(serviceType).withSelector(Map.of(INSTANCE, spec.name(), MANAGED, "true")).withPorts(ports).endSpec()
                     .build()).create();
         } catch (KubernetesClientException e) {
             delete(spec.name());
@@ -247,8 +254,96 @@ public final class KubernetesObjects {
         }
     }
 
-    /** One instance as the cluster has it. */
-    record Found(String name, String kind, String version, Instant created, Instant expires, boolean running, String password) {
+    /**
+     * One instance as the cluster has it.
+     * @param exposed where its Service's ports are reached from outside the cluster, by port, when it is a NodePort or
+     *     LoadBalancer Service that has its address; empty otherwise
+     */
+    record Found(String name, String kind, String version, Instant created, Instant expires, boolean running, String password,
+                 Map<Integer, java.net.InetSocketAddress> exposed) {
+    }
+
+    /**
+     * Where a NodePort or LoadBalancer Service's ports are reached from outside the cluster, by port: a node's address
+     * (its external one, else its internal one) at each node port, or the load balancer's at each port; empty until
+     * the cluster has given them, and for a ClusterIP Service.
+     */
+    Map<Integer, java.net.InetSocketAddress> exposed(io.fabric8.kubernetes.api.model.Service service, java.util.function.Supplier<String> nodeAddress) {
+        Map<Integer, java.net.InetSocketAddress> out = new LinkedHashMap<>();
+        String type = service.getSpec() == null ? null : service.getSpec().getType();
+        if ("NodePort".equals(type)) {
+            if (service.getSpec().getPorts().stream().anyMatch(p -> p.getNodePort() == null)) {
+                return Map.of();
+            }
+            String node = nodeAddress.get();
+            if (node == null) {
+                return Map.of();
+            }
+            service.getSpec().getPorts().forEach(p -> out.put(p.getPort(), java.net.InetSocketAddress.createUnresolved(node, p.getNodePort())));
+        } else if ("LoadBalancer".equals(type)) {
+            var ingress = service.getStatus() == null || service.getStatus().getLoadBalancer() == null ? null
+                    : service.getStatus().getLoadBalancer().getIngress();
+            if (ingress == null || ingress.isEmpty()) {
+                return Map.of();
+            }
+            String host = ingress.get(0).getIp() != null ? ingress.get(0).getIp() : ingress.get(0).getHostname();
+            if (host == null) {
+                return Map.of();
+            }
+            service.getSpec().getPorts().forEach(p -> out.put(p.getPort(), java.net.InetSocketAddress.createUnresolved(host, p.getPort())));
+        }
+        return out;
+    }
+
+    /** A node's address for NodePort Services: the first node's external address, else its internal one; null if none. */
+    String nodeAddress() {
+        List<io.fabric8.kubernetes.api.model.Node> nodes;
+        try {
+            nodes = client.nodes().list().getItems();
+        } catch (KubernetesClientException e) {
+            throw ScaleException.failure("Kubernetes refused listing the cluster's nodes, whose address a NodePort is reached at: "
+                    + firstLine(e), e);
+        }
+        for (String type : List.of("ExternalIP", "InternalIP")) {
+            for (var node : nodes) {
+                if (node.getStatus() != null && node.getStatus().getAddresses() != null) {
+                    for (var a : node.getStatus().getAddresses()) {
+                        if (type.equals(a.getType()) && a.getAddress() != null) {
+                            return a.getAddress();
+                        }
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Waits until the cluster has given the instance's NodePort or LoadBalancer Service its address. */
+    Map<Integer, java.net.InetSocketAddress> awaitExposed(String instance, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String[] node = new String[1];
+        while (true) {
+            var service = client.services().inNamespace(namespace).withName(objectName(instance)).get();
+            if (service == null) {
+                throw ScaleException.failure("service " + objectName(instance) + " was deleted while it started", null);
+            }
+            Map<Integer, java.net.InetSocketAddress> at = exposed(service, () -> node[0] != null ? node[0] : (node[0] = nodeAddress()));
+            if (!at.isEmpty()) {
+                return at;
+            }
+            if (System.nanoTime() > deadline) {
+                throw ScaleException.environment("the cluster gave " + objectName(instance) + "'s " + service.getSpec().getType()
+                        + " Service no address within " + timeout.toSeconds() + "s", "LoadBalancer needs a load-balancer controller"
+                        + " (a cloud's, MetalLB, k3s's servicelb); leave --expose out to reach it through a port-forward", null);
+            }
+            sleep(1000);
+        }
+    }
+
+    private static String firstLine(KubernetesClientException e) {
+        String m = e.getStatus() != null && e.getStatus().getMessage() != null ? e.getStatus().getMessage() : String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
     }
 
     /** scale's instances in this namespace, by label. */
@@ -260,11 +355,17 @@ public final class KubernetesObjects {
         } catch (KubernetesClientException e) {
             throw refused("listing scale's jobs", e);
         }
-        // every instance's password in one listing, not a request per instance
+        // every instance's password in one listing, not a request per instance; the Services only where one is exposed
         Map<String, String> passwords = new java.util.HashMap<>();
         for (var s : client.secrets().inNamespace(namespace).withLabel(MANAGED, "true").list().getItems()) {
             passwords.put(s.getMetadata().getName(), password(s));
         }
+        Map<String, io.fabric8.kubernetes.api.model.Service> services = new java.util.HashMap<>();
+        if (jobs.stream().anyMatch(j -> j.getMetadata().getAnnotations() != null && j.getMetadata().getAnnotations().containsKey(PREFIX + "exposed"))) {
+            client.services().inNamespace(namespace).withLabel(MANAGED, "true").list().getItems()
+                    .forEach(s -> services.put(s.getMetadata().getName(), s));
+        }
+        String[] node = new String[1];
         for (Job j : jobs) {
             Map<String, String> labels = j.getMetadata().getLabels();
             Map<String, String> a = j.getMetadata().getAnnotations() == null ? Map.of() : j.getMetadata().getAnnotations();
@@ -280,8 +381,10 @@ public final class KubernetesObjects {
             var status = j.getStatus();
             boolean finished = status != null && ((status.getFailed() != null && status.getFailed() > 0)
                     || (status.getSucceeded() != null && status.getSucceeded() > 0) || status.getCompletionTime() != null);
+            var service = services.get(objectName(instance));
             out.add(new Found(instance, labels.get(KIND), a.getOrDefault(PREFIX + "version", ""), created, expires,
-                    !finished && clock.instant().isBefore(expires), passwords.getOrDefault(objectName(instance), "")));
+                    !finished && clock.instant().isBefore(expires), passwords.getOrDefault(objectName(instance), ""),
+                    service == null ? Map.of() : exposed(service, () -> node[0] != null ? node[0] : (node[0] = nodeAddress()))));
         }
         return out;
     }

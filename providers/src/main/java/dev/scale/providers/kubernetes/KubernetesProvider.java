@@ -48,6 +48,23 @@ public final class KubernetesProvider implements Provider {
     private boolean lasting;
     private final Map<String, String> size = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** The Service type of instances this command starts: ClusterIP unless the user asks ({@link #expose}). */
+    private String serviceType = "ClusterIP";
+
+    /**
+     * Exposes the instances this command starts outside the cluster ({@code --expose}): {@code nodeport} on every
+     * node's address, {@code loadbalancer} at a load balancer's. The contract then gives that address, and no
+     * port-forward is needed; each start says, as a warning, who can then reach the instance.
+     */
+    public void expose(String how) {
+        serviceType = switch (how.toLowerCase(java.util.Locale.ROOT)) {
+            case "nodeport" -> "NodePort";
+            case "loadbalancer" -> "LoadBalancer";
+            default -> throw ScaleException.usage("--expose " + how + " is not a way scale exposes an instance",
+                    "write --expose nodeport or --expose loadbalancer, or leave it out (reached through a port-forward)");
+        };
+    }
+
     /** Kubernetes' quantities: {@code 512Mi}, {@code 1.5Gi}, {@code 250m}, {@code 2}. */
     private static final java.util.regex.Pattern MEMORY = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?");
     private static final java.util.regex.Pattern CPU = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)?m?");
@@ -221,17 +238,27 @@ public final class KubernetesProvider implements Provider {
         KubernetesObjects k = objects();
         progress.step(spec.name(), "creating job, secret and service " + KubernetesObjects.objectName(spec.name()) + " in namespace " + k.namespace());
         try {
-            k.create(spec, image, version, password, created, expires, size);
+            k.create(spec, image, version, password, created, expires, size, serviceType);
         } catch (KubernetesObjects.Taken e) {
             throw new NameTaken(spec.name());
         }
         try {
             progress.step(spec.name(), "waiting for its pod to be scheduled and ready");
             k.awaitReady(spec.name(), kind.startTimeout().plus(java.time.Duration.ofMinutes(2)));
-            if (reach().lasting() && !inCluster(env)) {
-                progress.step(spec.name(), "forwarding its ports to 127.0.0.1 by a port-forward that ends with the instance");
+            Endpoint endpoint;
+            if (!serviceType.equals("ClusterIP")) {
+                progress.step(spec.name(), "waiting for the cluster to give its " + serviceType + " Service an address");
+                Map<Integer, java.net.InetSocketAddress> at = k.awaitExposed(spec.name(), java.time.Duration.ofMinutes(3));
+                endpoint = endpoint(exposedAt(at), kind, spec.name(), password, expires);
+                progress.step(spec.name(), "warning: exposed at " + endpoint.host() + ":" + endpoint.port() + " by a " + serviceType
+                        + " Service: whoever can reach " + (serviceType.equals("NodePort") ? "the cluster's nodes" : "that address")
+                        + " can reach it, and only its password guards it");
+            } else {
+                if (reach().lasting() && !inCluster(env)) {
+                    progress.step(spec.name(), "forwarding its ports to 127.0.0.1 by a port-forward that ends with the instance");
+                }
+                endpoint = endpoint(reach(), kind, spec.name(), password, expires);
             }
-            Endpoint endpoint = endpoint(reach(), kind, spec.name(), password, expires);
             progress.step(spec.name(), "waiting for " + kind.name() + " at " + endpoint.host() + ":" + endpoint.port());
             String serverVersion;
             try {
@@ -247,6 +274,25 @@ public final class KubernetesProvider implements Provider {
             k.delete(spec.name());
             throw e;
         }
+    }
+
+    /** The addresses a NodePort or LoadBalancer Service has, as a reach: nothing to hold, nothing to release. */
+    private static Reach exposedAt(Map<Integer, java.net.InetSocketAddress> at) {
+        return new Reach() {
+            @Override
+            public Map<Integer, java.net.InetSocketAddress> to(String instance, List<Integer> ports, Instant until) {
+                return at;
+            }
+
+            @Override
+            public boolean lasting() {
+                return true;
+            }
+
+            @Override
+            public void release(String instance) {
+            }
+        };
     }
 
     /** The instance's address through {@code via}: its Service's DNS name, or port-forwards to this machine. */
@@ -285,7 +331,8 @@ public final class KubernetesProvider implements Provider {
             } catch (ScaleException unknown) {
                 continue; // a kind this scale does not know: its deadline ends it
             }
-            Endpoint endpoint = endpoint(f.running() && kept.keeps(f.name()) ? kept : named, kind, f.name(), Secret.of(f.password()), f.expires());
+            Reach via = !f.exposed().isEmpty() ? exposedAt(f.exposed()) : f.running() && kept.keeps(f.name()) ? kept : named;
+            Endpoint endpoint = endpoint(via, kind, f.name(), Secret.of(f.password()), f.expires());
             out.add(new Instance(f.name(), kind, f.version(), NAME, endpoint, f.created(), f.expires(),
                     f.running() ? Instance.State.RUNNING : Instance.State.DEAD));
         }

@@ -84,7 +84,12 @@ class KubernetesProviderTest {
                         try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
                             port = s.getLocalPort();
                         }
-                        Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1", "--save", "",
+                        // behind a LoadBalancer, the server is where the double's load balancer is: 127.0.0.2 at the Service's port
+                        boolean balanced = "LoadBalancer".equals(job.getMetadata().getAnnotations().get("dev.scale/exposed"));
+                        if (balanced) {
+                            port = 6379;
+                        }
+                        Process redis = new ProcessBuilder("redis-server", "--port", Integer.toString(port), "--bind", balanced ? "127.0.0.2" : "127.0.0.1", "--save", "",
                                 "--requirepass", password).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
                         servers.put(instance, redis);
                         ports.put(instance, port);
@@ -93,6 +98,25 @@ class KubernetesProviderTest {
                     }
                     client.pods().inNamespace(ns).resource(pod.withNewStatus().withPhase("Running").addNewCondition().withType("Ready")
                             .withStatus("True").endCondition().endStatus().build()).create();
+                }
+                // the service controller: a node port for a NodePort Service (the node, 127.0.0.1, forwards it to the pod's
+                // server, as kube-proxy does), an address for a LoadBalancer one
+                for (var service : client.services().inAnyNamespace().list().getItems()) {
+                    String instance = service.getMetadata().getLabels().get(KubernetesObjects.INSTANCE);
+                    Integer at = instance == null ? null : ports.get(instance);
+                    if (at == null) {
+                        continue;
+                    }
+                    if ("NodePort".equals(service.getSpec().getType()) && service.getSpec().getPorts().get(0).getNodePort() == null) {
+                        service.getSpec().getPorts().get(0).setNodePort(at);
+                        client.services().inNamespace(service.getMetadata().getNamespace()).resource(service).update();
+                    } else if ("LoadBalancer".equals(service.getSpec().getType())
+                            && (service.getStatus() == null || service.getStatus().getLoadBalancer() == null
+                            || service.getStatus().getLoadBalancer().getIngress() == null || service.getStatus().getLoadBalancer().getIngress().isEmpty())) {
+                        service.setStatus(new io.fabric8.kubernetes.api.model.ServiceStatusBuilder().withNewLoadBalancer().addNewIngress()
+                                .withIp("127.0.0.2").endIngress().endLoadBalancer().build());
+                        client.services().inNamespace(service.getMetadata().getNamespace()).resource(service).updateStatus();
+                    }
                 }
                 try {
                     Thread.sleep(50);
@@ -253,6 +277,38 @@ class KubernetesProviderTest {
         assertThat(client.batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
         assertThat(client.secrets().inAnyNamespace().list().getItems()).isEmpty();
         assertThat(client.pods().inAnyNamespace().list().getItems()).isEmpty();
+    }
+
+    @Test
+    void exposedOnRequestTheContractGivesTheNodeOrLoadBalancerAddressWithAWarningAndNothingElseIsEverExposed() throws Exception {
+        client.nodes().resource(new io.fabric8.kubernetes.api.model.NodeBuilder().withNewMetadata().withName("node-1").endMetadata()
+                .withNewStatus().addNewAddress().withType("InternalIP").withAddress("127.0.0.1").endAddress().endStatus().build()).create();
+        KubernetesProvider k8s = provider(Map.of("SCALE_KUBERNETES_NAMESPACE", "team-c"));
+        k8s.expose("NodePort");
+        List<String> steps = new ArrayList<>();
+        Instance byNode = k8s.start(redis("by-node", Duration.ofMinutes(5)), (name, step) -> steps.add(step));
+        assertThat(client.services().inNamespace("team-c").withName("scale-by-node").get().getSpec().getType()).isEqualTo("NodePort");
+        assertThat(byNode.endpoint().host()).isEqualTo("127.0.0.1");
+        assertThat(byNode.endpoint().port()).as("the node port").isEqualTo(ports.get("by-node"));
+        assertThat(steps).anyMatch(s -> s.startsWith("warning: exposed at 127.0.0.1:" + ports.get("by-node") + " by a NodePort Service")
+                && s.contains("the cluster's nodes"));
+
+        k8s.expose("loadbalancer");
+        steps.clear();
+        Instance balanced = k8s.start(redis("balanced", Duration.ofMinutes(5)), (name, step) -> steps.add(step));
+        assertThat(balanced.endpoint().host()).isEqualTo("127.0.0.2");
+        assertThat(balanced.endpoint().port()).isEqualTo(6379);
+        assertThat(steps).anyMatch(s -> s.contains("by a LoadBalancer Service"));
+
+        // ls reads where each is exposed from the cluster, as another command would
+        Map<String, Instance> listed = new java.util.HashMap<>();
+        provider(Map.of("SCALE_KUBERNETES_NAMESPACE", "team-c")).list().forEach(i -> listed.put(i.name(), i));
+        assertThat(listed.get("by-node").endpoint().port()).isEqualTo(ports.get("by-node"));
+        assertThat(listed.get("balanced").endpoint().host()).isEqualTo("127.0.0.2");
+
+        assertThatThrownBy(() -> k8s.expose("public")).isInstanceOfSatisfying(ScaleException.class,
+                e -> assertThat(e.oneLine()).contains("--expose public", "nodeport", "loadbalancer"));
+        client.nodes().withName("node-1").delete();
     }
 
     @Test
