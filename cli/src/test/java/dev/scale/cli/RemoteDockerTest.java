@@ -139,6 +139,25 @@ class RemoteDockerTest {
         return env;
     }
 
+    /** Waits up to 10 s for {@code processes} to be none; what is left then. */
+    private static List<ProcessHandle> awaitNone(java.util.function.Supplier<List<ProcessHandle>> processes) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!processes.get().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        return processes.get();
+    }
+
+    /** The variables {@code scale env} exported. */
+    private static Map<String, String> contract(Run envOut) {
+        Map<String, String> contract = new HashMap<>();
+        envOut.out().lines().filter(l -> l.startsWith("export ")).forEach(l -> {
+            String[] kv = l.substring("export ".length()).split("=", 2);
+            contract.put(kv[0], kv[1].replaceAll("^'|'$", ""));
+        });
+        return contract;
+    }
+
     /** The ssh processes forwarding for this test's remote host: the instances' forwarders. */
     private static List<ProcessHandle> forwarders() {
         return ProcessHandle.allProcesses().filter(p -> p.info().commandLine().map(c -> c.contains(" -p " + sshPort + " ") && c.contains(" sleep ")).orElse(false))
@@ -163,11 +182,7 @@ class RemoteDockerTest {
             // the contract's addresses are this machine's 127.0.0.1, forwarded: real clients from it, in C (libpq, hiredis)
             Run envOut = Run.of(env, "env", "redis", "postgres");
             assertThat(envOut.code()).as(envOut.err()).isZero();
-            Map<String, String> contract = new HashMap<>();
-            envOut.out().lines().filter(l -> l.startsWith("export ")).forEach(l -> {
-                String[] kv = l.substring("export ".length()).split("=", 2);
-                contract.put(kv[0], kv[1].replaceAll("^'|'$", ""));
-            });
+            Map<String, String> contract = contract(envOut);
             StringBuilder redis = new StringBuilder();
             assertThat(run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "SET", "over", "ssh"), redis)).as(redis.toString()).isZero();
             StringBuilder read = new StringBuilder();
@@ -186,11 +201,7 @@ class RemoteDockerTest {
             assertThat(down.code()).as(down.err()).isZero();
         }
         assertThat(inside("docker", "ps", "-aq", "--filter", "label=dev.scale.managed=true").strip()).isEmpty();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!forwarders().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(forwarders()).as("down stops the forwarders").isEmpty();
+        assertThat(awaitNone(RemoteDockerTest::forwarders)).as("down stops the forwarders").isEmpty();
         assertThat(started.size()).isEqualTo(2);
     }
 
@@ -201,10 +212,7 @@ class RemoteDockerTest {
         assertThat(up.code()).as(up.err()).isZero();
         try {
             forwarders().forEach(ProcessHandle::destroy); // as a reboot of this machine would
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!forwarders().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            awaitNone(RemoteDockerTest::forwarders);
             Run again = Run.of(env, "env", "r");
             assertThat(again.code()).as(again.err()).isZero();
             String url = again.out().lines().filter(l -> l.startsWith("export REDIS_URL=")).findFirst().orElseThrow()
@@ -286,11 +294,7 @@ class RemoteDockerTest {
 
             Run envOut = Run.of(env, "env", "redis", "postgres");
             assertThat(envOut.code()).as(envOut.err()).isZero();
-            Map<String, String> contract = new HashMap<>();
-            envOut.out().lines().filter(l -> l.startsWith("export ")).forEach(l -> {
-                String[] kv = l.substring("export ".length()).split("=", 2);
-                contract.put(kv[0], kv[1].replaceAll("^'|'$", ""));
-            });
+            Map<String, String> contract = contract(envOut);
             assertThat(contract.get("REDIS_URL")).contains("@127.0.0.1:");
             // real clients in C (hiredis, libpq), through the relay: a value bigger than one frame, and a query
             StringBuilder set = new StringBuilder();
@@ -308,10 +312,7 @@ class RemoteDockerTest {
 
             // gone (a reboot of this machine): ls starts it again
             relays().forEach(ProcessHandle::destroy);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!relays().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            awaitNone(RemoteDockerTest::relays);
             assertThat(Run.of(env, "ls").out()).contains("redis", "postgres");
             StringBuilder pong = new StringBuilder();
             run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "PING"), pong);
@@ -321,11 +322,7 @@ class RemoteDockerTest {
             assertThat(down.code()).as(down.err()).isZero();
         }
         assertThat(inside("docker", "ps", "-aq", "--filter", "label=dev.scale.managed=true").strip()).isEmpty();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!relays().isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
-        assertThat(relays()).as("down stops the relays").isEmpty();
+        assertThat(awaitNone(RemoteDockerTest::relays)).as("down stops the relays").isEmpty();
     }
 
     @Test

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The tunnels to the containers of a TLS {@code tcp://} engine on another machine, which has no SSH to forward
@@ -70,12 +69,7 @@ final class ExecTunnels implements PortTunnels {
     }
 
     @Override
-    public void close(String container) {
-        forwarders.close(container);
-    }
-
-    @Override
-    public List<String> retainOnly(Set<String> existing) {
-        return forwarders.retainOnly(existing);
+    public Forwarders forwarders() {
+        return forwarders;
     }
 }

@@ -18,9 +18,16 @@ interface PortTunnels {
     /** Forwards the container's published ports, unless its forwarder already runs; the forwarder ends at {@code until}. */
     void forward(String container, List<Integer> ports, Instant until);
 
+    /** The containers' forwarders, as recorded. */
+    dev.scale.providers.Forwarders forwarders();
+
     /** Stops a container's forwarder, if any, and forgets it. */
-    void close(String container);
+    default void close(String container) {
+        forwarders().close(container);
+    }
 
     /** Stops the forwarders of containers not in {@code existing}: what a removal outside scale, or a crash, left. */
-    List<String> retainOnly(Set<String> existing);
+    default List<String> retainOnly(Set<String> existing) {
+        return forwarders().retainOnly(existing);
+    }
 }

@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
  * The SSH tunnels to a remote engine ({@link Ssh}), all made by the machine's OpenSSH client:
@@ -126,14 +125,8 @@ final class SshTunnels implements PortTunnels {
 
     /** Stops a container's forwarder, if any, and forgets it. */
     @Override
-    public void close(String container) {
-        forwarders.close(container);
-    }
-
-    /** Stops the forwarders of containers not in {@code existing}: what a removal outside scale, or a crash, left. */
-    @Override
-    public List<String> retainOnly(Set<String> existing) {
-        return forwarders.retainOnly(existing);
+    public Forwarders forwarders() {
+        return forwarders;
     }
 
     private static void sleep(long millis) {
