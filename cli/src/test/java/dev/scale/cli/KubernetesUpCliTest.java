@@ -56,16 +56,23 @@ class KubernetesUpCliTest {
             Path records = home.resolve("state/tunnels/kubernetes");
             List<Path> recorded;
             try (var walk = Files.walk(records)) {
-                recorded = walk.filter(Files::isRegularFile).filter(f -> !f.toString().endsWith(".log")).toList();
+                recorded = walk.filter(Files::isRegularFile).filter(f -> !f.getFileName().toString().matches("server.*|\\..*")).toList();
             }
             assertThat(recorded).singleElement().satisfies(f -> assertThat(f.getFileName().toString()).isEqualTo("shared"));
-            long pid = Long.parseLong(Files.readString(recorded.get(0)).strip().split(" ")[0]);
+            long pid = Long.parseLong(Files.readString(recorded.get(0).resolveSibling("server")).strip().split(" ")[0]);
             assertThat(ProcessHandle.of(pid)).isPresent();
 
             Run down = Run.of(env, "down", "shared");
             assertThat(down.code()).as(down.err()).isZero();
-            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("the forwarder stops with the instance").isEmpty();
             assertThat(recorded.get(0)).doesNotExist();
+            Process cli2 = new ProcessBuilder("redis-cli", "-u", url, "--no-auth-warning", "PING").redirectErrorStream(true).start();
+            assertThat(cli2.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(new String(cli2.getInputStream().readAllBytes())).as("its port closed with down").doesNotContain("PONG");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (ProcessHandle.of(pid).filter(ProcessHandle::isAlive).isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertThat(ProcessHandle.of(pid).filter(ProcessHandle::isAlive)).as("the forwarder ends with no instance left").isEmpty();
             assertThat(cluster.client().batch().v1().jobs().inAnyNamespace().list().getItems()).isEmpty();
             assertThat(cluster.client().services().inAnyNamespace().list().getItems()).isEmpty();
             assertThat(Run.of(env, "ls").out()).contains("no instances");

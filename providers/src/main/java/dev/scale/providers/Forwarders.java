@@ -27,7 +27,7 @@ import java.util.Set;
  * What forwards is the caller's: an ssh for a remote Docker engine, a JVM running fabric8's port-forward for a
  * Kubernetes cluster.
  */
-public final class Forwarders {
+public final class Forwarders implements Forwarding {
     private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
     private final Path records;
 
@@ -109,21 +109,12 @@ public final class Forwarders {
                         "stop what listens there, or scale down the instance and start it again (it gets other ports)", null);
             }
         }
-        List<String> detached = new ArrayList<>();
-        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
-            detached.add("/usr/bin/setsid"); // its own session: a Ctrl-C meant for this command does not reach it
-        }
-        detached.addAll(command);
         Dirs.privateDir(records.getParent());
         Dirs.privateDir(records);
         Path log = records.resolve(key + ".log");
         Process p;
         try {
-            ownerOnly(log);
-            ProcessBuilder pb = new ProcessBuilder(detached).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile());
-            pb.environment().putAll(environment);
-            p = pb.start();
+            p = detach(command, log, environment);
             Instant started = p.toHandle().info().startInstant().orElse(Instant.now());
             ownerOnly(record(key));
             Files.writeString(record(key), new Forwarder(p.pid(), started, ports).line() + "\n", StandardCharsets.UTF_8,
@@ -161,8 +152,25 @@ public final class Forwarders {
         return out;
     }
 
+    /**
+     * Starts {@code command} in a session of its own (a Ctrl-C meant for this command does not reach it), its input
+     * empty, its errors in {@code log} (made owner-only), with {@code environment} over this process's.
+     */
+    static Process detach(List<String> command, Path log, java.util.Map<String, String> environment) throws IOException {
+        List<String> detached = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            detached.add("/usr/bin/setsid");
+        }
+        detached.addAll(command);
+        ownerOnly(log);
+        ProcessBuilder pb = new ProcessBuilder(detached).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(log.toFile());
+        pb.environment().putAll(environment);
+        return pb.start();
+    }
+
     /** Creates the file, empty, readable and writable by its owner only (what a record says of a remote place is no one else's). */
-    private static void ownerOnly(Path file) throws IOException {
+    static void ownerOnly(Path file) throws IOException {
         Files.deleteIfExists(file);
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     }
@@ -176,7 +184,8 @@ public final class Forwarders {
         }
     }
 
-    private static boolean listening(int port) {
+    /** Whether something on this machine accepts connections on 127.0.0.1 at {@code port}. */
+    static boolean listening(int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress("127.0.0.1", port), 200);
             return true;
@@ -186,6 +195,7 @@ public final class Forwarders {
     }
 
     /** Stops {@code key}'s forwarder, if any, and forgets it. */
+    @Override
     public void close(String key) {
         forwarder(key).flatMap(Forwarder::process).ifPresent(ph -> {
             ph.destroy();
@@ -204,6 +214,7 @@ public final class Forwarders {
     }
 
     /** Stops the forwarders whose key is not in {@code existing}: what a removal outside scale, or a crash, left. */
+    @Override
     public List<String> retainOnly(Set<String> existing) {
         List<String> stopped = new ArrayList<>();
         if (!Files.isDirectory(records)) {

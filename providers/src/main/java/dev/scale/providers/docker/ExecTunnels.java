@@ -2,37 +2,42 @@ package dev.scale.providers.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.scale.providers.Forwarders;
+import dev.scale.providers.SharedForwarders;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The tunnels to the containers of a TLS {@code tcp://} engine on another machine, which has no SSH to forward
- * through: the engine's own API carries the bytes. Per container, a detached {@link ExecForwarder} JVM listens on
- * this machine's 127.0.0.1 at each published port's number and, per connection, runs a relay in the container
- * ({@code docker exec -i}, bash's {@code /dev/tcp} to the server's own port on the container's loopback), so every
- * byte travels in the engine's TLS connection, checked against DOCKER_CERT_PATH's certificates as the API calls are.
- * Recorded, restarted and stopped as the SSH forwarders are ({@link Forwarders}).
+ * through: the engine's own API carries the bytes. One detached {@link ExecForwarder} JVM per engine listens on
+ * this machine's 127.0.0.1 at each container's published port numbers and, per connection, runs a relay in the
+ * container ({@code docker exec -i}, bash's {@code /dev/tcp} to the server's own port on the container's loopback), so
+ * every byte travels in the engine's TLS connection, checked against DOCKER_CERT_PATH's certificates as the API calls
+ * are. Recorded, started again and stopped per container as the SSH forwarders are ({@link SharedForwarders}).
  * <p>
  * What it needs of the image: bash, as every official image scale runs has (Debian, Ubuntu); an image without one
  * refuses the relay, and its connections close at once.
  */
 final class ExecTunnels implements PortTunnels {
     private final DockerEngine engine;
-    private final Map<String, String> env;
     private final String where;
-    private final Forwarders forwarders;
+    private final SharedForwarders forwarders;
 
     ExecTunnels(DockerEngine engine, Map<String, String> env, String where, Path stateDir) {
         this.engine = engine;
-        this.env = env;
         this.where = where;
-        this.forwarders = new Forwarders(stateDir.resolve("tunnels").resolve(where.replaceAll("[^A-Za-z0-9._@-]", "_")));
+        Path records = stateDir.resolve("tunnels").resolve(where.replaceAll("[^A-Za-z0-9._@-]", "_"));
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String name : List.of("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "HOME")) {
+            if (env.get(name) != null) {
+                environment.put(name, env.get(name));
+            }
+        }
+        this.forwarders = new SharedForwarders(records, Forwarders.java(ExecForwarder.class, List.of(records.toString())), environment,
+                "the relay through " + where);
     }
 
     @Override
@@ -53,23 +58,11 @@ final class ExecTunnels implements PortTunnels {
         }));
         List<Forwarders.Port> wanted = new ArrayList<>();
         ports.stream().filter(inside::containsKey).forEach(p -> wanted.add(new Forwarders.Port(p, inside.get(p))));
-        Optional<Forwarders.Forwarder> running = forwarders.running(container);
-        if (running.isPresent() && new HashSet<>(running.get().ports()).equals(new HashSet<>(wanted))) {
-            return;
-        }
-        List<String> args = new ArrayList<>(List.of(container, Long.toString(until.getEpochSecond())));
-        wanted.forEach(p -> args.add(p.local() + ":" + p.remote()));
-        Map<String, String> environment = new LinkedHashMap<>();
-        for (String name : List.of("DOCKER_HOST", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH", "HOME")) {
-            if (env.get(name) != null) {
-                environment.put(name, env.get(name));
-            }
-        }
-        forwarders.start(container, wanted, Forwarders.java(ExecForwarder.class, args), "the relay through " + where, environment);
+        forwarders.forward(container, wanted, until);
     }
 
     @Override
-    public Forwarders forwarders() {
+    public SharedForwarders forwarders() {
         return forwarders;
     }
 }

@@ -19,7 +19,7 @@ interface PortTunnels {
     void forward(String container, List<Integer> ports, Instant until);
 
     /** The containers' forwarders, as recorded. */
-    dev.scale.providers.Forwarders forwarders();
+    dev.scale.providers.Forwarding forwarders();
 
     /** Stops a container's forwarder, if any, and forgets it. */
     default void close(String container) {

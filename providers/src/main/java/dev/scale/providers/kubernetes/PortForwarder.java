@@ -1,93 +1,122 @@
 package dev.scale.providers.kubernetes;
 
+import dev.scale.providers.ForwardServer;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.LocalPortForward;
-import java.net.InetAddress;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
+import io.fabric8.kubernetes.client.PortForward;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The detached forwarder of an instance handed over ({@code up}) from outside its cluster: a JVM of its own, started
- * by {@link Reaches#detached} and recorded by {@link dev.scale.providers.Forwarders}, that holds the API server's
- * port-forwards to the instance's Service on this machine's 127.0.0.1 after the scale command has ended.
- * <p>
- * It reads the kubeconfig the scale command read (its environment's {@code KUBECONFIG} or {@code ~/.kube/config}), and
- * ends by itself: at the instance's time to live, or as soon as the cluster no longer runs the instance's Job (deleted
- * by {@code down}, or finished at its deadline). While the API server does not answer it keeps waiting, until the time
- * to live. Arguments: {@code NAMESPACE OBJECT-NAME UNTIL-EPOCH-SECONDS LOCAL:REMOTE...}.
+ * The detached forwarder of the instances handed over ({@code up}) from outside a cluster: one JVM per cluster and
+ * namespace ({@link ForwardServer}, started by {@link Reaches#detached}), that carries each connection to an
+ * instance's local port through the API server's port-forward to the instance's Service, after the scale command has
+ * ended. It reads the kubeconfig the scale command read (its environment's {@code KUBECONFIG} or
+ * {@code ~/.kube/config}). An instance's ports close at its time to live, or as soon as the cluster no longer runs its
+ * Job (deleted by {@code down} or {@code kubectl}, finished at its deadline); an API server that does not answer ends
+ * nothing. Arguments: {@code NAMESPACE FOLDER}.
  */
 public final class PortForwarder {
-    private static final Duration CHECK_EVERY = Duration.ofSeconds(5);
-
     private PortForwarder() {
     }
 
     public static void main(String[] args) {
-        if (args.length < 4) {
-            System.err.println("usage: PortForwarder NAMESPACE OBJECT UNTIL-EPOCH-SECONDS LOCAL:REMOTE...");
+        if (args.length != 2) {
+            System.err.println("usage: PortForwarder NAMESPACE FOLDER");
             System.exit(2);
         }
         String namespace = args[0];
-        String object = args[1];
-        Instant until = Instant.ofEpochSecond(Long.parseLong(args[2]));
-        List<LocalPortForward> open = new ArrayList<>();
         int code = 0;
         try (KubernetesClient client = KubernetesProvider.client(System.getenv())) {
-            for (int i = 3; i < args.length; i++) {
-                String[] p = args[i].split(":");
-                open.add(client.services().inNamespace(namespace).withName(object)
-                        .portForward(Integer.parseInt(p[1]), InetAddress.getLoopbackAddress(), Integer.parseInt(p[0])));
-            }
-            while (Instant.now().isBefore(until)) {
-                long left = Duration.between(Instant.now(), until).toMillis();
-                Thread.sleep(Math.max(1, Math.min(CHECK_EVERY.toMillis(), left)));
-                if (gone(client, namespace, object)) {
-                    break;
+            ForwardServer.serve(Path.of(args[1]), new ForwardServer.Relay() {
+                @Override
+                public void relay(String instance, int remote, Socket socket) throws IOException {
+                    PortForwarder.relay(client, namespace, instance, remote, socket);
                 }
-            }
+
+                @Override
+                public Set<String> gone(Set<String> instances) {
+                    return PortForwarder.gone(client, namespace, instances);
+                }
+            });
         } catch (RuntimeException e) {
-            System.err.println("port-forward to " + object + " in namespace " + namespace + " failed: " + firstLine(e));
+            System.err.println("port-forwards in namespace " + namespace + " failed: " + e.getMessage());
             code = 1;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } finally {
-            for (LocalPortForward f : open) {
-                try {
-                    f.close();
-                } catch (java.io.IOException | RuntimeException e) {
-                    // ending anyway
-                }
-            }
         }
         System.exit(code); // the HTTP client's threads would keep the JVM
     }
 
-    /** Whether the instance's Job is deleted or finished; an API server that does not answer is not a gone instance. */
-    private static boolean gone(KubernetesClient client, String namespace, String object) {
-        try {
-            Job job = client.batch().v1().jobs().inNamespace(namespace).withName(object).get();
-            if (job == null) {
-                return true;
+    /** One connection, through the API server's port-forward to the instance's Service, until either side ends. */
+    static void relay(KubernetesClient client, String namespace, String instance, int remote, Socket socket) throws IOException {
+        CompletableFuture<Void> clientDone = new CompletableFuture<>();
+        ReadableByteChannel raw = Channels.newChannel(socket.getInputStream());
+        ReadableByteChannel in = new ReadableByteChannel() { // says when the client has closed its side
+            @Override
+            public int read(ByteBuffer dst) throws IOException {
+                int n = raw.read(dst);
+                if (n < 0) {
+                    clientDone.complete(null);
+                }
+                return n;
             }
-            var s = job.getStatus();
-            return s != null && ((s.getFailed() != null && s.getFailed() > 0) || (s.getSucceeded() != null && s.getSucceeded() > 0)
-                    || s.getCompletionTime() != null);
-        } catch (KubernetesClientException e) {
-            return false;
+
+            @Override
+            public boolean isOpen() {
+                return raw.isOpen();
+            }
+
+            @Override
+            public void close() throws IOException {
+                clientDone.complete(null);
+                raw.close();
+            }
+        };
+        try (PortForward forward = client.services().inNamespace(namespace).withName(KubernetesObjects.objectName(instance))
+                .portForward(remote, in, Channels.newChannel(socket.getOutputStream()))) {
+            while (forward.isAlive() && !clientDone.isDone()) {
+                try {
+                    clientDone.get(200, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    // still going
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return;
+                }
+            }
         }
     }
 
-    private static String firstLine(Throwable e) {
-        Throwable root = e;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
+    /** Of the instances, those whose Job is deleted or finished; none when the API server does not answer. */
+    static Set<String> gone(KubernetesClient client, String namespace, Set<String> instances) {
+        Set<String> running = new HashSet<>();
+        try {
+            for (Job job : client.batch().v1().jobs().inNamespace(namespace).withLabel(KubernetesObjects.MANAGED, "true").list().getItems()) {
+                var s = job.getStatus();
+                boolean finished = s != null && ((s.getFailed() != null && s.getFailed() > 0) || (s.getSucceeded() != null && s.getSucceeded() > 0)
+                        || s.getCompletionTime() != null);
+                if (!finished && job.getMetadata().getLabels() != null) {
+                    running.add(job.getMetadata().getLabels().get(KubernetesObjects.INSTANCE));
+                }
+            }
+        } catch (KubernetesClientException e) {
+            return Set.of();
         }
-        String m = String.valueOf(e.getMessage() != null ? e.getMessage() : root.toString());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        Set<String> out = new HashSet<>(instances);
+        out.removeAll(running);
+        return out;
     }
 }

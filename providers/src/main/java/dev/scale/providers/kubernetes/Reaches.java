@@ -2,6 +2,7 @@ package dev.scale.providers.kubernetes;
 
 import dev.scale.errors.ScaleException;
 import dev.scale.providers.Forwarders;
+import dev.scale.providers.SharedForwarders;
 import io.fabric8.kubernetes.client.LocalPortForward;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -9,11 +10,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -118,32 +117,30 @@ final class Reaches {
     }
 
     /**
-     * From outside the cluster, beyond this command: a {@link PortForwarder} JVM per instance, detached and recorded
-     * ({@link Forwarders}) in {@code records}, holding the API server's port-forwards on this machine's 127.0.0.1 until
-     * the instance's time to live or until the cluster no longer runs it. A forwarder found gone (a reboot) is started
-     * again on the same local ports where they are free, so the addresses handed out stay true.
+     * From outside the cluster, beyond this command: the instance's ports written in {@code records}, where one
+     * {@link PortForwarder} JVM per cluster and namespace, detached, forwards them through the API server's port-forward
+     * on this machine's 127.0.0.1 until the instance's time to live or until the cluster no longer runs it
+     * ({@link SharedForwarders}). Its ports are kept when the forwarder is started again (after a reboot) wherever
+     * they are free, so the addresses handed out stay true.
      * @param env the command's environment: the forwarder reads the same kubeconfig ({@code KUBECONFIG}, {@code HOME})
      */
     static KubernetesProvider.Reach detached(KubernetesObjects objects, Path records, Map<String, String> env) {
-        Forwarders forwarders = new Forwarders(records);
+        SharedForwarders forwarders = new SharedForwarders(records,
+                Forwarders.java(PortForwarder.class, List.of(objects.namespace(), records.toString())), environment(env), "the port-forward");
         return new KubernetesProvider.Reach() {
             @Override
             public Map<Integer, InetSocketAddress> to(String instance, List<Integer> ports, Instant until) {
-                Optional<Forwarders.Forwarder> recorded = forwarders.forwarder(instance);
                 Map<Integer, Integer> before = new LinkedHashMap<>();
-                recorded.ifPresent(f -> f.ports().forEach(p -> before.put(p.remote(), p.local())));
-                if (recorded.flatMap(Forwarders.Forwarder::process).isEmpty() || !before.keySet().equals(new HashSet<>(ports))) {
-                    List<Forwarders.Port> wanted = new ArrayList<>();
-                    for (int port : ports) {
-                        Integer again = before.get(port);
-                        wanted.add(new Forwarders.Port(again != null && Forwarders.free(again) ? again : freePort(), port));
-                    }
-                    forwarders.start(instance, wanted, command(objects.namespace(), instance, until, wanted), "the port-forward", environment(env));
-                    before.clear();
-                    wanted.forEach(p -> before.put(p.remote(), p.local()));
+                forwarders.ports(instance).ifPresent(had -> had.forEach(p -> before.put(p.remote(), p.local())));
+                boolean serving = forwarders.server().isPresent();
+                List<Forwarders.Port> wanted = new ArrayList<>();
+                for (int port : ports) {
+                    Integer again = before.get(port);
+                    wanted.add(new Forwarders.Port(again != null && (serving || Forwarders.free(again)) ? again : freePort(), port));
                 }
+                forwarders.forward(instance, wanted, until);
                 Map<Integer, InetSocketAddress> out = new LinkedHashMap<>();
-                ports.forEach(p -> out.put(p, new InetSocketAddress("127.0.0.1", before.get(p))));
+                wanted.forEach(p -> out.put(p.remote(), new InetSocketAddress("127.0.0.1", p.local())));
                 return out;
             }
 
@@ -154,7 +151,7 @@ final class Reaches {
 
             @Override
             public boolean keeps(String instance) {
-                return forwarders.forwarder(instance).isPresent();
+                return forwarders.ports(instance).isPresent();
             }
 
             @Override
@@ -167,13 +164,6 @@ final class Reaches {
                 forwarders.retainOnly(instances);
             }
         };
-    }
-
-    /** The forwarder's JVM, with the cluster's arguments. */
-    static List<String> command(String namespace, String instance, Instant until, List<Forwarders.Port> ports) {
-        List<String> args = new ArrayList<>(List.of(namespace, KubernetesObjects.objectName(instance), Long.toString(until.getEpochSecond())));
-        ports.forEach(p -> args.add(p.local() + ":" + p.remote()));
-        return Forwarders.java(PortForwarder.class, args);
     }
 
     /** What the forwarder needs of the command's environment to read the same cluster configuration. */

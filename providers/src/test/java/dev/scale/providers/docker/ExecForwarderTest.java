@@ -23,7 +23,7 @@ class ExecForwarderTest {
     @Test
     void aClientTalksToTheServerInsideTheContainerThroughTheEnginesApi() throws Exception {
         DockerApi api = RequireDocker.engine().api();
-        String image = System.getenv().getOrDefault("SCALE_IMAGE_REDIS", "redis:7.0");
+        String image = System.getenv().getOrDefault("SCALE_IMAGE_REDIS", "scale-ci/redis:7.0");
         ObjectNode body = DockerApi.JSON.createObjectNode().put("Image", image);
         body.putArray("Cmd").add("redis-server").add("--save").add("").add("--requirepass").add("s3cret");
         body.putObject("Labels").put("dev.scale.test", "exec-forwarder");

@@ -49,8 +49,7 @@ class KubernetesForwardTest {
     void stop() throws InterruptedException {
         providers.forEach(KubernetesProvider::close);
         try (var walk = Files.walk(home)) { // whatever forwarder a failed assertion left
-            walk.filter(f -> f.getParent().getFileName().toString().startsWith("127.0.0.1_") && !f.toString().endsWith(".log"))
-                    .forEach(f -> record(f).ifPresent(ProcessHandle::destroyForcibly));
+            walk.filter(f -> f.getFileName().toString().equals("server")).forEach(f -> record(f).ifPresent(ProcessHandle::destroyForcibly));
         } catch (IOException e) {
             // nothing recorded
         }
@@ -101,6 +100,7 @@ class KubernetesForwardTest {
         }
     }
 
+    /** The process a record names (the forwarder's {@code server} file), if it runs. */
     private static Optional<ProcessHandle> record(Path f) {
         try {
             String[] line = Files.readString(f).strip().split(" ");
@@ -110,9 +110,21 @@ class KubernetesForwardTest {
         }
     }
 
-    private static void eventually(Duration within, java.util.function.BooleanSupplier done, String what) throws InterruptedException {
+    private static String cmdline(ProcessHandle p) {
+        try {
+            return Files.readString(Path.of("/proc/" + p.pid() + "/cmdline")).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private interface Check {
+        boolean holds() throws IOException;
+    }
+
+    private static void eventually(Duration within, Check done, String what) throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
-        while (!done.getAsBoolean()) {
+        while (!done.holds()) {
             assertThat(System.nanoTime()).as(what).isLessThan(deadline);
             Thread.sleep(100);
         }
@@ -137,18 +149,22 @@ class KubernetesForwardTest {
         List<String> steps = new ArrayList<>();
         Instance kept = up.start(redis("kept", Duration.ofMinutes(10)), (n, s) -> steps.add(s));
         up.handOver("kept");
+        Instance other = up.start(redis("other", Duration.ofMinutes(10)), (n, s) -> { });
+        up.handOver("other");
         assertThat(steps).anyMatch(s -> s.contains("port-forward that ends with the instance"));
         assertThat(kept.endpoint().host()).isEqualTo("127.0.0.1");
-        up.close(); // the command has ended: the instance stays reachable
+        up.close(); // the command has ended: the instances stay reachable
         assertThat(ping(kept)).isEqualTo("+OK +PONG");
+        assertThat(ping(other)).isEqualTo("+OK +PONG");
 
         Path dir = records();
         Path record = dir.resolve("kept");
         assertThat(Files.getPosixFilePermissions(record)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(Files.getPosixFilePermissions(dir)).isEqualTo(PosixFilePermissions.fromString("rwx------"));
-        ProcessHandle forwarder = record(record).orElseThrow();
-        assertThat(Files.readString(Path.of("/proc/" + forwarder.pid() + "/cmdline")).replace('\0', ' '))
-                .contains(PortForwarder.class.getName() + " team-b scale-kept")
+        ProcessHandle forwarder = record(dir.resolve("server")).orElseThrow();
+        assertThat(ProcessHandle.allProcesses().filter(p -> cmdline(p).contains(PortForwarder.class.getName())))
+                .as("one forwarder for the namespace, however many instances").containsExactly(forwarder);
+        assertThat(cmdline(forwarder)).contains(PortForwarder.class.getName() + " team-b " + dir)
                 .doesNotContain(kept.endpoint().password().reveal());
 
         // another command's ls reads it at the forwarder's port
@@ -163,14 +179,18 @@ class KubernetesForwardTest {
         Instance again = command().list().stream().filter(i -> i.name().equals("kept")).findFirst().orElseThrow();
         assertThat(again.endpoint().port()).isEqualTo(kept.endpoint().port());
         assertThat(ping(kept)).isEqualTo("+OK +PONG");
-        ProcessHandle second = record(record).orElseThrow();
+        assertThat(ping(other)).as("the other instance's too").isEqualTo("+OK +PONG");
+        ProcessHandle second = record(dir.resolve("server")).orElseThrow();
         assertThat(second.pid()).isNotEqualTo(forwarder.pid());
 
-        // down: the forwarder stops with the instance, and nothing is left recorded
+        // down: the instance's ports close at once, the other's stay; the forwarder ends with the last
         assertThat(command().remove("kept")).isTrue();
-        assertThat(second.isAlive()).isFalse();
         assertThat(record).doesNotExist();
         assertThat(ping(kept)).startsWith("unreachable");
+        assertThat(ping(other)).isEqualTo("+OK +PONG");
+        assertThat(command().remove("other")).isTrue();
+        assertThat(ping(other)).startsWith("unreachable");
+        eventually(Duration.ofSeconds(15), () -> !second.isAlive(), "the forwarder ends with no instance left");
         assertThat(client.batch().v1().jobs().inNamespace("team-b").list().getItems()).isEmpty();
     }
 
@@ -181,18 +201,17 @@ class KubernetesForwardTest {
         up.start(redis("deleted", Duration.ofMinutes(10)), (n, s) -> { });
         up.start(redis("brief", Duration.ofSeconds(6)), (n, s) -> { });
         up.close();
-        ProcessHandle deleted = record(records().resolve("deleted")).orElseThrow();
-        ProcessHandle brief = record(records().resolve("brief")).orElseThrow();
+        ProcessHandle forwarder = record(records().resolve("server")).orElseThrow();
+        int deletedPort = Integer.parseInt(Files.readString(records().resolve("deleted")).strip().split(" ")[1].split(":")[0]);
+        int briefPort = Integer.parseInt(Files.readString(records().resolve("brief")).strip().split(" ")[1].split(":")[0]);
 
-        // removed outside scale (kubectl delete job): its forwarder sees the Job gone and ends
+        // removed outside scale (kubectl delete job): the forwarder sees the Job gone and closes its ports
         client.batch().v1().jobs().inNamespace("team-b").withName("scale-deleted").delete();
-        Path log = records().resolve("deleted.log");
-        eventually(Duration.ofSeconds(20), () -> !deleted.isAlive(), "the forwarder of a deleted Job ends; its log: " + Files.readString(log));
-        // at its time to live, whatever the cluster says
-        eventually(Duration.ofSeconds(20), () -> !brief.isAlive(), "the forwarder ends at the time to live");
-
-        // a listing forgets the record of an instance the cluster no longer has
+        eventually(Duration.ofSeconds(20), () -> !Files.exists(records().resolve("deleted")) && dev.scale.providers.Forwarders.free(deletedPort),
+                "the ports of a deleted Job close");
+        // at its time to live, whatever the cluster says; then, with nothing left, the forwarder ends
+        eventually(Duration.ofSeconds(20), () -> dev.scale.providers.Forwarders.free(briefPort), "the ports close at the time to live");
+        eventually(Duration.ofSeconds(15), () -> !forwarder.isAlive(), "the forwarder ends with no instance left");
         assertThat(command().list()).extracting(Instance::name).doesNotContain("deleted");
-        assertThat(records().resolve("deleted")).doesNotExist();
     }
 }
