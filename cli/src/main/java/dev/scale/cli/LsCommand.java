@@ -36,9 +36,12 @@ final class LsCommand implements Callable<Integer> {
         if (format != Format.JSON) {
             // who ends each managed instance at its TIME LEFT: the JSON says it per instance (ttlEnforcedBy)
             all.stream().map(dev.scale.providers.Instance::provider).distinct()
-                    .filter(p -> !p.equals("docker") && !p.equals("embedded")).sorted().forEach(p -> ctx.info(p + ": "
-                            + (Instances.ttlEnforcedBy(p).equals("service") ? "the service itself ends instances at their TIME LEFT; scale gc is the backstop"
-                            : "the service has no expiry: scale's reaper process ends instances at their TIME LEFT, scale gc after a reboot")));
+                    .filter(p -> !p.equals("docker") && !p.equals("embedded")).sorted().forEach(p -> ctx.info(p + ": " + switch (Instances.ttlEnforcedBy(p)) {
+                        case "service" -> "the service itself ends instances at their TIME LEFT; scale gc is the backstop";
+                        case "cluster" -> "the cluster itself ends instances at their TIME LEFT (their Job's deadline)";
+                        default -> "the service has no expiry: scale's reaper process ends instances at their TIME LEFT, scale gc after a reboot";
+                    }));
+            ctx.instances().forwarding().forEach(ctx::info); // the forwarders that keep instances of other machines reachable here
         }
         ctx.instances().dockerUnanswered().ifPresent(ctx::info);
         for (Broken b : ctx.instances().broken()) {

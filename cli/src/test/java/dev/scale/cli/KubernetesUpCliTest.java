@@ -52,6 +52,8 @@ class KubernetesUpCliTest {
             assertThat(listed.findValuesAsText("host")).containsExactly("127.0.0.1"); // the forwarder's side, not the cluster's DNS name
             Run table = Run.of(env, "ls");
             assertThat(table.out()).contains("shared").doesNotContain(url.replaceFirst("^redis://[^:]*:([^@]*)@.*$", "$1"));
+            assertThat(table.err()).contains("kubernetes: the cluster itself ends instances at their TIME LEFT",
+                    "namespace team-b forwarded to 127.0.0.1 here: 1 instance by one forwarder (pid ");
 
             Path records = home.resolve("state/tunnels/kubernetes");
             List<Path> recorded;

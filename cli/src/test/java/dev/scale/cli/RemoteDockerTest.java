@@ -196,6 +196,7 @@ class RemoteDockerTest {
             assertThat(forwarders()).hasSize(2);
             Run ls = Run.of(env, "ls");
             assertThat(ls.out()).contains("redis", "postgres");
+            assertThat(ls.err()).contains("ports of ssh://root@127.0.0.1:" + sshPort + " forwarded to 127.0.0.1 here: 2 forwarders (pid ");
         } finally {
             Run down = Run.of(env, "down", "--all");
             assertThat(down.code()).as(down.err()).isZero();
@@ -313,7 +314,9 @@ class RemoteDockerTest {
             // gone (a reboot of this machine): ls starts it again
             relays().forEach(ProcessHandle::destroy);
             awaitNone(RemoteDockerTest::relays);
-            assertThat(Run.of(env, "ls").out()).contains("redis", "postgres");
+            Run ls = Run.of(env, "ls");
+            assertThat(ls.out()).contains("redis", "postgres");
+            assertThat(ls.err()).contains("forwarded to 127.0.0.1 here: 2 instances by one forwarder (pid ");
             StringBuilder pong = new StringBuilder();
             run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "PING"), pong);
             assertThat(pong.toString().strip()).isEqualTo("PONG");

@@ -234,6 +234,25 @@ public final class Forwarders implements Forwarding {
         return stopped;
     }
 
+    @Override
+    public String describe() {
+        List<Long> pids = new ArrayList<>();
+        if (Files.isDirectory(records)) {
+            try (var files = Files.list(records)) {
+                for (Path f : files.toList()) {
+                    String name = f.getFileName().toString();
+                    if (!name.endsWith(".log")) {
+                        running(name).ifPresent(r -> pids.add(r.pid()));
+                    }
+                }
+            } catch (IOException e) {
+                // unreadable: none said
+            }
+        }
+        return pids.isEmpty() ? "" : pids.size() + (pids.size() == 1 ? " forwarder" : " forwarders") + " (pid "
+                + String.join(", ", pids.stream().map(String::valueOf).toList()) + ")";
+    }
+
     /** The last line a log file has, stripped; empty when none. */
     public static String lastLine(Path log) {
         try {

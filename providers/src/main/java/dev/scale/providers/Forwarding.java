@@ -10,4 +10,7 @@ public interface Forwarding {
 
     /** Stops forwarding for the keys not in {@code existing}: what a removal elsewhere, or a crash, left; those stopped. */
     List<String> retainOnly(Set<String> existing);
+
+    /** What forwards now, for ls: how many instances and which processes; empty when nothing is forwarded. */
+    String describe();
 }

@@ -45,6 +45,14 @@ public interface Provider {
     }
 
     /**
+     * What forwards this provider's instances to this machine's 127.0.0.1 from another (a remote engine's tunnels, a
+     * cluster's port-forwards), for ls to say; empty where nothing does.
+     */
+    default java.util.Optional<String> forwarding() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Removes the instance and everything made for it; returns once it is gone.
      * @return false when no such instance existed (removal is idempotent)
      */

@@ -240,6 +240,16 @@ public final class SharedForwarders implements Forwarding {
         return stopped;
     }
 
+    @Override
+    public String describe() {
+        int n = keys(dir).size();
+        if (n == 0) {
+            return "";
+        }
+        return n + (n == 1 ? " instance" : " instances") + " by one forwarder (" + server().map(p -> "pid " + p.pid())
+                .orElse("not running: ls and env start it") + ")";
+    }
+
     /** Each forwarded instance with its ports, as written. */
     public Map<String, List<Forwarders.Port>> all() {
         Map<String, List<Forwarders.Port>> out = new LinkedHashMap<>();

@@ -801,6 +801,12 @@ public final class DockerProvider implements Provider {
         });
     }
 
+    @Override
+    public Optional<String> forwarding() {
+        return engine.tunnels().map(t -> t.forwarders().describe()).filter(d -> !d.isEmpty())
+                .map(d -> "ports of " + engine.tunnels().get().where() + " forwarded to 127.0.0.1 here: " + d + "; down and gc stop them");
+    }
+
     /** Stops the forwarders of containers the engine no longer has (removed outside scale, or gone at their time to live). */
     public void sweepTunnels() {
         engine.tunnels().ifPresent(t -> {

@@ -111,6 +111,11 @@ public final class KubernetesProvider implements Provider {
         default void releaseAll() {
         }
 
+        /** What holds the instances' ports now, for ls; empty where nothing does. */
+        default String describe() {
+            return "";
+        }
+
         /** Lets go of what it holds for instances not in {@code instances}: those the cluster no longer has. */
         default void retainOnly(java.util.Set<String> instances) {
         }
@@ -338,6 +343,17 @@ public final class KubernetesProvider implements Provider {
         }
         kept.retainOnly(found);
         return out;
+    }
+
+    /** From outside the cluster: the namespace's detached port-forward, for ls. */
+    @Override
+    public Optional<String> forwarding() {
+        if (inCluster(env)) {
+            return Optional.empty();
+        }
+        String d = reaches.reach(objects(), true).describe();
+        return d.isEmpty() ? Optional.empty() : Optional.of("namespace " + objects().namespace() + " forwarded to 127.0.0.1 here: " + d
+                + "; down and gc stop it");
     }
 
     /** Closes the client, if this command made one (its port-forwards with it). */

@@ -163,6 +163,11 @@ final class Reaches {
             public void retainOnly(Set<String> instances) {
                 forwarders.retainOnly(instances);
             }
+
+            @Override
+            public String describe() {
+                return forwarders.describe();
+            }
         };
     }
 

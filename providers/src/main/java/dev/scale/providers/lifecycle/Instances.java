@@ -506,6 +506,18 @@ public final class Instances {
     public record Collectable(String name, String provider, String why) {
     }
 
+    /** What forwards instances to this machine from others (a remote engine's tunnels, a cluster's port-forward), a line each. */
+    public List<String> forwarding() {
+        List<String> out = new ArrayList<>();
+        if (engine.reachable()) {
+            docker.forwarding().ifPresent(out::add);
+        }
+        if (java.nio.file.Files.exists(kubernetesUsed)) {
+            kubernetes.forwarding().ifPresent(out::add);
+        }
+        return out;
+    }
+
     /** What scale made but cannot read back, from every provider that can be asked. */
     public List<Broken> broken() {
         List<Broken> all = new ArrayList<>(embedded.broken());
