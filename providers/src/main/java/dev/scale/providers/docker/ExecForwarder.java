@@ -20,10 +20,13 @@ import java.util.Set;
 public final class ExecForwarder {
     /**
      * Run in the container by bash, the port its only argument: connects to the server, copies both ways, and ends
-     * when either side does (the server closing, or this end closing the exec's input).
+     * when either side does (the server closing, or this end closing the exec's input). It waits for both copies
+     * before it exits: a child left behind would be reparented to the container's PID 1, and PostgreSQL's postmaster,
+     * PID 1 in its image, takes any child of its own that ends by a signal for a crashed backend and restarts every
+     * session ("all server processes terminated; reinitializing"), which is how this was found.
      */
     static final String RELAY = "exec 3<>\"/dev/tcp/127.0.0.1/$1\" || exit 1; exec 4<&0; cat <&3 & r=$!; cat <&4 >&3 & w=$!;"
-            + " wait -n; kill $r $w 2>/dev/null";
+            + " wait -n; kill $r $w 2>/dev/null; wait";
 
     private ExecForwarder() {
     }
