@@ -65,11 +65,16 @@ public final class Forwarders implements Forwarding {
             }
         }
 
-        /** Its process, if that still runs (the same one: a reused process id has another start). */
+        /** Its process, if that still runs. */
         public Optional<ProcessHandle> process() {
-            return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().startInstant().map(s -> Math.abs(Duration.between(s, started).toMillis()) < 2000).orElse(false));
+            return running(pid, started);
         }
+    }
+
+    /** The process {@code pid} started at {@code started}, if it still runs (the same one: a reused process id has another start). */
+    static Optional<ProcessHandle> running(long pid, Instant started) {
+        return ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                .filter(p -> p.info().startInstant().map(s -> Math.abs(Duration.between(s, started).toMillis()) < 2000).orElse(false));
     }
 
     private Path record(String key) {

@@ -106,9 +106,7 @@ public final class SharedForwarders implements Forwarding {
     public Optional<ProcessHandle> server() {
         try {
             String[] f = Files.readString(dir.resolve("server")).strip().split(" ");
-            Instant started = Instant.parse(f[1]);
-            return ProcessHandle.of(Long.parseLong(f[0])).filter(ProcessHandle::isAlive)
-                    .filter(p -> p.info().startInstant().map(s -> Math.abs(Duration.between(s, started).toMillis()) < 2000).orElse(false));
+            return Forwarders.running(Long.parseLong(f[0]), Instant.parse(f[1]));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
