@@ -166,12 +166,53 @@ public final class EventLoop {
                 }
                 selected.clear();
             }
+            drain(selector, all);
         } finally {
             for (Client c : clients) {
                 c.transport.close();
             }
         }
     }
+
+    /**
+     * Waits, up to {@link #DRAIN_MILLIS}, for the replies of the operations still in flight when the run stopped,
+     * without recording them. A connection closed with writes in flight lets the server apply them later than the
+     * probe's cleanup, on another of its threads (memcached) or after the cleanup's connection was served (redis):
+     * a key written after it was deleted stays on the user's server.
+     */
+    private static void drain(Selector selector, Client[] all) throws IOException {
+        long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000L;
+        while (System.nanoTime() < deadline) {
+            boolean waiting = false;
+            for (Client c : all) {
+                waiting |= c.busy;
+            }
+            if (!waiting) {
+                return;
+            }
+            selector.select(50);
+            for (SelectionKey key : selector.selectedKeys()) {
+                Client c = (Client) key.attachment();
+                do {
+                    c.in.clear();
+                    int n = c.transport.read(c.in);
+                    if (n <= 0) {
+                        c.busy = n == 0 && c.busy; // a closed connection has nothing more to wait for
+                        break;
+                    }
+                    c.received += c.counter.scan(c.in.flip());
+                    c.counter.takeErrors();
+                } while (c.transport.buffered());
+                if (c.received >= c.expected) {
+                    c.busy = false; // a read-modify-write's writes are not sent once the run stopped
+                }
+            }
+            selector.selectedKeys().clear();
+        }
+    }
+
+    /** How long a stopped run waits for the replies still in flight before it closes its connections. */
+    static final long DRAIN_MILLIS = 5_000;
 
     private static void send(Client c, Workload w, Run run, KeyChooser chooser, Protocol p, long intended, long now) throws IOException {
         ByteBuffer out = c.out;
