@@ -29,7 +29,6 @@ import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -167,14 +166,19 @@ public final class EmbeddedProvider implements Provider {
         }
     }
 
+    /**
+     * The directory appears under its name with its record already in it: made as {@code .reserving} and renamed,
+     * under the lock that every start takes. A start killed while it chose its port (a cold JVM's first JSON and
+     * secure random take hundreds of milliseconds) left an empty directory under the name, which no command listed
+     * and gc took only after {@link #UNRECORDED_GRACE}; now it leaves only {@code .reserving}, which the next start
+     * or gc removes, since no other start can be making it while they hold the lock.
+     */
     private Reserved reserveLocked(Spec spec, Kind kind, String version) {
         Dirs.privateDir(root);
         try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockFile.lock()) {
             Path dir = root.resolve(spec.name());
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (FileAlreadyExistsException e) {
+            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 throw new NameTaken(spec.name());
             }
             Set<Integer> held = new HashSet<>();
@@ -186,10 +190,15 @@ public final class EmbeddedProvider implements Provider {
             Secret password = kind.authenticates() ? Secret.random() : Secret.none();
             InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
                     password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()), Owner.current().toString(), false);
+            Path reserving = root.resolve(RESERVING);
+            BinaryCache.deleteTree(reserving); // a start killed here before: no other start can be making it now
             try {
-                rewrite(dir, record);
-            } catch (RuntimeException e) {
-                BinaryCache.deleteTree(dir); // a full disk: leave no directory that holds the name and no record
+                Files.createDirectory(reserving, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                rewrite(reserving, record);
+                // rename(2): the name and its record appear at once; nothing else makes a name while the lock is held
+                Files.move(reserving, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException | RuntimeException e) {
+                BinaryCache.deleteTree(reserving); // a full disk: leave no directory that holds the name and no record
                 throw e;
             }
             return new Reserved(dir, record);
@@ -374,7 +383,29 @@ public final class EmbeddedProvider implements Provider {
         return out;
     }
 
-    /** A start interrupted before its record was written leaves a directory without one; older than this, it is broken. */
+    /** Removes what a start killed while it wrote a new record left ({@link #RESERVING}), under the lock starts take. */
+    public void sweepReserving() {
+        if (!Files.isDirectory(root.resolve(RESERVING), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        synchronized (IN_PROCESS) {
+            try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockFile.lock()) {
+                BinaryCache.deleteTree(root.resolve(RESERVING));
+            } catch (IOException e) {
+                // left for the next start, which removes it too
+            }
+        }
+    }
+
+    /** Where {@link #reserveLocked} writes a new instance's record before the directory takes the instance's name. */
+    static final String RESERVING = ".reserving";
+
+    /**
+     * A start interrupted before its record was written leaves a directory without one; older than this, it is broken.
+     * Since names appear with their records ({@link #reserveLocked}), only a scale from before that, or a directory a
+     * removal was cut short in, is one.
+     */
     static final java.time.Duration UNRECORDED_GRACE = java.time.Duration.ofMinutes(1);
 
     @Override

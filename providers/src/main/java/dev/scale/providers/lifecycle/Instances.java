@@ -539,6 +539,7 @@ public final class Instances {
                 gone.add(c);
             }
         }
+        embedded.sweepReserving();
         if (engine.reachable()) {
             docker.sweepTunnels(); // a remote engine's forwarders whose containers went by themselves
         }
