@@ -136,6 +136,9 @@ public final class EmbeddedProvider implements Provider {
 
         ScaleException lastPortClash = null;
         for (int attempt = 0; attempt < PORT_ATTEMPTS; attempt++) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw ScaleException.failure("interrupted", null); // Ctrl-C: make nothing more
+            }
             Reserved reserved = reserve(spec, kind, carried);
             Path dir = reserved.dir();
             inFlight.add(dir);
@@ -565,8 +568,22 @@ public final class EmbeddedProvider implements Provider {
         }
     }
 
-    /** Stops the supervisor and the server (cleanly, then by force) and removes the directory. */
+    /**
+     * Stops the supervisor and the server (cleanly, then by force) and removes the directory; whole even on an
+     * interrupted thread (a start stopped by Ctrl-C removes what it made this way), whose flag it keeps.
+     */
     private void destroy(Path dir) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            stopAndRemove(dir);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void stopAndRemove(Path dir) {
         Optional<ProcessHandle> supervisor = pid(dir, "supervisor.pid").filter(EmbeddedProvider::running);
         Optional<ProcessHandle> server = pid(dir, "server.pid").filter(EmbeddedProvider::running);
         supervisor.ifPresent(ProcessHandle::destroy);
