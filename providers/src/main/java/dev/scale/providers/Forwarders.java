@@ -110,8 +110,7 @@ public final class Forwarders implements Forwarding {
         // a port something else listens on would look forwarded below: said now, before anything starts
         for (Port p : ports) {
             if (!free(p.local())) {
-                throw ScaleException.environment(what + " cannot listen on 127.0.0.1:" + p.local() + ": something on this machine already does",
-                        "stop what listens there, or scale down the instance and start it again (it gets other ports)", null);
+                throw new PortTaken(what, p.local());
             }
         }
         Dirs.privateDir(records.getParent());
@@ -265,6 +264,16 @@ public final class Forwarders implements Forwarding {
             return lines.isEmpty() ? "" : lines.get(lines.size() - 1).strip();
         } catch (IOException e) {
             return "";
+        }
+    }
+
+    /** A local port a forwarder needs that something else on this machine already listens on. */
+    public static final class PortTaken extends ScaleException {
+        private static final long serialVersionUID = 1L;
+
+        public PortTaken(String what, int port) {
+            super(dev.scale.errors.ExitCode.ENVIRONMENT, what + " cannot listen on 127.0.0.1:" + port + ": something on this machine already does",
+                    "stop what listens there, or scale down the instance and start it again (it gets other ports)", null);
         }
     }
 }

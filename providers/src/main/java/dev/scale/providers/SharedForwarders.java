@@ -129,8 +129,7 @@ public final class SharedForwarders implements Forwarding {
                 had.ifPresent(h -> h.forEach(p -> ours.add(p.local())));
                 for (Forwarders.Port p : ports) {
                     if (!ours.contains(p.local()) && !Forwarders.free(p.local())) {
-                        throw ScaleException.environment(what + " cannot listen on 127.0.0.1:" + p.local() + ": something on this machine already does",
-                                "stop what listens there, or scale down the instance and start it again (it gets other ports)", null);
+                        throw new Forwarders.PortTaken(what, p.local());
                     }
                 }
                 Files.deleteIfExists(dir.resolve(key + ".err"));

@@ -643,14 +643,20 @@ public final class DockerProvider implements Provider {
                 services);
         if (engine.tunnels().isPresent() && running) { // a forwarder gone (a reboot of this machine) is started again
             Instant until = Instant.parse(label(c, LABEL + ".expires-at"));
-            if (label(c, DockerTopologies.TOPOLOGY) == null) {
-                reach(c.path("Id").asText(), ports(port, services.values()), until, null, null);
-            } else {
-                for (JsonNode m : members) {
-                    if ("running".equals(m.path("State").asText())) {
-                        reach(m.path("Id").asText(), ports(0, DockerTopologies.ports(List.of(m)).values()), until, null, null);
+            try {
+                if (label(c, DockerTopologies.TOPOLOGY) == null) {
+                    reach(c.path("Id").asText(), ports(port, services.values()), until, null, null);
+                } else {
+                    for (JsonNode m : members) {
+                        if ("running".equals(m.path("State").asText())) {
+                            reach(m.path("Id").asText(), ports(0, DockerTopologies.ports(List.of(m)).values()), until, null, null);
+                        }
                     }
                 }
+            } catch (dev.scale.providers.Forwarders.PortTaken taken) {
+                // Something else here listens there: most often this engine's port forwarded already, by another way to
+                // it (the same engine as ssh:// and as tcp://) or another user's scale. A listing is no place to fail
+                // for it; the instance is listed as it is, and its own start said so when it was made here.
             }
         }
         boolean makerGone = pending && makerAway;
