@@ -320,6 +320,13 @@ class RemoteDockerTest {
             StringBuilder pong = new StringBuilder();
             run(List.of("redis-cli", "-u", contract.get("REDIS_URL"), "--no-auth-warning", "PING"), pong);
             assertThat(pong.toString().strip()).isEqualTo("PONG");
+
+            // the same engine reached over SSH as well, from this machine: its ports are forwarded here already (by the
+            // relay), which a listing over SSH leaves as it is rather than fail (found by bench/tunnels.sh)
+            Run overSsh = Run.of(env(home), "ls");
+            assertThat(overSsh.code()).as(overSsh.err()).isZero();
+            assertThat(overSsh.out()).contains("redis", "postgres");
+            assertThat(forwarders()).as("no ssh forwarder for ports the relay holds").isEmpty();
         } finally {
             Run down = Run.of(env, "down", "--all");
             assertThat(down.code()).as(down.err()).isZero();
