@@ -250,6 +250,35 @@ class RemoteDockerTest {
         assertThat(Run.of(env, "ls").out()).contains("no instances");
     }
 
+    /**
+     * The contract through the forwarding, for another ecosystem: node-postgres (DATABASE_URL, then the PG* variables
+     * alone) and node-redis from npm, as ContractNodeTest runs them locally, under `run` over each transport.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"ssh", "tls"})
+    void nodeClientsFromNpmReachTheInstancesThroughTheForwarding(String transport, @TempDir Path home) throws Exception {
+        Path script = Path.of("src/test/node/contract.js").toAbsolutePath();
+        if (!Files.isDirectory(script.resolveSibling("node_modules/pg"))) {
+            fail("no node_modules beside " + script + ": run npm ci there (.ci/run does)");
+        }
+        Map<String, String> env = transport.equals("ssh") ? env(home) : tlsEnv(home);
+        Path answer = home.resolve("answer.json");
+        env.put("ANSWER", answer.toString());
+        env.put("SCRIPT", script.toString());
+        // the child's output is its own (inherited), so it leaves its answer in a file
+        Run run = Run.of(env, "run", "--with", "postgres,redis", "--", "sh", "-c", "node \"$SCRIPT\" through-the-tunnel > \"$ANSWER\"");
+        assertThat(run.code()).as(run.err()).isZero();
+        JsonNode out = JSON.readTree(Files.readString(answer));
+        assertThat(out.at("/postgres/text").asText()).isEqualTo("through-the-tunnel");
+        assertThat(out.at("/postgres/encoding").asText()).isEqualTo("UTF8");
+        assertThat(out.at("/postgres/database").asText()).as("the PG* variables alone").isEqualTo("scale");
+        assertThat(out.at("/redis/text").asText()).isEqualTo("through-the-tunnel");
+        assertThat(Run.of(env, "ls").out()).contains("no instances");
+        assertThat(inside("docker", "ps", "-aq", "--filter", "label=dev.scale.managed=true").strip()).isEmpty();
+        assertThat(awaitNone(transport.equals("ssh") ? RemoteDockerTest::forwarders : RemoteDockerTest::relays))
+                .as("nothing forwards once run is over").isEmpty();
+    }
+
     /** The engine over TCP with TLS, as Docker's "protect the daemon socket" guide sets one up: this client's certificates. */
     private Map<String, String> tlsEnv(Path home) throws Exception {
         Path certs = home.resolve("docker-certs");
