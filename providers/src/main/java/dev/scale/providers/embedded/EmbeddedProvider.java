@@ -162,10 +162,28 @@ public final class EmbeddedProvider implements Provider {
     private record Reserved(Path dir, InstanceRecord record) {
     }
 
-    /** Creates the instance's directory and record under a lock, choosing a port no other record holds. */
+    /** Creates the instance's directory and record under the start lock, choosing a port no other record holds. */
     private Reserved reserve(Spec spec, Kind kind, String version) {
+        try {
+            return underStartLock(() -> reserveLocked(spec, kind, version));
+        } catch (IOException e) {
+            throw ScaleException.environment("cannot write scale's state in " + root + ": " + e.getMessage(),
+                    "check free disk space and permissions, or move it with SCALE_STATE_DIR", e);
+        }
+    }
+
+    private interface LockedWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code work} under the lock every start takes: this process's threads first, then every scale process's ({@code .lock}). */
+    private <T> T underStartLock(LockedWork<T> work) throws IOException {
+        Dirs.privateDir(root);
         synchronized (IN_PROCESS) {
-            return reserveLocked(spec, kind, version);
+            try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = lockFile.lock()) {
+                return work.run();
+            }
         }
     }
 
@@ -176,39 +194,32 @@ public final class EmbeddedProvider implements Provider {
      * and gc took only after {@link #UNRECORDED_GRACE}; now it leaves only {@code .reserving}, which the next start
      * or gc removes, since no other start can be making it while they hold the lock.
      */
-    private Reserved reserveLocked(Spec spec, Kind kind, String version) {
-        Dirs.privateDir(root);
-        try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = lockFile.lock()) {
-            Path dir = root.resolve(spec.name());
-            if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new NameTaken(spec.name());
-            }
-            Set<Integer> held = new HashSet<>();
-            for (InstanceRecord r : records()) {
-                held.add(r.port());
-            }
-            int port = ports.choose(held);
-            Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-            Secret password = kind.authenticates() ? Secret.random() : Secret.none();
-            InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
-                    password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()), Owner.current().toString(), false);
-            Path reserving = root.resolve(RESERVING);
-            BinaryCache.deleteTree(reserving); // a start killed here before: no other start can be making it now
-            try {
-                Files.createDirectory(reserving, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-                rewrite(reserving, record);
-                // rename(2): the name and its record appear at once; nothing else makes a name while the lock is held
-                Files.move(reserving, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException | RuntimeException e) {
-                BinaryCache.deleteTree(reserving); // a full disk: leave no directory that holds the name and no record
-                throw e;
-            }
-            return new Reserved(dir, record);
-        } catch (IOException e) {
-            throw ScaleException.environment("cannot write scale's state in " + root + ": " + e.getMessage(),
-                    "check free disk space and permissions, or move it with SCALE_STATE_DIR", e);
+    private Reserved reserveLocked(Spec spec, Kind kind, String version) throws IOException {
+        Path dir = root.resolve(spec.name());
+        if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new NameTaken(spec.name());
         }
+        Set<Integer> held = new HashSet<>();
+        for (InstanceRecord r : records()) {
+            held.add(r.port());
+        }
+        int port = ports.choose(held);
+        Instant created = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Secret password = kind.authenticates() ? Secret.random() : Secret.none();
+        InstanceRecord record = new InstanceRecord(spec.name(), kind.name(), version, port, kind.defaultUsername(),
+                password.reveal(), kind.defaultDatabase(), created, created.plus(spec.ttl()), Owner.current().toString(), false);
+        Path reserving = root.resolve(RESERVING);
+        BinaryCache.deleteTree(reserving); // a start killed here before: no other start can be making it now
+        try {
+            Files.createDirectory(reserving, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            rewrite(reserving, record);
+            // rename(2): the name and its record appear at once; nothing else makes a name while the lock is held
+            Files.move(reserving, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            BinaryCache.deleteTree(reserving); // a full disk: leave no directory that holds the name and no record
+            throw e;
+        }
+        return new Reserved(dir, record);
     }
 
     private static int freePort(Set<Integer> held) throws IOException {
@@ -391,13 +402,13 @@ public final class EmbeddedProvider implements Provider {
         if (!Files.isDirectory(root.resolve(RESERVING), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
-        synchronized (IN_PROCESS) {
-            try (FileChannel lockFile = FileChannel.open(root.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                 FileLock ignored = lockFile.lock()) {
+        try {
+            underStartLock(() -> {
                 BinaryCache.deleteTree(root.resolve(RESERVING));
-            } catch (IOException e) {
-                // left for the next start, which removes it too
-            }
+                return null;
+            });
+        } catch (IOException e) {
+            // left for the next start, which removes it too
         }
     }
 
